@@ -1,0 +1,1 @@
+"""The ``kiosk`` command: the composition root that wires adapters to the core."""

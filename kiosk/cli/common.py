@@ -1,0 +1,46 @@
+"""Helpers shared by the subcommands: errors, JSON output and argument parsing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from typing import Any
+
+
+class CliError(Exception):
+    """A problem with what the user asked for; shown as one line on stderr, exit status 2."""
+
+    exit_status = 2
+
+
+class CommandFailed(CliError):
+    """The request was understood but could not be carried out (a device error, say): exit 1."""
+
+    exit_status = 1
+
+
+def print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+    sys.stdout.write("\n")
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def parse_minute(text: str) -> datetime:
+    """A local wall-clock instant written ``YYYY-MM-DDTHH:MM``."""
+    try:
+        value = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time (YYYY-MM-DDTHH:MM): {text!r}") from None
+    return value
+
+
+def format_minute(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M")

@@ -1,0 +1,44 @@
+"""Entry point of the ``kiosk`` command.
+
+Each subcommand group lives in its own module with a ``register(subparsers)`` function, so a
+group can be added without touching the others. Heavy imports (Kivy, SQLAlchemy, serial) happen
+inside the handlers, keeping ``kiosk hours`` fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kiosk.cli.common import CliError
+
+COMMAND_MODULES: tuple[str, ...] = ("kiosk.cli.schedule",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="hall-kiosk: 政务服务中心自助取号与排队系统"
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status = args.handler(args)
+    except CliError as error:
+        print(f"kiosk: {error}", file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        return 130
+    return int(status or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
