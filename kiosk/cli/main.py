@@ -11,16 +11,24 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from kiosk.cli.common import CliError
+from kiosk.config import ConfigError
+from kiosk.domain.calendar import UnknownYear
 
 COMMAND_MODULES: tuple[str, ...] = ("kiosk.cli.schedule",)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors are one line on stderr and exit status 2, never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kiosk", description="hall-kiosk: 政务服务中心自助取号与排队系统"
-    )
+    parser = _Parser(prog="kiosk", description="hall-kiosk: 政务服务中心自助取号与排队系统")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
@@ -35,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"kiosk: {error}", file=sys.stderr)
         return error.exit_status
+    except (ConfigError, UnknownYear) as error:
+        print(f"kiosk: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return int(status or 0)

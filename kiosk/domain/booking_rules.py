@@ -1,0 +1,219 @@
+"""When a booking may be made, when its holder may check in, and when it is given up.
+
+The same rules run where a booking is made (central store, volunteer desk, kiosk) and again at
+check-in, so a booking refused by one is refused by all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from kiosk.domain.calendar import HolidayCalendar, UnknownYear
+from kiosk.domain.hall import WEEKDAYS, ChannelId, HallProfile, Service
+from kiosk.domain.schedule import DayPlan, Period, day_plan
+
+
+def booking_deadline(
+    hall: HallProfile, slot_start: datetime, calendar: HolidayCalendar
+) -> datetime:
+    """The last instant at which a booking for the slot may still be made."""
+    lead = hall.booking.lead
+    if lead.kind == "hours_before":
+        assert lead.hours is not None
+        return slot_start - timedelta(hours=lead.hours)
+    assert lead.cutoff is not None
+    return datetime.combine(calendar.previous_working_day(slot_start.date()), lead.cutoff)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable slot of a day: ``capacity`` people per service may book it."""
+
+    start: datetime
+    end: datetime
+    period: Period
+    capacity: int
+
+
+def day_slots(
+    hall: HallProfile, day: date, calendar: HolidayCalendar, service: Service | None = None
+) -> list[Slot]:
+    """Every bookable slot of a day (for one service, if given), in time order."""
+    plan = day_plan(hall, day, calendar)
+    return _slots_in_plan(hall, plan, service)
+
+
+def _slots_in_plan(hall: HallProfile, plan: DayPlan, service: Service | None) -> list[Slot]:
+    length = timedelta(minutes=hall.booking.slot_minutes)
+    slots: list[Slot] = []
+    if service is not None and not service.bookable:
+        return slots
+    for period in plan.periods:
+        if not period.bookable:
+            continue
+        if service is not None and period.acceptance(service.category) is None:
+            continue
+        start = datetime.combine(plan.day, period.start)
+        end_of_period = datetime.combine(plan.day, period.end)
+        while start + length <= end_of_period:
+            slots.append(Slot(start, start + length, period, hall.booking.slot_capacity))
+            start += length
+    return slots
+
+
+class BookingRefusal(StrEnum):
+    UNKNOWN_CHANNEL = "unknown_channel"
+    SERVICE_NOT_BOOKABLE = "service_not_bookable"
+    CLOSED_DAY = "closed_day"
+    NOT_A_SLOT = "not_a_slot"
+    CATEGORY_NOT_ACCEPTED = "category_not_accepted"
+    SLOT_IN_PAST = "slot_in_past"
+    DEADLINE_PASSED = "deadline_passed"
+    TOO_FAR_AHEAD = "too_far_ahead"
+    CHANNEL_CLOSED = "channel_closed"
+    NO_CALENDAR = "no_calendar"
+
+
+@dataclass(frozen=True)
+class BookingDecision:
+    allowed: bool
+    reason: BookingRefusal | None
+    deadline: datetime | None = None
+    slot: Slot | None = None
+    detail: str = ""
+
+
+def booking_decision(
+    hall: HallProfile,
+    slot_start: datetime,
+    now: datetime,
+    calendar: HolidayCalendar,
+    *,
+    channel: str | None = None,
+    service: Service | None = None,
+) -> BookingDecision:
+    """May a booking for the slot starting at ``slot_start`` be made at ``now``?"""
+    if channel is not None:
+        try:
+            hall.channel(channel)
+        except KeyError:
+            known = ", ".join(c.id.value for c in hall.channels)
+            return BookingDecision(
+                False, BookingRefusal.UNKNOWN_CHANNEL, detail=f"{channel} (known: {known})"
+            )
+    if service is not None and not service.bookable:
+        return BookingDecision(False, BookingRefusal.SERVICE_NOT_BOOKABLE)
+    try:
+        plan = day_plan(hall, slot_start.date(), calendar)
+        deadline = booking_deadline(hall, slot_start, calendar)
+    except UnknownYear as error:
+        return BookingDecision(False, BookingRefusal.NO_CALENDAR, detail=str(error))
+    if not plan.is_open:
+        return BookingDecision(False, BookingRefusal.CLOSED_DAY, deadline)
+    slot = _find_slot(hall, plan, slot_start, None)
+    if slot is None:
+        return BookingDecision(False, BookingRefusal.NOT_A_SLOT, None)
+    if service is not None and _find_slot(hall, plan, slot_start, service) is None:
+        return BookingDecision(False, BookingRefusal.CATEGORY_NOT_ACCEPTED, deadline, slot)
+    if slot_start <= now:
+        return BookingDecision(False, BookingRefusal.SLOT_IN_PAST, deadline, slot)
+    if now > deadline:
+        return BookingDecision(False, BookingRefusal.DEADLINE_PASSED, deadline, slot)
+    if (slot_start.date() - now.date()).days > hall.booking.days_ahead:
+        return BookingDecision(False, BookingRefusal.TOO_FAR_AHEAD, deadline, slot)
+    if channel is not None and not channel_open(hall, channel, now):
+        return BookingDecision(False, BookingRefusal.CHANNEL_CLOSED, deadline, slot)
+    return BookingDecision(True, None, deadline, slot)
+
+
+def _find_slot(
+    hall: HallProfile, plan: DayPlan, slot_start: datetime, service: Service | None
+) -> Slot | None:
+    for slot in _slots_in_plan(hall, plan, service):
+        if slot.start == slot_start:
+            return slot
+    return None
+
+
+def channel_open(hall: HallProfile, channel: str, now: datetime) -> bool:
+    """Whether a booking channel takes bookings at ``now``.
+
+    A channel without published hours (WeChat/online, the kiosk) is always open; the kiosk
+    itself is only used while the hall is open.
+    """
+    spec = hall.channel(channel)
+    if spec.hours is None:
+        return True
+    weekday = WEEKDAYS[now.weekday()]
+    moment = now.time()
+    return any(
+        weekday in weekly.days and any(span.contains(moment) for span in weekly.hours)
+        for weekly in spec.hours
+    )
+
+
+def bookable_channels(hall: HallProfile) -> tuple[ChannelId, ...]:
+    return tuple(channel.id for channel in hall.channels)
+
+
+class CheckInTiming(StrEnum):
+    TOO_EARLY = "too_early"
+    ON_TIME = "on_time"
+    TOO_LATE = "too_late"
+
+
+@dataclass(frozen=True)
+class CheckInWindow:
+    opens: datetime
+    closes: datetime
+
+    def timing(self, now: datetime) -> CheckInTiming:
+        if now < self.opens:
+            return CheckInTiming.TOO_EARLY
+        if now >= self.closes:
+            return CheckInTiming.TOO_LATE
+        return CheckInTiming.ON_TIME
+
+
+def check_in_window(hall: HallProfile, slot_start: datetime, slot_end: datetime) -> CheckInWindow:
+    """A holder may check in from a while before the slot until it ends; later is given up."""
+    rules = hall.booking
+    return CheckInWindow(
+        slot_start - timedelta(minutes=rules.checkin_opens_before_minutes),
+        slot_end + timedelta(minutes=rules.checkin_closes_after_end_minutes),
+    )
+
+
+def is_forfeited(
+    hall: HallProfile, slot_start: datetime, slot_end: datetime, now: datetime
+) -> bool:
+    """A holder who did not come in the agreed slot has given the booking up (视为自动放弃)."""
+    return check_in_window(hall, slot_start, slot_end).timing(now) is CheckInTiming.TOO_LATE
+
+
+class HallChangeRefusal(StrEnum):
+    NO_APPROVER = "no_approver"
+    TOO_LATE_TO_NOTIFY = "too_late_to_notify"
+
+
+@dataclass(frozen=True)
+class HallChangeDecision:
+    allowed: bool
+    reason: HallChangeRefusal | None
+    notify_by: datetime | None
+
+
+def hall_change_decision(
+    hall: HallProfile, slot_start: datetime, now: datetime, approver: str | None
+) -> HallChangeDecision:
+    """The hall may cancel or change a booking only with the management office's approval, and
+    the applicant must be told the day before the slot, so the change must be made before the
+    slot's date begins."""
+    notify_by = datetime.combine(slot_start.date(), time(0, 0))
+    if hall.booking.hall_change_needs_approval and not (approver and approver.strip()):
+        return HallChangeDecision(False, HallChangeRefusal.NO_APPROVER, notify_by)
+    if now >= notify_by:
+        return HallChangeDecision(False, HallChangeRefusal.TOO_LATE_TO_NOTIFY, notify_by)
+    return HallChangeDecision(True, None, notify_by)

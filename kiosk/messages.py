@@ -1,0 +1,132 @@
+"""Citizen-facing explanations of the schedule's decisions.
+
+Every "no" says why in one sentence and, where it can, when service is possible; the words
+come from the gettext catalogues, so the kiosk, the printed slip and the CLI say the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from kiosk.domain.booking_rules import BookingDecision, BookingRefusal
+from kiosk.domain.calendar import DayType
+from kiosk.domain.hall import Acceptance
+from kiosk.domain.schedule import (
+    ClosedReason,
+    DayPlan,
+    Period,
+    PeriodKind,
+    WalkInDecision,
+    WalkInRefusal,
+)
+from kiosk.i18n import _, current_language
+
+
+def format_when(moment: datetime, today: date | None = None) -> str:
+    """ "今天 14:30", "明天 09:00" or "11月28日 09:00" (English: "today 14:30", "28 Nov 09:00")."""
+    clock = f"{moment:%H:%M}"
+    if today is not None and moment.date() == today:
+        return _("今天 {time}").format(time=clock)
+    if today is not None and (moment.date() - today).days == 1:
+        return _("明天 {time}").format(time=clock)
+    if current_language() == "en":
+        return f"{moment.day} {moment:%b} {clock}"
+    return f"{moment.month}月{moment.day}日 {clock}"
+
+
+def _next_time(decision: WalkInDecision, today: date) -> str:
+    if decision.next_walk_in is None:
+        return _("请留意本中心公布的办公时间。")
+    return _("可于{when}起取号。").format(when=format_when(decision.next_walk_in, today))
+
+
+def describe_walk_in(decision: WalkInDecision) -> str:
+    """One or two sentences for the citizen about a walk-in ticket decision."""
+    today = decision.plan.day
+    if decision.allowed:
+        if decision.acceptance is Acceptance.MATERIALS_ONLY:
+            return _("本时段该事项仅接收申请材料，审批将在工作日完成。")
+        return _("可以取号。")
+    reason = decision.reason
+    after = _next_time(decision, today)
+    if reason is WalkInRefusal.CLOSED_TODAY:
+        return f"{describe_closed_day(decision.plan)}{after}"
+    if reason is WalkInRefusal.BEFORE_OPENING:
+        return _("尚未到取号时间。") + after
+    if reason is WalkInRefusal.BETWEEN_PERIODS:
+        return _("当前为休息时段，暂停取号。") + after
+    if reason is WalkInRefusal.BOOKING_ONLY:
+        return _("当前时段仅为已预约的办事群众服务，现场不取号。") + after + _("也可预约其他时段。")
+    if reason is WalkInRefusal.CATEGORY_NOT_ACCEPTED:
+        return _("当前时段不受理该类事项。") + after
+    if reason is WalkInRefusal.TICKETING_CLOSED:
+        return _("今日取号已结束；已取号的群众将继续办理完毕。") + after
+    if reason is WalkInRefusal.AFTER_CLOSING:
+        return _("今日服务已结束。") + after
+    return _("暂时无法取号。") + after
+
+
+def describe_closed_day(plan: DayPlan) -> str:
+    if plan.closed_reason is ClosedReason.LOCAL_CLOSURE:
+        reason = plan.closure_reason_en if current_language() == "en" else plan.closure_reason_zh
+        return _("今日暂停服务：{reason}。").format(reason=reason or plan.closure_reason_zh)
+    if plan.day_type is DayType.HOLIDAY:
+        if plan.holiday_name:
+            return _("今日为法定节假日（{name}），不提供服务。").format(name=plan.holiday_name)
+        return _("今日为法定节假日，不提供服务。")
+    return _("今日不对外办公。")
+
+
+def describe_booking(decision: BookingDecision) -> str:
+    if decision.allowed:
+        return _("可以预约。")
+    reason = decision.reason
+    deadline = f"{decision.deadline:%Y-%m-%d %H:%M}" if decision.deadline else ""
+    texts = {
+        BookingRefusal.UNKNOWN_CHANNEL: _("本中心不支持该预约方式。"),
+        BookingRefusal.SERVICE_NOT_BOOKABLE: _("该事项不接受预约。"),
+        BookingRefusal.CLOSED_DAY: _("该日不对外办公，不能预约。"),
+        BookingRefusal.NOT_A_SLOT: _("该时间不在可预约的时段内，请选择公布的预约时段。"),
+        BookingRefusal.CATEGORY_NOT_ACCEPTED: _("该时段不受理该类事项。"),
+        BookingRefusal.SLOT_IN_PAST: _("该时段已开始或已过去。"),
+        BookingRefusal.DEADLINE_PASSED: _("已超过预约截止时间（{deadline}）。").format(
+            deadline=deadline
+        ),
+        BookingRefusal.TOO_FAR_AHEAD: _("超出可预约的天数范围。"),
+        BookingRefusal.CHANNEL_CLOSED: _("该预约方式当前不在受理时间内。"),
+        BookingRefusal.NO_CALENDAR: _("该年份的节假日安排尚未发布，暂不能预约。"),
+    }
+    text = texts.get(reason, _("不能预约。")) if reason else _("不能预约。")
+    if decision.detail and reason is BookingRefusal.UNKNOWN_CHANNEL:
+        text = f"{text} ({decision.detail})"
+    return text
+
+
+def period_label(period: Period) -> str:
+    if period.kind is PeriodKind.REGULAR:
+        return _("办公时间")
+    if period.kind is PeriodKind.EXTENDED:
+        return _("延时服务（需预约）") if period.booking_required else _("延时服务")
+    return _("周末服务（需预约）") if period.booking_required else _("周末服务")
+
+
+def day_type_label(day_type: DayType) -> str:
+    return {
+        DayType.WORKDAY: _("工作日"),
+        DayType.MAKEUP_WORKDAY: _("调休工作日"),
+        DayType.WEEKEND: _("周末"),
+        DayType.HOLIDAY: _("法定节假日"),
+    }[day_type]
+
+
+def hours_line(plan: DayPlan) -> str:
+    """Today's hours on one line, as printed on a ticket's footer."""
+    if not plan.periods:
+        return describe_closed_day(plan)
+    parts = []
+    for period in plan.periods:
+        span = f"{period.start:%H:%M}-{period.end:%H:%M}"
+        parts.append(
+            span if period.kind is PeriodKind.REGULAR else f"{period_label(period)} {span}"
+        )
+    return " · ".join(parts)
