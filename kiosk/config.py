@@ -165,8 +165,14 @@ def load_year_file(path: Path) -> YearCalendar:
     holidays = []
     for index, entry in enumerate(data.get("holiday", [])):
         key = f"holiday[{index}]"
-        if not isinstance(entry, dict) or set(entry) - {"name", "dates"} or "name" not in entry:
-            raise ConfigError(f"{path}: {key}: needs exactly 'name' and 'dates'")
+        if not isinstance(entry, dict) or "name" not in entry or "dates" not in entry:
+            raise ConfigError(f"{path}: {key}: needs 'name' and 'dates'")
+        unknown = sorted(set(entry) - {"name", "dates"})
+        if unknown:
+            raise ConfigError(
+                f"{path}: {key}.{unknown[0]}: unknown key (top-level keys such as "
+                "makeup_workdays must come before the first [[holiday]] table)"
+            )
         holidays.append((str(entry["name"]), _day_list(path, f"{key}.dates", entry["dates"])))
     makeup = _day_list(path, "makeup_workdays", data.get("makeup_workdays", []))
     try:

@@ -17,7 +17,10 @@ from kiosk.cli.common import CliError
 from kiosk.config import ConfigError
 from kiosk.domain.calendar import UnknownYear
 
-COMMAND_MODULES: tuple[str, ...] = ("kiosk.cli.schedule",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.cli.schedule",
+    "kiosk.cli.demo",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     return int(status or 0)
 
 

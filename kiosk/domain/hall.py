@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import time
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -335,6 +336,6 @@ def _labelled(
 
 def _ensure_disjoint(spans: list[tuple[str, TimeRange]], day: str) -> None:
     ordered = sorted(spans, key=lambda item: item[1].start)
-    for (key_a, a), (key_b, b) in zip(ordered, ordered[1:], strict=False):
+    for (key_a, a), (key_b, b) in pairwise(ordered):
         if a.overlaps(b):
             raise ValueError(f"{key_b} {b} overlaps {key_a} {a} on {day}")
