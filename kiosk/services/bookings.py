@@ -1,0 +1,216 @@
+"""Bookings made in the hall (the volunteer desk, the kiosk) and the close of the day."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from kiosk.domain.booking_rules import BookingDecision, BookingRefusal, booking_decision
+from kiosk.domain.identity import Identity
+from kiosk.domain.schedule import HallState, day_plan, hall_state
+from kiosk.i18n import _
+from kiosk.messages import describe_booking
+from kiosk.services.tickets import forfeit, service_of
+from kiosk.services.views import BookingView, booking_view
+from kiosk.store import repositories as repo
+from kiosk.store.hallstore import HallStore
+from kiosk.store.models import OPEN_TICKET_STATUSES, Booking, BookingStatus, Ticket, TicketStatus
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138****5678: staff can confirm the number with its holder, nobody else."""
+    digits = re.sub(r"[^0-9]", "", phone)
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booking: BookingView | None
+    message: str
+    reason: str | None = None
+    decision: BookingDecision | None = field(default=None, repr=False)
+
+
+def add_booking(
+    store: HallStore,
+    identity: Identity,
+    service_id: str,
+    slot_start: datetime,
+    now: datetime,
+    *,
+    channel: str = "on_site",
+    phone: str | None = None,
+) -> BookingResult:
+    """Book a slot for a person in the hall, checked against the same rules as everywhere."""
+    hall = store.hall
+    service = service_of(store, service_id)
+    if phone is not None and not _PHONE.match(phone.strip()):
+        raise InvalidPhone(_("电话号码格式不正确"))
+    decision = booking_decision(
+        hall, slot_start, now, store.calendar, channel=channel, service=service
+    )
+    if not decision.allowed or decision.slot is None:
+        reason = decision.reason.value if decision.reason else None
+        return BookingResult(None, describe_booking(decision), reason, decision)
+    slot = decision.slot
+    holder = store.holder_hash(identity.id_number)
+    with store.write() as session:
+        repo.lock(session, f"slot:{hall.id}:{service.id}:{slot.start.isoformat()}")
+        mine = [
+            b
+            for b in repo.holder_bookings(session, holder)
+            if b.hall_id == hall.id
+            and b.service_id == service.id
+            and b.slot_start.date() == slot.start.date()
+            and b.status in (BookingStatus.BOOKED.value, BookingStatus.CHECKED_IN.value)
+        ]
+        if mine:
+            message = _("您已预约{date}的该事项（{time}），无需重复预约。").format(
+                date=f"{mine[0].slot_start:%Y-%m-%d}", time=f"{mine[0].slot_start:%H:%M}"
+            )
+            return BookingResult(booking_view(mine[0]), message, "already_booked", decision)
+        taken = repo.slot_bookings(session, hall.id, service.id, slot.start)
+        if taken >= slot.capacity:
+            return BookingResult(None, _("该时段已约满，请选择其他时段。"), "slot_full", decision)
+        booking = Booking(
+            central_id=f"local-{uuid.uuid4()}",
+            hall_id=hall.id,
+            service_id=service.id,
+            slot_start=slot.start,
+            slot_end=slot.end,
+            holder_hash=holder,
+            name_masked=identity.masked_name,
+            phone_masked=mask_phone(phone) if phone else None,
+            channel=channel,
+            status=BookingStatus.BOOKED.value,
+            materials=list(service.materials_zh),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(booking)
+        session.flush()
+        repo.record_event(
+            session,
+            hall.id,
+            "booking_created",
+            now,
+            {
+                "booking": booking.central_id,
+                "service": service.id,
+                "slot_start": slot.start.isoformat(timespec="minutes"),
+                "slot_end": slot.end.isoformat(timespec="minutes"),
+                "holder_hash": holder,
+                "name": booking.name_masked,
+                "phone": booking.phone_masked,
+                "channel": channel,
+            },
+            store.terminal,
+        )
+        view = booking_view(booking)
+    materials = "、".join(service.materials_zh)
+    message = _("预约成功：{service}，{date} {start}-{end}。").format(
+        service=service.name_zh,
+        date=f"{slot.start:%Y-%m-%d}",
+        start=f"{slot.start:%H:%M}",
+        end=f"{slot.end:%H:%M}",
+    )
+    if materials:
+        message += _("请携带：{materials}。").format(materials=materials)
+    return BookingResult(view, message, None, decision)
+
+
+def refusal_of(result: BookingResult) -> BookingRefusal | None:
+    return result.decision.reason if result.decision is not None else None
+
+
+@dataclass(frozen=True)
+class DayClosing:
+    state: HallState
+    forfeited: tuple[BookingView, ...]
+    still_waiting: int
+    stale_cancelled: int
+
+
+def close_day(store: HallStore, now: datetime) -> DayClosing:
+    """The close of the day, safe to run more than once.
+
+    Unclaimed bookings whose check-in window has ended are given up (each with an event); the
+    people already holding tickets are still served (natural extension), and tickets left open
+    from earlier days are cancelled so they never reach a window.
+    """
+    hall = store.hall
+    plan = day_plan(hall, now.date(), store.calendar)
+    state = hall_state(plan, now.time())
+    grace = hall.booking.checkin_closes_after_end_minutes
+    with store.write() as session:
+        forfeited = []
+        for booking in repo.unclaimed_bookings(session, hall.id, now - timedelta(minutes=grace)):
+            forfeit(session, store, booking, now)
+            forfeited.append(booking_view(booking))
+        open_statuses = [s.value for s in OPEN_TICKET_STATUSES]
+        stale = (
+            session.execute(
+                select(Ticket)
+                .where(
+                    Ticket.hall_id == hall.id,
+                    Ticket.day < now.date(),
+                    Ticket.status.in_(open_statuses),
+                )
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
+        for ticket in stale:
+            ticket.status = TicketStatus.CANCELLED.value
+            ticket.finished_at = now
+            repo.record_event(
+                session,
+                hall.id,
+                "ticket_cancelled",
+                now,
+                {
+                    "ticket_id": ticket.id,
+                    "day": ticket.day.isoformat(),
+                    "number": ticket.number,
+                    "service": ticket.service_id,
+                    "reason": "day_ended",
+                },
+                store.terminal,
+            )
+        waiting = len(
+            session.execute(
+                select(Ticket.id).where(
+                    Ticket.hall_id == hall.id,
+                    Ticket.day == now.date(),
+                    Ticket.status.in_(open_statuses),
+                )
+            ).all()
+        )
+        repo.record_event(
+            session,
+            hall.id,
+            "day_closed",
+            now,
+            {
+                "day": now.date().isoformat(),
+                "state": state.value,
+                "forfeited": len(forfeited),
+                "still_waiting": waiting,
+                "stale_cancelled": len(stale),
+            },
+            store.terminal,
+        )
+    return DayClosing(state, tuple(forfeited), waiting, len(stale))

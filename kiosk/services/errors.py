@@ -1,0 +1,94 @@
+"""Typed refusals of the queue services.
+
+A refusal the citizen should read (no walk-in now, too early) is a result, not an error; these
+errors are for requests that cannot be carried out as asked (an unknown window, a clerk pressing
+"start" with nobody called). ``str()`` is one line for the clerk or the operator.
+"""
+
+from __future__ import annotations
+
+from kiosk.i18n import _
+
+
+class QueueError(Exception):
+    """A request the queue cannot carry out; ``code`` is stable for scripts and screens."""
+
+    code = "queue_error"
+
+
+class UnknownService(QueueError):
+    code = "unknown_service"
+
+    def __init__(self, service_id: str, known: list[str]) -> None:
+        self.service_id = service_id
+        super().__init__(
+            _("未知的事项 {service}；本中心的事项：{known}").format(
+                service=service_id, known=", ".join(known)
+            )
+        )
+
+
+class UnknownWindow(QueueError):
+    code = "unknown_window"
+
+    def __init__(self, window: int, known: list[int]) -> None:
+        self.window = window
+        super().__init__(
+            _("未知的窗口 {window}；本中心的窗口：{known}").format(
+                window=window, known=", ".join(str(n) for n in known)
+            )
+        )
+
+
+class WindowNotOpen(QueueError):
+    code = "window_not_open"
+
+    def __init__(self, window: int, state: str) -> None:
+        self.window = window
+        self.state = state
+        super().__init__(
+            _("{window}号窗口当前状态为“{state}”，请先恢复服务").format(window=window, state=state)
+        )
+
+
+class NoCurrentTicket(QueueError):
+    code = "no_current_ticket"
+
+    def __init__(self, window: int, action: str) -> None:
+        self.window = window
+        super().__init__(
+            _("{window}号窗口没有可{action}的号码").format(window=window, action=action)
+        )
+
+
+class TicketNotFound(QueueError):
+    code = "ticket_not_found"
+
+    def __init__(self, number: str) -> None:
+        self.number = number
+        super().__init__(_("今天没有 {number} 号").format(number=number))
+
+
+class InvalidTransition(QueueError):
+    code = "invalid_transition"
+
+    def __init__(self, number: str, status: str, action: str) -> None:
+        self.number = number
+        self.status = status
+        super().__init__(
+            _("{number} 号当前状态为 {status}，不能{action}").format(
+                number=number, status=status, action=action
+            )
+        )
+
+
+class RecallExpired(QueueError):
+    code = "recall_expired"
+
+    def __init__(self, number: str, minutes: int) -> None:
+        self.number = number
+        super().__init__(
+            _("{number} 号过号已超过 {minutes} 分钟，不能再呼叫").format(
+                number=number, minutes=minutes
+            )
+        )

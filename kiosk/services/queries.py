@@ -1,0 +1,118 @@
+"""Questions the screens and reports ask the store, in read-only transactions.
+
+The hall display polls ``calls_since(seq)``: one indexed range query, cheap enough to run every
+half second from every display of the hall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from kiosk.domain import queue_policy
+from kiosk.services.tickets import candidate
+from kiosk.services.views import TicketView, ticket_view
+from kiosk.store import repositories as repo
+from kiosk.store.hallstore import HallStore
+from kiosk.store.models import Booking, Ticket, TicketStatus
+
+CALL_EVENTS = ("ticket_called", "ticket_recalled")
+
+
+@dataclass(frozen=True)
+class Call:
+    seq: int
+    number: str
+    window: int
+    service_id: str
+    at: datetime
+    recall: bool
+
+
+def calls_since(store: HallStore, seq: int = 0, limit: int = 50) -> list[Call]:
+    """Calls and recalls after event ``seq``, oldest first (seq is commit-ordered)."""
+    with store.read() as session:
+        events = repo.events_after(session, store.hall.id, seq, CALL_EVENTS, limit)
+        return [
+            Call(
+                e.seq,
+                str(e.payload["number"]),
+                int(e.payload["window"]),
+                str(e.payload["service"]),
+                e.at,
+                e.type == "ticket_recalled",
+            )
+            for e in events
+        ]
+
+
+def last_seq(store: HallStore) -> int:
+    with store.read() as session:
+        return repo.last_event_seq(session, store.hall.id)
+
+
+@dataclass(frozen=True)
+class ServiceQueue:
+    service_id: str
+    name_zh: str
+    name_en: str
+    prefix: str
+    waiting: tuple[str, ...]
+    """Numbers in the order the policy would call them (ignoring the walk-in cap)."""
+    called: tuple[tuple[str, int, str], ...]
+    """(number, window, status) of tickets called or being served."""
+
+
+def queue_overview(store: HallStore, now: datetime) -> list[ServiceQueue]:
+    hall = store.hall
+    day = now.date()
+    with store.read() as session:
+        rows = (
+            session.execute(
+                select(Ticket).where(
+                    Ticket.hall_id == hall.id,
+                    Ticket.day == day,
+                    Ticket.status.in_(
+                        [
+                            TicketStatus.WAITING.value,
+                            TicketStatus.CALLED.value,
+                            TicketStatus.SERVING.value,
+                        ]
+                    ),
+                )
+            )
+            .scalars()
+            .all()
+        )
+    overview = []
+    for service in hall.services:
+        mine = [t for t in rows if t.service_id == service.id]
+        waiting = [t for t in mine if t.status == TicketStatus.WAITING.value]
+        by_id = {t.id: t for t in waiting}
+        ordered = queue_policy.order([candidate(t) for t in waiting], now)
+        called = sorted(
+            (t for t in mine if t.status != TicketStatus.WAITING.value),
+            key=lambda t: (t.called_at or t.issued_at, t.id),
+        )
+        overview.append(
+            ServiceQueue(
+                service.id,
+                service.name_zh,
+                service.name_en,
+                service.prefix,
+                tuple(by_id[c.ticket_id].number for c in ordered),
+                tuple((t.number, int(t.window or 0), t.status) for t in called),
+            )
+        )
+    return overview
+
+
+def find_ticket(store: HallStore, number: str, day: date) -> TicketView | None:
+    with store.read() as session:
+        ticket = repo.ticket_by_number(session, store.hall.id, day, number.strip().upper())
+        if ticket is None:
+            return None
+        booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
+        return ticket_view(store.hall, ticket, booking=booking)

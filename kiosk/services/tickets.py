@@ -1,0 +1,414 @@
+"""Getting a ticket: a walk-in at the kiosk, or a booking holder checking in with the ID card.
+
+Each use case is one store transaction that issues the ticket, takes its serial and records its
+event together; a crash anywhere before commit leaves neither a ticket nor a used number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from kiosk.domain import queue_policy
+from kiosk.domain.booking_rules import CheckInTiming, check_in_window
+from kiosk.domain.hall import Service
+from kiosk.domain.identity import Identity, age_on
+from kiosk.domain.schedule import WalkInDecision, walk_in_decision
+from kiosk.domain.wait import estimate_wait
+from kiosk.i18n import _
+from kiosk.messages import describe_walk_in, format_when
+from kiosk.services.errors import UnknownService
+from kiosk.services.views import BookingView, TicketView, booking_view, ticket_view
+from kiosk.store import repositories as repo
+from kiosk.store.hallstore import HallStore
+from kiosk.store.models import Booking, BookingStatus, Ticket, TicketKind, TicketStatus
+
+ELDERLY = "elderly"
+
+
+def service_of(store: HallStore, service_id: str) -> Service:
+    try:
+        return store.hall.service(service_id)
+    except KeyError:
+        raise UnknownService(service_id, [s.id for s in store.hall.services]) from None
+
+
+def priority_group(store: HallStore, identity: Identity | None, now: datetime) -> str | None:
+    """The priority group a card puts its holder in (today: 70 or older, configurable)."""
+    if identity is None:
+        return None
+    if age_on(identity, now.date()) >= store.hall.queue.priority_age:
+        return ELDERLY
+    return None
+
+
+def issue(
+    session: Session,
+    store: HallStore,
+    service: Service,
+    now: datetime,
+    *,
+    kind: TicketKind,
+    queued_at: datetime | None = None,
+    priority: str | None = None,
+    holder_hash: str | None = None,
+    name_masked: str | None = None,
+    booking: Booking | None = None,
+    transferred_from: int | None = None,
+) -> Ticket:
+    """Insert a waiting ticket with the next serial of its prefix (caller records the event)."""
+    day = now.date()
+    serial = repo.next_serial(session, store.hall.id, day, service.prefix)
+    ticket = Ticket(
+        hall_id=store.hall.id,
+        day=day,
+        prefix=service.prefix,
+        serial=serial,
+        number=f"{service.prefix}{serial:03d}",
+        service_id=service.id,
+        kind=kind.value,
+        priority_group=priority,
+        status=TicketStatus.WAITING.value,
+        queued_at=queued_at or now,
+        issued_at=now,
+        calls=0,
+        booking_id=booking.id if booking is not None else None,
+        slot_start=booking.slot_start if booking is not None else None,
+        holder_hash=holder_hash,
+        name_masked=name_masked,
+        transferred_from=transferred_from,
+    )
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def candidate(ticket: Ticket) -> queue_policy.Candidate:
+    return queue_policy.Candidate(
+        ticket_id=ticket.id,
+        service_id=ticket.service_id,
+        queued_at=ticket.queued_at,
+        booked=ticket.kind == TicketKind.BOOKED.value,
+        slot_start=ticket.slot_start,
+        priority_group=ticket.priority_group,
+    )
+
+
+def wait_for(session: Session, store: HallStore, ticket: Ticket, now: datetime) -> tuple[int, int]:
+    """People ahead of a waiting ticket and the estimated minutes until it is called."""
+    service = store.hall.service(ticket.service_id)
+    waiting = repo.waiting_tickets(session, store.hall.id, ticket.day, [service.id])
+    ahead = queue_policy.ahead_of(candidate(ticket), [candidate(t) for t in waiting], now)
+    history = store.hall.queue.wait_history
+    recent = repo.recent_service_minutes(session, store.hall.id, service.id, history)
+    windows = repo.open_windows_for(session, store.hall, service.id)
+    estimate = estimate_wait(ahead, recent, service.service_minutes, windows, history)
+    return estimate.ahead, estimate.minutes
+
+
+def issued_payload(ticket: Ticket, booking: Booking | None = None) -> dict[str, object]:
+    payload: dict[str, object] = {
+        "ticket_id": ticket.id,
+        "day": ticket.day.isoformat(),
+        "number": ticket.number,
+        "service": ticket.service_id,
+        "kind": ticket.kind,
+        "priority_group": ticket.priority_group,
+        "queued_at": ticket.queued_at.isoformat(timespec="seconds"),
+    }
+    if booking is not None:
+        payload["booking"] = booking.central_id
+    return payload
+
+
+# --- walk-in -------------------------------------------------------------------------------
+
+
+class TicketRefusal(StrEnum):
+    """Why no walk-in ticket was issued: the schedule's reasons plus the one-ticket rule."""
+
+    ALREADY_WAITING = "already_waiting"
+
+
+@dataclass(frozen=True)
+class TakeTicketResult:
+    ticket: TicketView | None
+    message: str
+    reason: str | None = None
+    decision: WalkInDecision | None = None
+    existing: TicketView | None = None
+    """For ``already_waiting``: the ticket the person already holds."""
+
+    @property
+    def issued(self) -> bool:
+        return self.ticket is not None
+
+
+class _AlreadyWaiting(Exception):
+    def __init__(self, ticket: TicketView) -> None:
+        self.ticket = ticket
+
+
+def take_ticket(
+    store: HallStore, service_id: str, now: datetime, identity: Identity | None = None
+) -> TakeTicketResult:
+    """A walk-in ticket, when the hall's schedule admits walk-ins for the service now.
+
+    A card tapped with the request puts the holder in a priority group by age and stops one
+    person from holding two open tickets for the same service.
+    """
+    hall = store.hall
+    service = service_of(store, service_id)
+    decision = walk_in_decision(hall, service, now, store.calendar)
+    if not decision.allowed:
+        reason = decision.reason.value if decision.reason else None
+        return TakeTicketResult(None, describe_walk_in(decision), reason, decision)
+    holder = store.holder_hash(identity.id_number) if identity is not None else None
+    priority = priority_group(store, identity, now)
+    try:
+        with store.write() as session:
+            ticket = issue(
+                session,
+                store,
+                service,
+                now,
+                kind=TicketKind.WALK_IN,
+                priority=priority,
+                holder_hash=holder,
+                name_masked=identity.masked_name if identity is not None else None,
+            )
+            if holder is not None:
+                # Checked after the serial is taken: the counter row lock serialises concurrent
+                # issuers of this service, so two kiosks cannot both pass the check.
+                other = repo.holder_open_ticket(
+                    session, hall.id, ticket.day, service.id, holder, other_than=ticket.id
+                )
+                if other is not None:
+                    raise _AlreadyWaiting(ticket_view(hall, other))
+            ahead, minutes = wait_for(session, store, ticket, now)
+            repo.record_event(
+                session, hall.id, "ticket_issued", now, issued_payload(ticket), store.terminal
+            )
+            view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes)
+    except _AlreadyWaiting as already:
+        message = _("您已持有 {number} 号（{service}），请耐心等候叫号。").format(
+            number=already.ticket.number, service=already.ticket.service_name_zh
+        )
+        return TakeTicketResult(
+            None, message, TicketRefusal.ALREADY_WAITING.value, decision, already.ticket
+        )
+    message = describe_walk_in(decision)
+    return TakeTicketResult(view, message, None, decision)
+
+
+# --- check-in --------------------------------------------------------------------------------
+
+
+class CheckInOutcome(StrEnum):
+    CHECKED_IN = "checked_in"
+    TOO_EARLY = "too_early"
+    TOO_LATE = "too_late"
+    OTHER_HALL = "other_hall"
+    CANCELLED = "cancelled"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    NO_BOOKING = "no_booking"
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    outcome: CheckInOutcome
+    message: str
+    ticket: TicketView | None = None
+    booking: BookingView | None = None
+    come_back_at: datetime | None = None
+    walk_in: WalkInDecision | None = field(default=None, repr=False)
+
+    @property
+    def walk_in_possible(self) -> bool:
+        return self.walk_in is not None and self.walk_in.allowed
+
+
+def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResult:
+    """Find the holder's booking for today in this hall and turn it into a booked ticket.
+
+    The same card tapped twice gets the same ticket again, never a second one.
+    """
+    hall = store.hall
+    holder = store.holder_hash(identity.id_number)
+    today = now.date()
+    with store.write() as session:
+        bookings = repo.holder_bookings(session, holder)
+        here = [b for b in bookings if b.hall_id == hall.id and b.slot_start.date() == today]
+        result = _already_checked_in(session, store, here, now)
+        if result is not None:
+            return result
+        booked = [b for b in here if b.status == BookingStatus.BOOKED.value]
+        timings = [(b, check_in_window(hall, b.slot_start, b.slot_end).timing(now)) for b in booked]
+        on_time = [b for b, timing in timings if timing is CheckInTiming.ON_TIME]
+        if on_time:
+            return _check_in(session, store, on_time[0], identity, holder, now)
+        early = [b for b, timing in timings if timing is CheckInTiming.TOO_EARLY]
+        if early:
+            booking = early[0]
+            opens = check_in_window(hall, booking.slot_start, booking.slot_end).opens
+            message = _("您预约的是{slot}，请于{when}后再来签到。").format(
+                slot=_slot_text(booking, today), when=format_when(opens, today)
+            )
+            return CheckInResult(
+                CheckInOutcome.TOO_EARLY, message, None, booking_view(booking), opens
+            )
+        late = [b for b, timing in timings if timing is CheckInTiming.TOO_LATE]
+        for booking in late:
+            forfeit(session, store, booking, now)
+        given_up = late or [b for b in here if b.status == BookingStatus.FORFEITED.value]
+        if given_up:
+            return _too_late(store, given_up[-1], now)
+        cancelled = [b for b in here if b.status == BookingStatus.CANCELLED.value]
+        if cancelled:
+            message = _("您今天{slot}的预约已取消。如需办理，可现场取号或重新预约。").format(
+                slot=_slot_text(cancelled[-1], today)
+            )
+            return CheckInResult(
+                CheckInOutcome.CANCELLED, message, None, booking_view(cancelled[-1])
+            )
+        elsewhere = [
+            b
+            for b in bookings
+            if b.status == BookingStatus.BOOKED.value
+            and b.slot_end > now
+            and not (b.hall_id == hall.id and b.slot_start.date() == today)
+        ]
+        if elsewhere:
+            return _other_hall(store, elsewhere[0], today)
+    message = _("未找到您今天在本中心的预约。您可以现场取号，或预约其他时段。")
+    return CheckInResult(CheckInOutcome.NO_BOOKING, message)
+
+
+def _slot_text(booking: Booking, today: date) -> str:
+    start = format_when(booking.slot_start, booking.slot_start.date())
+    if booking.slot_start.date() != today:
+        start = f"{booking.slot_start:%Y-%m-%d %H:%M}"
+    return f"{start}-{booking.slot_end:%H:%M}"
+
+
+def _already_checked_in(
+    session: Session, store: HallStore, here: list[Booking], now: datetime
+) -> CheckInResult | None:
+    hall = store.hall
+    for booking in here:
+        if booking.status not in (BookingStatus.CHECKED_IN.value, BookingStatus.SERVED.value):
+            continue
+        ticket = repo.booking_ticket(session, booking.id)
+        if ticket is None:
+            continue
+        ahead = minutes = None
+        if ticket.status == TicketStatus.WAITING.value:
+            ahead, minutes = wait_for(session, store, ticket, now)
+        view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking)
+        if booking.status == BookingStatus.SERVED.value:
+            message = _("您今天的预约已办理完毕（{number} 号）。").format(number=ticket.number)
+        else:
+            message = _("您已签到，号码为 {number}，请留意叫号。").format(number=ticket.number)
+        return CheckInResult(
+            CheckInOutcome.ALREADY_CHECKED_IN, message, view, booking_view(booking)
+        )
+    return None
+
+
+def _check_in(
+    session: Session,
+    store: HallStore,
+    booking: Booking,
+    identity: Identity,
+    holder: str,
+    now: datetime,
+) -> CheckInResult:
+    hall = store.hall
+    try:
+        service = hall.service(booking.service_id)
+    except KeyError:
+        raise UnknownService(booking.service_id, [s.id for s in hall.services]) from None
+    ticket = issue(
+        session,
+        store,
+        service,
+        now,
+        kind=TicketKind.BOOKED,
+        priority=priority_group(store, identity, now),
+        holder_hash=holder,
+        name_masked=booking.name_masked or identity.masked_name,
+        booking=booking,
+    )
+    booking.status = BookingStatus.CHECKED_IN.value
+    booking.checked_in_at = now
+    booking.updated_at = now
+    ahead, minutes = wait_for(session, store, ticket, now)
+    repo.record_event(
+        session, hall.id, "ticket_issued", now, issued_payload(ticket, booking), store.terminal
+    )
+    repo.record_event(
+        session,
+        hall.id,
+        "booking_checked_in",
+        now,
+        {"booking": booking.central_id, "ticket_id": ticket.id, "number": ticket.number},
+        store.terminal,
+    )
+    view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking)
+    message = _("签到成功，您的号码是 {number}。").format(number=ticket.number)
+    if booking.slot_start > now:
+        message += _("预约时段开始后将优先叫号。")
+    return CheckInResult(CheckInOutcome.CHECKED_IN, message, view, booking_view(booking))
+
+
+def forfeit(session: Session, store: HallStore, booking: Booking, now: datetime) -> None:
+    """The holder did not come in the agreed slot: the booking counts as given up."""
+    booking.status = BookingStatus.FORFEITED.value
+    booking.updated_at = now
+    repo.record_event(
+        session,
+        store.hall.id,
+        "booking_forfeited",
+        now,
+        {
+            "booking": booking.central_id,
+            "service": booking.service_id,
+            "slot_start": booking.slot_start.isoformat(timespec="minutes"),
+            "slot_end": booking.slot_end.isoformat(timespec="minutes"),
+        },
+        store.terminal,
+    )
+
+
+def _too_late(store: HallStore, booking: Booking, now: datetime) -> CheckInResult:
+    decision = None
+    try:
+        service = store.hall.service(booking.service_id)
+        decision = walk_in_decision(store.hall, service, now, store.calendar)
+    except KeyError:
+        pass
+    message = _("您预约的{slot}已过，预约视为自动放弃。").format(
+        slot=_slot_text(booking, now.date())
+    )
+    if decision is not None and decision.allowed:
+        message += _("现在可以现场取号办理。")
+    elif decision is not None:
+        message += describe_walk_in(decision)
+    return CheckInResult(
+        CheckInOutcome.TOO_LATE, message, None, booking_view(booking), None, decision
+    )
+
+
+def _other_hall(store: HallStore, booking: Booking, today: date) -> CheckInResult:
+    if booking.hall_id != store.hall.id:
+        message = _("您的预约不在本中心（{slot}），请前往预约的服务中心办理。").format(
+            slot=_slot_text(booking, today)
+        )
+    else:
+        message = _("您的预约不是今天，而是{slot}，请按预约时间前来。").format(
+            slot=_slot_text(booking, today)
+        )
+    return CheckInResult(CheckInOutcome.OTHER_HALL, message, None, booking_view(booking))

@@ -1,0 +1,127 @@
+"""Engine set-up and migrations for the two stores a hall can run on.
+
+SQLite (one machine): WAL so the display can read while a kiosk writes, a busy timeout so
+concurrent writers wait instead of failing, foreign keys on, and every transaction opened with
+``BEGIN IMMEDIATE`` so two writers never both read the queue and then race to update it (the
+deferred default would let both read, then fail one with "database is locked").
+
+PostgreSQL (a hall with several machines): READ COMMITTED; ticket serials come from an atomic
+``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on the counter row, a call claims its ticket with
+a guarded ``UPDATE … WHERE status = 'waiting'``, and event rows are numbered under a
+transaction-level advisory lock so their sequence is also their commit order (see
+``kiosk.store.repositories.record_event``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import Connection, make_url
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    """The store cannot be opened or migrated; the message says which and why."""
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options
+        )
+        _sqlite_setup(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, **options)
+    raise StoreError(f"unsupported database {url!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling would issue a deferred BEGIN; turn it off and
+        # begin explicitly below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Bring the schema to ``revision``; safe when several processes start at once.
+
+    The whole upgrade runs in one transaction that first takes the store's write lock (SQLite:
+    ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), so a second process waits, then finds
+    the schema current and does nothing.
+    """
+    from alembic import command
+
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7318001)")
+            command.upgrade(alembic_config(connection), revision)
+    except Exception as error:
+        url = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"cannot migrate the store at {url}: {error}") from error
+    return current_revision(engine)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Run pending migrations; cheap when the store is already current (every role's start)."""
+    try:
+        current = current_revision(engine)
+    except Exception as error:
+        url = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"cannot open the store at {url}: {error}") from error
+    if current != head_revision():
+        upgrade(engine)
+
+
+def table_names(engine: Engine) -> list[str]:
+    return sorted(inspect(engine).get_table_names())

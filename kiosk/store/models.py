@@ -1,0 +1,169 @@
+"""Tables of the hall store.
+
+All datetimes are hall-local naive wall time (see ``kiosk.clock``): the rules are written in
+local time and a hall never spans two timezones, so storing local time keeps every query and
+report in the words of the rules. Nothing here holds a plain ID number or a photo: a holder is
+known by the HMAC of the ID number under the hall's key, and shown by a masked name.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only gives an autoincrementing key to INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    SERVED = "served"
+    FORFEITED = "forfeited"
+    CANCELLED = "cancelled"
+
+
+class TicketKind(StrEnum):
+    BOOKED = "booked"
+    WALK_IN = "walk_in"
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    TRANSFERRED = "transferred"
+    CANCELLED = "cancelled"
+
+
+OPEN_TICKET_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+class WindowState(StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    central_id: Mapped[str] = mapped_column(String(64), unique=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[str] = mapped_column(String(64))
+    slot_start: Mapped[datetime] = mapped_column(DateTime)
+    slot_end: Mapped[datetime] = mapped_column(DateTime)
+    holder_hash: Mapped[str] = mapped_column(String(64))
+    name_masked: Mapped[str] = mapped_column(String(64))
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=BookingStatus.BOOKED.value)
+    materials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_bookings_holder", "hall_id", "holder_hash"),
+        Index("ix_bookings_slot", "hall_id", "status", "slot_end"),
+    )
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    prefix: Mapped[str] = mapped_column(String(4))
+    serial: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(16))
+    service_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    priority_group: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.WAITING.value)
+    # Place in the queue: the first issue time, kept when a ticket is transferred.
+    queued_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    called_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    missed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    window: Mapped[int | None] = mapped_column(Integer)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    slot_start: Mapped[datetime | None] = mapped_column(DateTime)
+    holder_hash: Mapped[str | None] = mapped_column(String(64))
+    name_masked: Mapped[str | None] = mapped_column(String(64))
+    transferred_from: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    __table_args__ = (
+        UniqueConstraint("hall_id", "day", "prefix", "serial", name="uq_tickets_serial"),
+        Index("ix_tickets_queue", "hall_id", "status", "service_id"),
+        Index("ix_tickets_day", "hall_id", "day"),
+        Index("ix_tickets_history", "hall_id", "service_id", "finished_at"),
+    )
+
+
+class Window(Base):
+    __tablename__ = "windows"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=WindowState.OPEN.value)
+    clerk: Mapped[str | None] = mapped_column(String(64))
+    # Booked/priority tickets called in a row here; the policy caps it so walk-ins move.
+    priority_streak: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Counter(Base):
+    """The last ticket serial handed out per (hall, day, prefix)."""
+
+    __tablename__ = "counters"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(4), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class Event(Base):
+    """Append-only log of every change: the audit trail and the sync outbox in one."""
+
+    __tablename__ = "events"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    terminal: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_events_type", "hall_id", "type", "seq"),
+        Index("ix_events_unpushed", "pushed_at", "seq"),
+    )
