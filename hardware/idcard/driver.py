@@ -191,7 +191,8 @@ class IdCardReader:
                 settings.port, baudrate=settings.baudrate, timeout=0.05, write_timeout=1.0
             )
         except (serial.SerialException, OSError, ValueError) as error:
-            raise _LinkLost(f"cannot open {settings.port}: {error}") from None
+            text = str(error)
+            raise _LinkLost(text if settings.port in text else f"{settings.port}: {text}") from None
         self._parser.reset()
         try:
             if settings.switch_baudrate and settings.switch_baudrate != settings.baudrate:

@@ -20,6 +20,7 @@ from kiosk.domain.calendar import UnknownYear
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.schedule",
     "kiosk.cli.demo",
+    "kiosk.cli.card",
 )
 
 
