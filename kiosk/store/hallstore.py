@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.identity import id_hash
+from kiosk.store import repositories as repo
 from kiosk.store.db import ensure_schema, make_engine
 
 
@@ -33,6 +34,8 @@ class HallStore:
         if not self.id_hash_key:
             raise ValueError("a hall store needs the hall's ID-hash key")
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._writer, "before_commit", repo.write_pending_events)
+        event.listen(self._writer, "after_rollback", repo.discard_pending_events)
         reader_bind = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._reader = sessionmaker(reader_bind, expire_on_commit=False)
 

@@ -78,11 +78,12 @@ def record_event(
 ) -> Event:
     """Append an event; it is committed with the change it describes or not at all.
 
-    On PostgreSQL, sequence numbers are handed out before commit, so a later number could become
-    visible before an earlier one and a reader polling "events after N" would skip it. The
-    advisory lock held from here to commit makes numbering order equal commit order.
+    The row is written just before commit (``write_pending_events``, hooked to the session's
+    ``before_commit`` by ``HallStore``), not here: on PostgreSQL the event numbers are taken
+    under a lock held until commit, so that numbering order is commit order and a display
+    polling "calls after N" never skips one; taking that lock last, after every row lock of the
+    transaction, keeps two transactions from deadlocking on it.
     """
-    lock(session, f"events:{hall_id}")
     event = Event(
         hall_id=hall_id,
         type=type_,
@@ -91,9 +92,25 @@ def record_event(
         payload=payload,
         idempotency_key=str(uuid.uuid4()),
     )
-    session.add(event)
-    session.flush()
+    session.info.setdefault(PENDING_EVENTS, []).append(event)
     return event
+
+
+PENDING_EVENTS = "kiosk.pending_events"
+
+
+def write_pending_events(session: Session) -> None:
+    pending: list[Event] = session.info.pop(PENDING_EVENTS, [])
+    if not pending:
+        return
+    for hall_id in sorted({event.hall_id for event in pending}):
+        lock(session, f"events:{hall_id}")
+    session.add_all(pending)
+    session.flush()
+
+
+def discard_pending_events(session: Session) -> None:
+    session.info.pop(PENDING_EVENTS, None)
 
 
 def window_row(

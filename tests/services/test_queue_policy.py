@@ -1,0 +1,104 @@
+"""The calling policy on its own (pure), with hypothesis: whatever the queue, no ticket is called
+twice, each class is first-in-first-out, and the walk-in cap holds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.domain.queue_policy import Candidate, QueueClass, ahead_of, choose_next
+from kiosk.domain.wait import average_service_minutes, estimate_wait
+
+NOW = datetime(2026, 11, 19, 10, 0)
+
+
+@st.composite
+def queues(draw: st.DrawFn) -> list[Candidate]:
+    count = draw(st.integers(0, 30))
+    tickets = []
+    for index in range(count):
+        booked = draw(st.booleans())
+        slot = NOW + timedelta(minutes=draw(st.sampled_from([-30, 0, 30]))) if booked else None
+        tickets.append(
+            Candidate(
+                ticket_id=index + 1,
+                service_id=draw(st.sampled_from(["a", "b"])),
+                queued_at=NOW - timedelta(minutes=draw(st.integers(0, 120))),
+                booked=booked,
+                slot_start=slot,
+                priority_group=draw(st.sampled_from([None, None, "elderly"])),
+            )
+        )
+    return tickets
+
+
+def drain(tickets: list[Candidate], cap: int) -> list[tuple[Candidate, QueueClass, bool]]:
+    pool = list(tickets)
+    streak = 0
+    calls = []
+    while pool:
+        choice = choose_next(pool, NOW, streak, cap)
+        assert choice.candidate is not None and choice.queue_class is not None
+        calls.append((choice.candidate, choice.queue_class, choice.capped))
+        pool.remove(choice.candidate)
+        streak = choice.streak
+    assert choose_next(pool, NOW, streak, cap).candidate is None
+    return calls
+
+
+@settings(max_examples=200, deadline=None)
+@given(queues(), st.integers(1, 5))
+def test_every_ticket_called_exactly_once(tickets: list[Candidate], cap: int) -> None:
+    calls = drain(tickets, cap)
+    called = [c.ticket_id for c, _, _ in calls]
+    assert sorted(called) == sorted(t.ticket_id for t in tickets)
+    assert len(set(called)) == len(called)
+
+
+@settings(max_examples=200, deadline=None)
+@given(queues(), st.integers(1, 5))
+def test_fifo_within_each_class(tickets: list[Candidate], cap: int) -> None:
+    calls = drain(tickets, cap)
+    for queue_class in QueueClass:
+        times = [(c.queued_at, c.ticket_id) for c, k, _ in calls if k is queue_class]
+        assert times == sorted(times)
+
+
+@settings(max_examples=200, deadline=None)
+@given(queues(), st.integers(1, 5))
+def test_walk_ins_never_wait_behind_more_than_cap(tickets: list[Candidate], cap: int) -> None:
+    calls = drain(tickets, cap)
+    run = 0
+    for index, (_, queue_class, capped) in enumerate(calls):
+        if queue_class is QueueClass.WALK_IN:
+            run = 0
+            continue
+        run += 1
+        walk_ins_left = any(k is QueueClass.WALK_IN for _, k, _ in calls[index:])
+        if walk_ins_left:
+            assert run <= cap
+        assert not capped
+
+
+def test_class_order_without_cap_pressure() -> None:
+    walk_in = Candidate(1, "a", NOW - timedelta(minutes=50))
+    elder = Candidate(2, "a", NOW - timedelta(minutes=10), priority_group="elderly")
+    booked_now = Candidate(3, "a", NOW, booked=True, slot_start=NOW)
+    booked_later = Candidate(
+        4, "a", NOW - timedelta(minutes=60), booked=True, slot_start=NOW + timedelta(minutes=30)
+    )
+    calls = drain([walk_in, elder, booked_now, booked_later], cap=5)
+    assert [c.ticket_id for c, _, _ in calls] == [3, 2, 4, 1]
+    assert ahead_of(walk_in, [walk_in, elder, booked_now, booked_later], NOW) == 3
+    assert ahead_of(booked_now, [walk_in, elder, booked_now, booked_later], NOW) == 0
+
+
+def test_wait_estimate_moving_average() -> None:
+    assert average_service_minutes([], 8, 20) == 8
+    assert average_service_minutes([10, 20, 90], 8, 2) == 15
+    estimate = estimate_wait(5, [12, 12], 8, 2, 20)
+    assert (estimate.ahead, estimate.minutes) == (5, 30)
+    assert estimate_wait(3, [], 8, 0, 20).minutes == 24  # nobody open: as if one window
+    assert estimate_wait(0, [30], 8, 1, 20).minutes == 0
