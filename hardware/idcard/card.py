@@ -266,6 +266,8 @@ def encode_text(identity: Identity, extras: dict[str, str] | None = None) -> byt
         "nationality": identity.nationality or "",
     }
     if identity.nation is not None:
+        if identity.nation not in NATION_CODE:
+            raise ValueError(f"unknown nation {identity.nation!r} (GB 3304 names, e.g. 汉, 回)")
         values["nation"] = NATION_CODE[identity.nation]
     name_en = identity.name_en or ""
     if letter == "Y":
@@ -304,3 +306,13 @@ def build_read_data(text: bytes, photo: bytes | None = None) -> bytes:
     """Data of a ``30 01`` reply: the two lengths, the text and the (opaque) photo."""
     photo = photo if photo is not None else bytes(PHOTO_SIZE)
     return len(text).to_bytes(2, "big") + len(photo).to_bytes(2, "big") + text + photo
+
+
+def decode_read_frame(frame: bytes, with_fingerprints: bool = False) -> CardRecord:
+    """A whole captured ``30 01`` reply frame to a card, or ``FrameError``/``CardDataError``."""
+    from hardware.idcard.codec import ResultCode, decode_reply
+
+    reply = decode_reply(frame)
+    if reply.sw3 != ResultCode.SUCCESS:
+        raise CardDataError(f"the reply carries no card: {reply.meaning}")
+    return decode_text(split_read_data(reply.data, with_fingerprints))

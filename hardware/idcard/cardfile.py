@@ -48,8 +48,12 @@ class SimulatedCard:
     extras: dict[str, str] = field(default_factory=dict)
     label: str = ""
     photo: bytes | None = None
+    #: A text block served instead of the encoded identity: a damaged or forged card.
+    raw_text: bytes | None = None
 
     def text_block(self) -> bytes:
+        if self.raw_text is not None:
+            return self.raw_text
         return encode_text(self.identity, self.extras)
 
     @property

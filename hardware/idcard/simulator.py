@@ -203,11 +203,14 @@ class ReaderSimulator:
         tcp: tuple[str, int] | None = None,
         reply_delay: float = 0.0,
         reply_at_new_rate: bool = False,
+        halts_after_read: bool = True,
         seed: int | None = None,
     ) -> None:
         """``link`` is a stable symlink path to the pty; ``tcp`` serves a socket instead.
 
         ``reply_delay`` models the reader's own work before it answers (0: wire time only).
+        ``halts_after_read=False`` models readers that keep answering "found" for a card that
+        was read and still lies there.
         """
         self.initial_baudrate = baudrate
         self.baudrate = baudrate
@@ -215,6 +218,7 @@ class ReaderSimulator:
         self.tcp = tcp
         self.reply_delay = reply_delay
         self.reply_at_new_rate = reply_at_new_rate
+        self.halts_after_read = halts_after_read
         self._random = random.Random(seed)
         self._lock = threading.RLock()
         self._card: SimulatedCard | None = None
@@ -401,7 +405,7 @@ class ReaderSimulator:
                     + text
                     + photo
                 )
-            self._state = CardState.HALTED
+            self._state = CardState.HALTED if self.halts_after_read else CardState.PRESENT
             self.card_reads += 1
             return encode_reply(ResultCode.SUCCESS, data), None
         if code == Command.READ_NEW_ADDRESS:
