@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.schedule",
     "kiosk.cli.demo",
     "kiosk.cli.card",
+    "kiosk.cli.queue",
+    "kiosk.cli.central",
 )
 
 
