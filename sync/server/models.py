@@ -1,0 +1,153 @@
+"""Tables of the central booking store (its own database, not a hall store).
+
+Times are hall-local wall time, as in the hall store and on the wire. Nothing here holds a
+plain ID number: a holder is the HMAC of the number under the key the halls share, plus a masked
+name and phone for staff to read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only gives an autoincrementing key to INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+_ACTIVE = "status IN ('booked', 'checked_in', 'served')"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class HallCounter(Base):
+    """The last change number handed out in a hall.
+
+    Every write to a hall's bookings first takes this row (``UPDATE … RETURNING``); the row lock
+    is held to commit, so a hall's writers run one at a time and ``change_seq`` values commit in
+    increasing order, which makes ``since=<cursor>`` pulls safe under concurrent writers.
+    """
+
+    __tablename__ = "hall_counters"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[str] = mapped_column(String(64))
+    slot_start: Mapped[datetime] = mapped_column(DateTime)
+    slot_end: Mapped[datetime] = mapped_column(DateTime)
+    id_hash: Mapped[str] = mapped_column(String(64))
+    masked_name: Mapped[str] = mapped_column(String(64))
+    masked_phone: Mapped[str | None] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(80))
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    reject_message: Mapped[str | None] = mapped_column(String(200))
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    conflict: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_bookings_cursor", "hall_id", "change_seq", unique=True),
+        Index("ix_bookings_slot", "hall_id", "slot_start", "service_id", "status"),
+        # One active booking per person per slot, enforced by the database as well as the code.
+        Index(
+            "uq_bookings_holder_slot",
+            "hall_id",
+            "id_hash",
+            "slot_start",
+            unique=True,
+            sqlite_where=text(_ACTIVE),
+            postgresql_where=text(_ACTIVE),
+        ),
+    )
+
+
+class Device(Base):
+    """A kiosk (or an integration such as the WeChat back end) allowed to act for one hall."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Event(Base):
+    """An outbox entry received from a device, with the outcome it was given (returned again
+    when the same key arrives twice)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(String(200))
+    conflict: Mapped[str | None] = mapped_column(String(64))
+    booking_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("hall_id", "idempotency_key", name="uq_events_key"),
+        Index("ix_events_day", "hall_id", "type", "occurred_at"),
+    )
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StaffSession(Base):
+    """A staff login; the cookie holds the token, the table only its hash."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff.username"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
