@@ -69,6 +69,10 @@ FAULT_TARGETS: dict[str, tuple[int, ...]] = {
 }
 
 
+#: Faults that only make sense for one command hit it even without ``on``.
+_NATURAL_TARGETS: dict[Fault, str] = {Fault.NO_CARD: "find", Fault.REMOVE_BEFORE_READ: "read"}
+
+
 @dataclass
 class FaultPlan:
     fault: Fault
@@ -79,7 +83,8 @@ class FaultPlan:
     def hits(self, request: Request) -> bool:
         if self.times is not None and self.times <= 0:
             return False
-        return self.on is None or request.code in FAULT_TARGETS[self.on]
+        on = self.on or _NATURAL_TARGETS.get(self.fault)
+        return on is None or request.code in FAULT_TARGETS[on]
 
 
 class CardState(StrEnum):
@@ -223,6 +228,7 @@ class ReaderSimulator:
         self._lock = threading.RLock()
         self._card: SimulatedCard | None = None
         self._state = CardState.ABSENT
+        self._session = False  # select done, no find since: a lost read reply may be re-read
         self._fault: FaultPlan | None = None
         self._link: _PtyLink | _SocketLink | None = None
         self._parser = FrameParser(min_len=MIN_LEN)
@@ -304,6 +310,7 @@ class ReaderSimulator:
         with self._lock:
             self._card = card
             self._state = CardState.PRESENT
+            self._session = False
             self.placements += 1
 
     def remove_card(self) -> None:
@@ -381,6 +388,7 @@ class ReaderSimulator:
         code = request.code
         card = self._card
         if code == Command.FIND_CARD:
+            self._session = False
             if card is not None and self._state in (CardState.PRESENT, CardState.SELECTED):
                 self._state = CardState.PRESENT
                 return encode_reply(ResultCode.CARD_FOUND, bytes(4)), None
@@ -388,10 +396,15 @@ class ReaderSimulator:
         if code == Command.SELECT_CARD:
             if card is not None and self._state in (CardState.PRESENT, CardState.SELECTED):
                 self._state = CardState.SELECTED
+                self._session = True
                 return encode_reply(ResultCode.SUCCESS, bytes(8)), None
             return encode_reply(ResultCode.SELECT_FAILED), None
         if code in (Command.READ_TEXT_PHOTO, Command.READ_TEXT_PHOTO_FINGERPRINT):
-            if card is None or self._state is not CardState.SELECTED:
+            # a read repeated before the next find is answered again (the host lost the reply)
+            readable = self._state is CardState.SELECTED or (
+                self._state is CardState.HALTED and self._session
+            )
+            if card is None or not readable:
                 return encode_reply(ResultCode.READ_FAILED), None
             text = card.text_block()
             photo = card.photo if card.photo is not None else bytes(1024)
@@ -434,9 +447,9 @@ class ReaderSimulator:
             if kind is Fault.SAM_FAILURE:
                 assert fault is not None
                 reply, new_rate = encode_reply(fault.code), None
-            elif kind is Fault.NO_CARD and request.code == Command.FIND_CARD:
+            elif kind is Fault.NO_CARD:
                 reply, new_rate = encode_reply(ResultCode.NO_CARD), None
-            elif kind is Fault.REMOVE_BEFORE_READ and request.code in FAULT_TARGETS["read"]:
+            elif kind is Fault.REMOVE_BEFORE_READ:
                 self._card, self._state = None, CardState.ABSENT
                 reply, new_rate = encode_reply(ResultCode.READ_FAILED), None
             else:

@@ -1,0 +1,277 @@
+"""The driver against the simulated reader over a real pty (and once over a TCP socket)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from hardware.idcard.cardfile import SimulatedCard
+from hardware.idcard.codec import Command
+from hardware.idcard.driver import IdCardReader, ReaderSettings
+from hardware.idcard.simulator import CardState, Fault, ReaderSimulator
+from kiosk.ports.card_reader import (
+    CardExpired,
+    CardReader,
+    CardUnreadable,
+    InvalidCardData,
+    ReaderOffline,
+)
+
+from .conftest import Events, wait_for_finds, wait_until
+
+MakeReader = Callable[..., IdCardReader]
+Cards = dict[str, SimulatedCard]
+
+
+def test_reader_is_a_card_reader(
+    simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    reader = make_reader(simulator.url, events)
+    assert isinstance(reader, CardReader)
+    wait_until(lambda: reader.online)
+
+
+@pytest.mark.parametrize(
+    "stem",
+    ["resident-zhang-wei", "hmt-chan-ka-yan", "foreign-2017-smith", "foreign-2023-muller"],
+)
+def test_each_card_type_is_read(
+    stem: str, cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events)
+    simulator.place_card(cards[stem])
+    event = events.next()
+    assert event.identity == cards[stem].identity
+    assert simulator.requests[-3:] == [
+        Command.FIND_CARD,
+        Command.SELECT_CARD,
+        Command.READ_TEXT_PHOTO,
+    ]
+
+
+def test_a_card_left_on_the_reader_is_reported_once_and_a_new_tap_again(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events)
+    card = cards["resident-li-xiaohong"]
+    simulator.place_card(card)
+    assert events.next().identity == card.identity
+    wait_for_finds(simulator, 10)
+    assert events.pending() == []
+    assert simulator.card_state is CardState.HALTED
+    simulator.remove_card()
+    wait_for_finds(simulator, 2)
+    simulator.place_card(card)
+    assert events.next().identity == card.identity
+    assert simulator.card_reads == 2
+
+
+def test_a_reader_that_keeps_finding_the_card_does_not_report_it_twice(
+    tmp_path, cards: Cards, events: Events, make_reader: MakeReader
+) -> None:
+    with ReaderSimulator(115200, link=tmp_path / "r", halts_after_read=False) as sim:
+        make_reader(sim.url, events)
+        sim.place_card(cards["resident-zhang-wei"])
+        assert events.next().ok
+        wait_until(lambda: sim.card_reads >= 3)  # it keeps reading the card lying there ...
+        assert events.pending() == []  # ... but reports it only once
+        sim.place_card(cards["resident-li-xiaohong"])  # a different card swapped in
+        assert events.next().identity == cards["resident-li-xiaohong"].identity
+
+
+def test_expired_card_is_refused_with_its_identity(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events)
+    simulator.place_card(cards["resident-ouyang-xiaoming-expired"])
+    event = events.next()
+    assert isinstance(event.error, CardExpired)
+    assert event.error.identity == cards["resident-ouyang-xiaoming-expired"].identity
+    assert "2022-12-06" in str(event.error)
+
+
+def test_forged_card_data_is_an_error_never_an_identity(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events)
+    genuine = cards["resident-zhang-wei"]
+    block = bytearray(genuine.text_block())
+    block[140:142] = "9".encode("utf-16-le") if block[140:142] != b"9\x00" else b"8\x00"
+    simulator.place_card(SimulatedCard(genuine.identity, raw_text=bytes(block)))
+    event = events.next()
+    assert isinstance(event.error, InvalidCardData)
+    assert event.identity is None
+    wait_for_finds(simulator, 5)
+    assert events.pending() == []
+
+
+def test_no_card_fault(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events)
+    simulator.set_fault(Fault.NO_CARD)
+    simulator.place_card(cards["resident-zhang-wei"])
+    wait_for_finds(simulator, 5)
+    assert events.pending() == []
+    assert Command.SELECT_CARD not in simulator.requests
+    simulator.clear_fault()
+    assert events.next().ok
+
+
+def test_card_removed_between_select_and_read(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events)
+    simulator.set_fault(Fault.REMOVE_BEFORE_READ, times=1)
+    simulator.place_card(cards["resident-zhang-wei"])
+    event = events.next()
+    assert isinstance(event.error, CardUnreadable)
+    assert simulator.card is None
+    wait_for_finds(simulator, 3)
+    assert events.pending() == []  # one message per failed tap
+    simulator.place_card(cards["resident-zhang-wei"])
+    assert events.next().identity == cards["resident-zhang-wei"].identity
+
+
+@pytest.mark.parametrize("fault", [Fault.CHECKSUM, Fault.TRUNCATED])
+def test_one_damaged_reply_is_retried(
+    fault: Fault, cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    reader = make_reader(simulator.url, events)
+    simulator.set_fault(fault, on="read", times=1)
+    simulator.place_card(cards["foreign-2023-muller"])
+    assert events.next().identity == cards["foreign-2023-muller"].identity
+    assert reader.stats.frame_errors == 1 and reader.stats.retries >= 1
+
+
+@pytest.mark.parametrize("fault", [Fault.CHECKSUM, Fault.TRUNCATED])
+def test_a_reply_damaged_every_time_gives_one_unreadable_error(
+    fault: Fault, cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events, retries=1)
+    simulator.set_fault(fault, on="read")
+    simulator.place_card(cards["resident-zhang-wei"])
+    event = events.next()
+    assert isinstance(event.error, CardUnreadable)
+    wait_for_finds(simulator, 4)
+    assert events.pending() == []
+    simulator.clear_fault()
+    simulator.remove_card()  # the reader halted the card it read: the citizen taps again
+    wait_for_finds(simulator, 1)
+    simulator.place_card(cards["resident-zhang-wei"])
+    assert events.next().ok
+
+
+def test_garbage_on_the_line_is_skipped(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    reader = make_reader(simulator.url, events)
+    simulator.set_fault(Fault.GARBAGE)
+    simulator.place_card(cards["hmt-chan-ka-yan"])
+    assert events.next().identity == cards["hmt-chan-ka-yan"].identity
+    assert reader.stats.garbage_bytes > 0
+
+
+def test_garbage_on_find_replies_does_not_cost_the_card(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events)
+    simulator.set_fault(Fault.CHECKSUM, on="find", times=2)
+    simulator.place_card(cards["resident-zhang-wei"])
+    assert events.next().ok
+
+
+def test_stalled_reader_goes_offline_and_comes_back(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    reader = make_reader(simulator.url, events)
+    wait_until(lambda: reader.online)
+    simulator.set_fault(Fault.STALL)
+    event = events.next()
+    assert isinstance(event.error, ReaderOffline)
+    assert not reader.online
+    simulator.clear_fault()
+    wait_until(lambda: reader.online)
+    simulator.place_card(cards["resident-zhang-wei"])
+    assert events.next().ok
+
+
+def test_reader_that_never_answers_stops_cleanly(
+    simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    simulator.set_fault(Fault.STALL)
+    reader = make_reader(simulator.url, events, command_timeout=30.0)
+    wait_until(lambda: Command.SAM_STATUS in simulator.requests)
+    reader.stop()  # interrupts the 30 s wait for an answer ...
+    assert events.pending() == []  # ... instead of waiting it out and reporting "offline"
+    assert not reader.online
+
+
+@pytest.mark.parametrize("code", [0x60, 0x66])
+def test_sam_failure_is_reported_as_reader_offline(
+    code: int, cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    reader = make_reader(simulator.url, events)
+    wait_until(lambda: reader.online)
+    simulator.set_fault(Fault.SAM_FAILURE, code=code)
+    event = events.next()
+    assert isinstance(event.error, ReaderOffline)
+    assert "SAM" in str(event.error)
+    simulator.clear_fault()
+    wait_until(lambda: reader.online)
+    simulator.place_card(cards["resident-zhang-wei"])
+    assert events.next().ok
+
+
+def test_unplug_and_replug(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    reader = make_reader(simulator.url, events)
+    wait_until(lambda: reader.online)
+    simulator.unplug()
+    event = events.next()
+    assert isinstance(event.error, ReaderOffline)
+    assert not reader.online
+    wait_until(lambda: reader.stats.reopens >= 3)  # it keeps trying the vanished link
+    assert events.pending() == []  # offline is said once
+    simulator.plug()
+    wait_until(lambda: reader.online)
+    simulator.place_card(cards["resident-wang-guihua-72"])
+    assert events.next().identity == cards["resident-wang-guihua-72"].identity
+
+
+def test_reader_missing_at_start_is_offline_until_plugged(
+    tmp_path, cards: Cards, events: Events, make_reader: MakeReader
+) -> None:
+    link = tmp_path / "later"
+    reader = make_reader(str(link), events)
+    assert isinstance(events.next().error, ReaderOffline)
+    with ReaderSimulator(115200, link=link) as sim:
+        wait_until(lambda: reader.online)
+        sim.place_card(cards["resident-zhang-wei"])
+        assert events.next().ok
+
+
+def test_socket_url(cards: Cards, events: Events, make_reader: MakeReader) -> None:
+    with ReaderSimulator(115200, tcp=("127.0.0.1", 0)) as sim:
+        assert sim.url.startswith("socket://")
+        make_reader(sim.url, events)
+        sim.place_card(cards["foreign-2017-smith"])
+        assert events.next().identity == cards["foreign-2017-smith"].identity
+
+
+def test_switch_to_9600_baud_and_read_at_wire_speed(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    make_reader(simulator.url, events, switch_baudrate=9600, read_timeout=3.0)
+    wait_until(lambda: simulator.baudrate == 9600)
+    simulator.place_card(cards["resident-zhang-wei"])
+    assert events.next().identity == cards["resident-zhang-wei"].identity
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ValueError):
+        ReaderSettings("/dev/null", poll_interval=0)
+    with pytest.raises(ValueError, match="4800"):
+        ReaderSettings("/dev/null", switch_baudrate=4800)
