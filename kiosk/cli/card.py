@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.common import CliError, CommandFailed, print_json
+from kiosk.cli.common import CliError, CommandFailed, parse_date, print_json
 from kiosk.domain.identity import CardType, Identity, mask_id_number, mask_name
 from kiosk.i18n import _
 
@@ -34,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     read.add_argument("--set-baud", type=int, help="switch the reader to this rate (60 xx)")
     read.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a card")
     read.add_argument("--show-id", action="store_true", help="print number and name in full")
+    read.add_argument("--today", type=parse_date, help="judge expiry on this day (default: today)")
     read.add_argument("--json", action="store_true", help="print one JSON document")
     read.set_defaults(handler=run_read)
 
@@ -118,7 +119,10 @@ def run_read(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CliError(str(error)) from None
     try:
-        identity = read_one(settings, args.timeout)
+        if args.today:
+            identity = read_one(settings, args.timeout, today=lambda: args.today)
+        else:
+            identity = read_one(settings, args.timeout)
     except TimeoutError:
         message = _("{seconds} 秒内没有读到证件").format(seconds=f"{args.timeout:g}")
         raise CommandFailed(message) from None
