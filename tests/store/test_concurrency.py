@@ -53,25 +53,32 @@ def _take(url: str, hall: HallProfile, count: int, gate: Any, out: Any) -> None:
     out.put(numbers)
 
 
-def _call(url: str, hall: HallProfile, window: int, gate: Any, out: Any) -> None:
+def _call(url: str, hall: HallProfile, window: int, gate: Any, out: Any, done: Any) -> None:
+    """Call until the takers have finished and nobody is left waiting."""
     store = _open(url, hall, f"window-{window}")
     gate.wait()
     called = []
-    idle = 0
-    while idle < 3:  # the takers may still be adding tickets
+    while True:
+        takers_finished = done.is_set()
         result = call_next(store, window, NOW + timedelta(minutes=1))
-        if result.ticket is None:
-            idle += 1
-            time.sleep(0.05)
-            continue
-        idle = 0
-        called.append(result.ticket.id)
+        if result.ticket is not None:
+            called.append(result.ticket.id)
+        elif takers_finished:
+            break
+        else:
+            time.sleep(0.01)
     out.put(called)
 
 
 def _run(processes: list[Any]) -> None:
     for process in processes:
         process.start()
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0, f"worker exited with {process.exitcode}"
+
+
+def _run_joined(processes: list[Any]) -> None:
     for process in processes:
         process.join(60)
         assert process.exitcode == 0, f"worker exited with {process.exitcode}"
@@ -100,16 +107,21 @@ def test_concurrent_windows_never_call_the_same_ticket(
     store = _open(database_url, hall, "setup")
     for _ in range(30):
         take_ticket(store, SERVICE, NOW)
-    gate, out = fork.Barrier(6), fork.Queue()
+    gate, out, done = fork.Barrier(6), fork.Queue(), fork.Event()
     callers = [
-        fork.Process(target=_call, args=(database_url, hall, window, gate, out))
+        fork.Process(target=_call, args=(database_url, hall, window, gate, out, done))
         for window in CALL_WINDOWS
     ]
     takers = [
         fork.Process(target=_take, args=(database_url, hall, 10, gate, out)) for _ in range(2)
     ]
-    _run(callers + takers)
-    results = _drain(out, 6)
+    for process in callers + takers:
+        process.start()
+    results = _drain(out, 2)  # the takers report first
+    _run_joined(takers)
+    done.set()
+    results += _drain(out, 4)
+    _run_joined(callers)
     called = [t for batch in results if batch and isinstance(batch[0], int) for t in batch]
     assert len(called) == len(set(called)) == 50
     with store.read() as session:
