@@ -103,9 +103,7 @@ def test_online_booking_has_no_channel_hours(xixia, clock) -> None:
         (booking(1, id="x"), "body.id"),
     ],
 )
-def test_malformed_requests_name_the_field_and_never_echo_the_id_number(
-    xixia, body, field
-) -> None:
+def test_malformed_requests_name_the_field_and_never_echo_the_id_number(xixia, body, field) -> None:
     response = xixia.post(f"{API}/bookings", json=body)
     assert response.status_code == 422
     payload = response.json()

@@ -1,0 +1,174 @@
+"""``kiosk central``: run the reference central booking store and manage who may use it.
+
+Tokens and passwords are shown or read once: a device token is printed when it is made and
+only its hash is kept, so a lost token is revoked and replaced, never recovered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from kiosk.cli.common import CliError, CommandFailed, print_json
+
+
+def register(subparsers: Any) -> None:
+    central = subparsers.add_parser(
+        "central", help="the central booking store (server and its devices and staff)"
+    )
+    commands = central.add_subparsers(dest="central_command", required=True, metavar="ACTION")
+
+    def with_database(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--database-url",
+            help="SQLAlchemy URL of the central store "
+            "(default: $KIOSK_CENTRAL_DATABASE_URL or central.sqlite3 in the data directory)",
+        )
+
+    serve = commands.add_parser("serve", help="serve the API and the staff pages (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8600)
+    with_database(serve)
+    serve.add_argument("--secure-cookies", action="store_true", help="behind HTTPS")
+    serve.set_defaults(handler=_serve)
+
+    add_device = commands.add_parser(
+        "add-device", help="make a device token for a hall (printed once)"
+    )
+    add_device.add_argument("--hall", required=True)
+    add_device.add_argument("--name", help="what the device is, e.g. kiosk-1 (default: the hall)")
+    add_device.add_argument("--json", action="store_true")
+    with_database(add_device)
+    add_device.set_defaults(handler=_add_device)
+
+    revoke = commands.add_parser("revoke-device", help="revoke a device's token")
+    revoke.add_argument("device_id", type=int, metavar="DEVICE_ID")
+    with_database(revoke)
+    revoke.set_defaults(handler=_revoke_device)
+
+    devices = commands.add_parser("devices", help="list devices (never their tokens)")
+    devices.add_argument("--json", action="store_true")
+    with_database(devices)
+    devices.set_defaults(handler=_devices)
+
+    staff = commands.add_parser("add-staff", help="create a staff login or set its password")
+    staff.add_argument("--user", required=True)
+    staff.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    with_database(staff)
+    staff.set_defaults(handler=_add_staff)
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from sync.server.app import open_central
+    from sync.server.settings import load_server_settings
+
+    settings = load_server_settings(args.database_url)
+    try:
+        return open_central(settings)
+    except Exception as error:
+        raise CommandFailed(str(error)) from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import uvicorn
+
+    from sync.server.app import create_app, open_central
+    from sync.server.settings import load_server_settings
+
+    settings = load_server_settings(args.database_url)
+    if args.secure_cookies:
+        settings = dataclasses.replace(settings, secure_cookies=True)
+    try:
+        central = open_central(settings)
+    except Exception as error:
+        raise CommandFailed(str(error)) from None
+    app = create_app(settings, central)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _add_device(args: argparse.Namespace) -> int:
+    from sync.server.auth import add_device
+
+    central = _open(args)
+    if args.hall not in central.settings.halls:
+        known = ", ".join(sorted(central.settings.halls))
+        raise CliError(f"unknown hall {args.hall!r}; known halls: {known}")
+    with central.transaction() as session:
+        device, token = add_device(session, args.hall, args.name or args.hall)
+        device_id = device.id
+    if args.json:
+        print_json({"device_id": device_id, "hall": args.hall, "token": token})
+    else:
+        print(f"device {device_id} for hall {args.hall}")
+        print(f"token (shown once; put it in the kiosk's device.toml [central] token): {token}")
+    return 0
+
+
+def _revoke_device(args: argparse.Namespace) -> int:
+    from sync.server.auth import revoke_device
+    from sync.server.errors import NotFound
+
+    central = _open(args)
+    try:
+        with central.transaction() as session:
+            device = revoke_device(session, args.device_id)
+            hall = device.hall_id
+    except NotFound as error:
+        raise CliError(error.message) from None
+    print(f"device {args.device_id} of hall {hall} revoked")
+    return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from sync.server.auth import list_devices
+
+    central = _open(args)
+    with central.transaction() as session:
+        rows = [
+            {
+                "device_id": d.id,
+                "hall": d.hall_id,
+                "name": d.name,
+                "created_at": d.created_at.isoformat(timespec="seconds"),
+                "revoked": d.revoked_at is not None,
+                "last_sequence": d.last_sequence,
+                "last_seen_at": d.last_seen_at.isoformat(timespec="seconds")
+                if d.last_seen_at
+                else None,
+            }
+            for d in list_devices(session)
+        ]
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            state = "revoked" if row["revoked"] else "active"
+            print(f"{row['device_id']:>4}  {row['hall']:<20} {row['name']:<20} {state}")
+    return 0
+
+
+def _add_staff(args: argparse.Namespace) -> int:
+    from sync.server.auth import add_staff
+    from sync.server.errors import CentralError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {args.user}: ")
+        if getpass.getpass("again: ") != password:
+            raise CliError("the two passwords differ")
+    central = _open(args)
+    try:
+        with central.transaction() as session:
+            add_staff(session, args.user, password)
+    except CentralError as error:
+        raise CliError(error.message) from None
+    print(f"staff user {args.user} can log in at /staff/")
+    return 0
