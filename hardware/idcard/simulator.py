@@ -46,7 +46,7 @@ from hardware.idcard.codec import (
 
 log = logging.getLogger(__name__)
 
-CHUNK = 32  # bytes written per pacing step (a USB-serial chip's packets are of this order)
+CHUNK = 16  # bytes handed over per pacing step (a USB-serial chip delivers packets too)
 SAM_ID = bytes.fromhex("0500010021436587a9cbed0f11223344")
 
 
@@ -238,6 +238,7 @@ class ReaderSimulator:
         self._control: ControlServer | None = None
         self.requests: list[int] = []  # command codes received, in order
         self.card_reads = 0  # successful text reads
+        self.found_at: float | None = None  # monotonic time a find first saw the placed card
         self.placements = 0
 
     # -- life cycle -------------------------------------------------------------------------
@@ -311,6 +312,7 @@ class ReaderSimulator:
             self._card = card
             self._state = CardState.PRESENT
             self._session = False
+            self.found_at = None
             self.placements += 1
 
     def remove_card(self) -> None:
@@ -390,6 +392,8 @@ class ReaderSimulator:
         if code == Command.FIND_CARD:
             self._session = False
             if card is not None and self._state in (CardState.PRESENT, CardState.SELECTED):
+                if self._state is CardState.PRESENT and self.found_at is None:
+                    self.found_at = time.monotonic()
                 self._state = CardState.PRESENT
                 return encode_reply(ResultCode.CARD_FOUND, bytes(4)), None
             return encode_reply(ResultCode.NO_CARD), None
@@ -470,19 +474,20 @@ class ReaderSimulator:
             self.baudrate = new_rate
 
     def _send(self, link: _PtyLink | _SocketLink, data: bytes) -> None:
-        """Write at the line's pace: never ahead of ``t0 + bytes * 10 / baud``."""
+        """Write at the line's pace: each chunk is handed over when its last byte would have
+        crossed a real line (``t0 + bytes * 10 / baud``), never earlier."""
         start = time.monotonic()
         sent = 0
         while sent < len(data):
             chunk = data[sent : sent + CHUNK]
-            try:
-                link.write(chunk)
-            except OSError:
-                return
             sent += len(chunk)
             delay = start + wire_time(sent, self.baudrate) - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+            try:
+                link.write(chunk)
+            except OSError:
+                return
 
 
 # -- control from another process ----------------------------------------------------------
