@@ -23,7 +23,7 @@ from kiosk.services.errors import (
     UnknownWindow,
     WindowNotOpen,
 )
-from kiosk.services.tickets import candidate, issue, issued_payload, service_of
+from kiosk.services.tickets import issue, issued_payload, service_of
 from kiosk.services.views import TicketView, ticket_view
 from kiosk.store import repositories as repo
 from kiosk.store.hallstore import HallStore
@@ -139,21 +139,24 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
             else:
                 _miss(session, store, previous, now)
             closed = ticket_view(hall, previous)
-        waiting = repo.waiting_tickets(session, hall.id, now.date(), config.services)
-        pool = {t.id: t for t in waiting}
+        pool = {
+            c.ticket_id: c
+            for c in repo.waiting_candidates(session, hall.id, now.date(), config.services)
+        }
         for _attempt in range(CLAIM_ATTEMPTS):
             choice = queue_policy.choose_next(
-                [candidate(t) for t in pool.values()],
+                list(pool.values()),
                 now,
                 row.priority_streak,
                 hall.queue.max_consecutive_priority,
             )
             if choice.candidate is None:
                 return CallResult(None, window, closed)
-            chosen = pool.pop(choice.candidate.ticket_id)
-            if not repo.claim_ticket(session, chosen.id, window, now):
+            pool.pop(choice.candidate.ticket_id)
+            if not repo.claim_ticket(session, choice.candidate.ticket_id, window, now):
                 continue  # another window called it first: take the next one
-            session.refresh(chosen)
+            chosen = session.get(Ticket, choice.candidate.ticket_id, populate_existing=True)
+            assert chosen is not None
             row.priority_streak = choice.streak
             row.updated_at = now
             _event(

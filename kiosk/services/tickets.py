@@ -100,8 +100,8 @@ def candidate(ticket: Ticket) -> queue_policy.Candidate:
 def wait_for(session: Session, store: HallStore, ticket: Ticket, now: datetime) -> tuple[int, int]:
     """People ahead of a waiting ticket and the estimated minutes until it is called."""
     service = store.hall.service(ticket.service_id)
-    waiting = repo.waiting_tickets(session, store.hall.id, ticket.day, [service.id])
-    ahead = queue_policy.ahead_of(candidate(ticket), [candidate(t) for t in waiting], now)
+    waiting = repo.waiting_candidates(session, store.hall.id, ticket.day, [service.id])
+    ahead = queue_policy.ahead_of(candidate(ticket), waiting, now)
     history = store.hall.queue.wait_history
     recent = repo.recent_service_minutes(session, store.hall.id, service.id, history)
     windows = repo.open_windows_for(session, store.hall, service.id)

@@ -122,6 +122,7 @@ class Ticket(Base):
         UniqueConstraint("hall_id", "day", "prefix", "serial", name="uq_tickets_serial"),
         Index("ix_tickets_queue", "hall_id", "status", "service_id"),
         Index("ix_tickets_day", "hall_id", "day"),
+        Index("ix_tickets_window", "hall_id", "window", "status"),
         Index("ix_tickets_history", "hall_id", "service_id", "finished_at"),
     )
 

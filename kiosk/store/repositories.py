@@ -17,12 +17,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.domain.hall import HallProfile
+from kiosk.domain.queue_policy import Candidate
 from kiosk.store.models import (
     OPEN_TICKET_STATUSES,
     Booking,
     Counter,
     Event,
     Ticket,
+    TicketKind,
     TicketStatus,
     Window,
     WindowState,
@@ -150,16 +152,35 @@ def open_windows_for(session: Session, hall: HallProfile, service_id: str) -> in
     )
 
 
-def waiting_tickets(
+def waiting_candidates(
     session: Session, hall_id: str, day: date, service_ids: Iterable[str]
-) -> Sequence[Ticket]:
-    query = select(Ticket).where(
+) -> list[Candidate]:
+    """The waiting tickets as the queue policy sees them: plain rows, no ORM objects, because a
+    busy hall has hundreds waiting and this runs on every issue and every call."""
+    query = select(
+        Ticket.id,
+        Ticket.service_id,
+        Ticket.queued_at,
+        Ticket.kind,
+        Ticket.slot_start,
+        Ticket.priority_group,
+    ).where(
         Ticket.hall_id == hall_id,
         Ticket.status == TicketStatus.WAITING.value,
         Ticket.day == day,
         Ticket.service_id.in_(list(service_ids)),
     )
-    return session.execute(query).scalars().all()
+    return [
+        Candidate(
+            ticket_id=row[0],
+            service_id=row[1],
+            queued_at=row[2],
+            booked=row[3] == TicketKind.BOOKED.value,
+            slot_start=row[4],
+            priority_group=row[5],
+        )
+        for row in session.execute(query)
+    ]
 
 
 def claim_ticket(session: Session, ticket_id: int, window: int, now: datetime) -> bool:

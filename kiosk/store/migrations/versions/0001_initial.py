@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("hall_id", "day", "prefix", "serial", name="uq_tickets_serial"),
     )
     op.create_index("ix_tickets_day", "tickets", ["hall_id", "day"], unique=False)
+    op.create_index("ix_tickets_window", "tickets", ["hall_id", "window", "status"], unique=False)
     op.create_index(
         "ix_tickets_history", "tickets", ["hall_id", "service_id", "finished_at"], unique=False
     )
@@ -143,6 +144,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_tickets_queue", table_name="tickets")
     op.drop_index("ix_tickets_history", table_name="tickets")
+    op.drop_index("ix_tickets_window", table_name="tickets")
     op.drop_index("ix_tickets_day", table_name="tickets")
 
     op.drop_table("tickets")
