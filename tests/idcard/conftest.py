@@ -18,9 +18,9 @@ TODAY = date(2026, 11, 23)
 #: Short timeouts keep fault tests quick; the defaults are for real hardware.
 FAST = {
     "poll_interval": 0.02,
-    "command_timeout": 0.3,
+    "command_timeout": 0.5,
     "read_timeout": 1.0,
-    "byte_gap_timeout": 0.1,
+    "byte_gap_timeout": 0.25,
     "reopen_interval": 0.05,
     "offline_after": 2,
 }
