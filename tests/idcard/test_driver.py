@@ -273,3 +273,14 @@ def test_settings_are_checked() -> None:
         ReaderSettings("/dev/null", poll_interval=0)
     with pytest.raises(ValueError, match="4800"):
         ReaderSettings("/dev/null", switch_baudrate=4800)
+
+
+def test_a_port_that_echoes_commands_is_never_taken_for_a_reader(
+    events: Events, make_reader: MakeReader
+) -> None:
+    reader = make_reader("loop://", events)
+    event = events.next()
+    assert isinstance(event.error, ReaderOffline)
+    wait_until(lambda: reader.stats.reopens >= 3)
+    assert not reader.online
+    assert all(not e.ok for e in events.pending())
