@@ -1,0 +1,124 @@
+"""What goes on paper: the queue ticket and the on-site booking confirmation.
+
+A slip is a plain value handed from the services to the printer adapter, so the printer never
+queries the store and a ticket can be printed again, shown on screen or previewed from the same
+value. Names on a slip are already masked (PIPL): the printer cannot print what it never gets.
+The rules require telling every needed material at once (一次性告知), so a booked ticket and a
+booking confirmation carry the full materials list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+SLIP_LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
+
+
+class SlipError(ValueError):
+    """A slip that cannot be printed as given (empty number, negative wait, slot backwards...)."""
+
+
+def _check_language(language: str) -> None:
+    if language not in SLIP_LANGUAGES:
+        raise SlipError(f"language {language!r}: expected one of {', '.join(SLIP_LANGUAGES)}")
+
+
+def _check_slot(start: datetime | None, end: datetime | None) -> None:
+    if (start is None) != (end is None):
+        raise SlipError("a slot needs both slot_start and slot_end")
+    if start is not None and end is not None and end <= start:
+        raise SlipError(f"slot ends ({end:%H:%M}) before it starts ({start:%H:%M})")
+
+
+def _check_masked(name: str | None) -> None:
+    # A full name on paper would be a privacy leak; masked names always carry the mask mark.
+    if name is not None and "*" not in name:
+        raise SlipError("masked_name must be masked (e.g. 张*三), never the full name")
+
+
+@dataclass(frozen=True)
+class TicketSlip:
+    """Everything printed on one queue ticket, in the citizen's language (Chinese by default)."""
+
+    hall_name_zh: str
+    hall_name_en: str
+    number: str
+    service_name_zh: str
+    service_name_en: str
+    issued_at: datetime
+    ahead: int
+    wait_minutes: int
+    hours_today: str
+    masked_name: str | None = None
+    slot_start: datetime | None = None
+    slot_end: datetime | None = None
+    item_name: str | None = None
+    materials: tuple[str, ...] = ()
+    status_url: str | None = None
+    phone: str | None = None
+    booked: bool = False
+    language: str = "zh_CN"
+
+    def __post_init__(self) -> None:
+        if not self.number.strip():
+            raise SlipError("a ticket needs a number")
+        if not self.number.isascii() or not self.number.isprintable():
+            raise SlipError(f"ticket number {self.number!r}: letters and digits only")
+        if self.ahead < 0:
+            raise SlipError(f"ahead must not be negative (got {self.ahead})")
+        if self.wait_minutes < 0:
+            raise SlipError(f"wait_minutes must not be negative (got {self.wait_minutes})")
+        if not isinstance(self.materials, tuple):
+            raise SlipError("materials must be a tuple of strings")
+        _check_slot(self.slot_start, self.slot_end)
+        _check_masked(self.masked_name)
+        _check_language(self.language)
+
+    @property
+    def english(self) -> bool:
+        return self.language == "en"
+
+    @property
+    def hall_name(self) -> str:
+        return self.hall_name_en if self.english and self.hall_name_en else self.hall_name_zh
+
+    @property
+    def service_name(self) -> str:
+        if self.english and self.service_name_en:
+            return self.service_name_en
+        return self.service_name_zh
+
+
+@dataclass(frozen=True)
+class BookingSlip:
+    """The confirmation of a booking made on the kiosk (现场预约): slot, item, all materials."""
+
+    hall_name_zh: str
+    hall_name_en: str
+    item_name: str
+    slot_start: datetime
+    slot_end: datetime
+    masked_name: str
+    booked_at: datetime
+    materials: tuple[str, ...] = ()
+    phone: str | None = None
+    reference: str | None = None
+    language: str = "zh_CN"
+
+    def __post_init__(self) -> None:
+        if not self.item_name.strip():
+            raise SlipError("a booking confirmation needs the item name")
+        if not isinstance(self.materials, tuple):
+            raise SlipError("materials must be a tuple of strings")
+        _check_slot(self.slot_start, self.slot_end)
+        _check_masked(self.masked_name)
+        _check_language(self.language)
+
+    @property
+    def english(self) -> bool:
+        return self.language == "en"
+
+    @property
+    def hall_name(self) -> str:
+        return self.hall_name_en if self.english and self.hall_name_en else self.hall_name_zh
