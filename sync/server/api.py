@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import BaseModel
 
 from sync.protocol import (
     MAX_PAGE,
@@ -30,6 +31,13 @@ from sync.server.auth import DevicePrincipal, authenticate_device
 from sync.server.events import apply_batch, daily_report
 
 router = APIRouter()
+
+
+def _json(model: BaseModel) -> Response:
+    """The model serialised once: the large answers (pulls, batches) are built as protocol
+    models already, and FastAPI would validate them a second time (``response_model`` still
+    documents them in the OpenAPI schema)."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 def central(request: Request) -> Central:
@@ -109,11 +117,12 @@ def pull_bookings(
     since: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 500,
     from_day: date | None = None,
-) -> BookingPage:
+) -> Response:
     """The hall's bookings changed after the cursor ``since``, oldest change first."""
     profile = booking_cases.hall_profile(store.settings, hall)
     with store.transaction() as session:
-        return booking_cases.changes_since(session, profile, since, limit, from_day)
+        page = booking_cases.changes_since(session, profile, since, limit, from_day)
+    return _json(page)
 
 
 @router.get(
@@ -181,11 +190,12 @@ def change_by_hall(
 @router.post(
     "/halls/{hall}/events", response_model=EventBatchResult, responses=_ERRORS, tags=["sync"]
 )
-def push_events(hall: str, batch: EventBatch, principal: Device, store: Store) -> EventBatchResult:
+def push_events(hall: str, batch: EventBatch, principal: Device, store: Store) -> Response:
     """A batch of the hall's outbox, in order. Each idempotency key is applied once; a repeated
     key returns its first outcome with ``duplicate: true``."""
     with store.transaction() as session:
-        return apply_batch(session, store.settings, principal.device_id, batch)
+        result = apply_batch(session, store.settings, principal.device_id, batch)
+    return _json(result)
 
 
 @router.get(

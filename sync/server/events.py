@@ -34,10 +34,10 @@ from sync.protocol import (
     Outcome,
 )
 from sync.server.bookings import (
+    ChangeNumbers,
     booking_out,
     hall_local,
     place_problem,
-    take_change_seq,
     touch,
 )
 from sync.server.errors import Refused
@@ -92,13 +92,21 @@ def apply_batch(
     device = session.scalars(select(Device).where(Device.id == device_id).with_for_update()).one()
     hall = settings.halls[device.hall_id]
     received = settings.now(hall)
+    numbers = ChangeNumbers(session, hall.id)
+    # Everything the batch refers to, read in two queries; later reads hit the identity map.
+    keys = [event.idempotency_key for event in batch.events]
+    earlier_events = {
+        row.idempotency_key: row
+        for row in session.scalars(
+            select(Event).where(Event.hall_id == hall.id, Event.idempotency_key.in_(keys))
+        )
+    }
+    booking_ids = {p.booking_id for p in payloads if p is not None}
+    # Held here: the session's identity map keeps objects only while someone refers to them.
+    preloaded = list(session.scalars(select(Booking).where(Booking.id.in_(booking_ids))))
     results: list[EventResult] = []
     for event, payload in zip(batch.events, payloads, strict=True):
-        earlier = session.scalars(
-            select(Event).where(
-                Event.hall_id == hall.id, Event.idempotency_key == event.idempotency_key
-            )
-        ).one_or_none()
+        earlier = earlier_events.get(event.idempotency_key)
         if earlier is not None:
             results.append(_repeat(session, hall, earlier, event))
             continue
@@ -117,7 +125,9 @@ def apply_batch(
             )
             continue
         occurred = hall_local(hall, event.occurred_at)
-        applied = _apply(session, settings, hall, device, event.type, occurred, payload, received)
+        applied = _apply(
+            session, settings, hall, device, event.type, occurred, payload, received, numbers
+        )
         session.add(
             Event(
                 hall_id=hall.id,
@@ -148,6 +158,8 @@ def apply_batch(
             )
         )
     device.last_seen_at = received
+    del preloaded
+    numbers.close()
     session.flush()
     return EventBatchResult(results=results, last_sequence=device.last_sequence)
 
@@ -183,19 +195,19 @@ def _apply(
     occurred: datetime,
     payload: Any,
     received: datetime,
+    numbers: ChangeNumbers,
 ) -> _Applied:
     if kind == EventType.BOOKING_CREATED:
-        return _created(session, settings, hall, device, occurred, payload, received)
+        return _created(session, settings, hall, device, occurred, payload, received, numbers)
     if kind in _PAYLOADS:
         booking = session.get(Booking, payload.booking_id)
         if booking is None or booking.hall_id != hall.id:
             return _Applied(Outcome.REJECTED, "unknown_booking", _("本中心没有这笔预约"))
-        take_change_seq(session, hall.id)
         if kind == EventType.BOOKING_CHECKED_IN:
-            return _checked_in(session, booking, payload, occurred, received)
+            return _checked_in(session, booking, payload, occurred, received, numbers)
         if kind == EventType.BOOKING_FORFEITED:
-            return _forfeited(session, booking, received)
-        return _served(session, booking, occurred, received)
+            return _forfeited(session, booking, received, numbers)
+        return _served(session, booking, occurred, received, numbers)
     return _Applied(Outcome.APPLIED)  # ticket_*: recorded for the daily report
 
 
@@ -207,11 +219,12 @@ def _created(
     occurred: datetime,
     payload: BookingCreatedPayload,
     received: datetime,
+    numbers: ChangeNumbers,
 ) -> _Applied:
     """An on-site/kiosk booking: judged by the rules at the moment it was made at the hall,
     and by the places left when it arrives here. A refused one is kept as ``rejected`` so the
     kiosk pulls the reason and staff can tell the person."""
-    seq = take_change_seq(session, hall.id)
+    seq = numbers.next()
     slot_start = hall_local(hall, payload.slot_start)
     existing = session.get(Booking, payload.booking_id)
     if existing is not None:
@@ -280,6 +293,7 @@ def _checked_in(
     payload: BookingRefPayload,
     occurred: datetime,
     received: datetime,
+    numbers: ChangeNumbers,
 ) -> _Applied:
     status = BookingStatus(booking.status)
     if status in (BookingStatus.CHECKED_IN, BookingStatus.SERVED):
@@ -302,20 +316,28 @@ def _checked_in(
     booking.checked_in_at = occurred
     if conflict:
         booking.conflict = conflict
-    touch(session, booking, received)
+    touch(session, booking, received, numbers)
     return _Applied(Outcome.APPLIED, conflict=conflict, booking=booking)
 
 
-def _forfeited(session: Session, booking: Booking, received: datetime) -> _Applied:
+def _forfeited(
+    session: Session, booking: Booking, received: datetime, numbers: ChangeNumbers
+) -> _Applied:
     if booking.status != BookingStatus.BOOKED:
         # Checked in, served or cancelled already: the forfeit loses; nothing to change.
         return _Applied(Outcome.IGNORED, booking=booking)
     booking.status = BookingStatus.FORFEITED.value
-    touch(session, booking, received)
+    touch(session, booking, received, numbers)
     return _Applied(Outcome.APPLIED, booking=booking)
 
 
-def _served(session: Session, booking: Booking, occurred: datetime, received: datetime) -> _Applied:
+def _served(
+    session: Session,
+    booking: Booking,
+    occurred: datetime,
+    received: datetime,
+    numbers: ChangeNumbers,
+) -> _Applied:
     status = BookingStatus(booking.status)
     if status is BookingStatus.SERVED:
         return _Applied(Outcome.IGNORED, booking=booking)
@@ -327,7 +349,7 @@ def _served(session: Session, booking: Booking, occurred: datetime, received: da
         booking.conflict = conflict
     booking.status = BookingStatus.SERVED.value
     booking.checked_in_at = booking.checked_in_at or occurred
-    touch(session, booking, received)
+    touch(session, booking, received, numbers)
     return _Applied(Outcome.APPLIED, conflict=conflict, booking=booking)
 
 

@@ -1,0 +1,297 @@
+"""Central booking store on loopback: pull of 10,000 bookings, event batches, requests per second.
+
+Starts ``kiosk central serve`` (uvicorn, one process) on a fresh store, seeds 10,000 bookings of
+one hall straight into its database, then measures from a client process:
+
+- ``pull``: every booking of the hall by cursor, in pages of ``--page`` (HTTP + JSON decode +
+  protocol validation; the hall-store side of the pull comes with the sync client);
+- ``events``: 5,000 check-in events pushed in batches of ``--batch``, each applied once;
+- ``GET rps`` / ``POST rps``: requests per second of the bookings endpoint, one client thread
+  and ``--threads`` client threads (a cursor pull page of 50; a new booking by the online
+  channel, every one checked against the rules, capacity and one-per-person).
+
+Targets from the issue: 10,000 bookings pulled in under 10 s, 5,000 events in under 10 s.
+
+    .venv/bin/python bench/sync.py [--database-url postgresql+psycopg://…] [--bookings 10000]
+"""
+
+# ruff: noqa: E402
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as `python bench/sync.py`, Python puts bench/ first on the import path, where this file
+# would stand in for the `sync` package (and bench/queue.py for the standard `queue`).
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+
+import argparse
+import os
+import secrets
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import date, datetime, timedelta
+
+import requests
+from sqlalchemy import insert
+
+from kiosk.clock import HallClock
+from kiosk.config import load_calendar, load_halls
+from kiosk.domain.booking_rules import booking_decision, day_slots
+from kiosk.domain.identity import check_digit, id_hash
+from kiosk.settings import ID_HASH_KEY_ENV
+from sync.protocol import BookingPage, EventBatchResult
+from sync.server.app import open_central
+from sync.server.auth import add_device
+from sync.server.models import Booking, HallCounter
+from sync.server.settings import ServerSettings
+
+HALL = "xixia"
+
+
+def person(serial: int) -> str:
+    """A distinct valid ID number per serial: the birth date and sequence number vary."""
+    birth = date(1940, 1, 1) + timedelta(days=serial // 1000)
+    first17 = f"410323{birth:%Y%m%d}{serial % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def seed(settings: ServerSettings, count: int) -> str:
+    """``count`` bookings of the hall written directly (the API path is measured separately)."""
+    central = open_central(settings)
+    now = datetime(2026, 11, 1, 9, 0)
+    rows = []
+    for n in range(count):
+        slot = datetime(2026, 12, 1, 8, 0) + timedelta(days=n % 28, minutes=30 * (n % 16))
+        rows.append(
+            {
+                "id": f"seed{n:012d}",
+                "hall_id": HALL,
+                "service_id": "real-estate",
+                "slot_start": slot,
+                "slot_end": slot + timedelta(minutes=30),
+                "id_hash": id_hash(person(n), settings.id_hash_key),
+                "masked_name": "张*三",
+                "masked_phone": "138****5678",
+                "channel": "online",
+                "status": "booked",
+                "version": 1,
+                "change_seq": n + 1,
+                "created_at": now,
+                "updated_at": now,
+                "created_by": "bench",
+            }
+        )
+    with central.transaction() as session:
+        for start in range(0, count, 2000):
+            session.execute(insert(Booking), rows[start : start + 2000])
+        session.get(HallCounter, HALL).value = count  # type: ignore[union-attr]
+        _device, token = add_device(session, HALL, "bench")
+    central.engine.dispose()
+    return token
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(database_url: str, key: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli.main", "central", "serve", "--port", str(port),
+         "--database-url", database_url],
+        env={**os.environ, ID_HASH_KEY_ENV: key},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _attempt in range(200):
+        try:
+            requests.get(f"{base}/api/v1/health", timeout=1)
+            return server, base
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("the central server did not start")
+
+
+def pull_all(session: requests.Session, base: str, page: int) -> tuple[int, float, int]:
+    started = time.perf_counter()
+    cursor, total, requests_made = 0, 0, 0
+    while True:
+        response = session.get(
+            f"{base}/api/v1/halls/{HALL}/bookings",
+            params={"since": cursor, "limit": page},
+            timeout=30,
+        )
+        response.raise_for_status()
+        requests_made += 1
+        got = BookingPage.model_validate_json(response.content)
+        total += len(got.bookings)
+        cursor = got.cursor
+        if not got.has_more:
+            break
+    return total, time.perf_counter() - started, requests_made
+
+
+def push_events(session: requests.Session, base: str, count: int, batch: int) -> float:
+    events = [
+        {
+            "idempotency_key": f"bench-{n:08d}",
+            "sequence": n + 1,
+            "type": "booking_checked_in",
+            "occurred_at": "2026-12-01T08:00:00",
+            "payload": {"booking_id": f"seed{n:012d}"},
+        }
+        for n in range(count)
+    ]
+    started = time.perf_counter()
+    for start in range(0, count, batch):
+        response = session.post(
+            f"{base}/api/v1/halls/{HALL}/events",
+            json={"events": events[start : start + batch]},
+            timeout=60,
+        )
+        response.raise_for_status()
+        result = EventBatchResult.model_validate_json(response.content)
+        assert all(r.outcome == "applied" for r in result.results), result.results[:3]
+    return time.perf_counter() - started
+
+
+def open_slots(settings: ServerSettings, count: int) -> list[tuple[str, datetime]]:
+    """(service, slot) pairs bookable online right now, each with its capacity repeated."""
+    hall = settings.halls[HALL]
+    now = HallClock(hall.timezone).now()
+    pairs: list[tuple[str, datetime]] = []
+    for offset in range(2, hall.booking.days_ahead):
+        day = now.date() + timedelta(days=offset)
+        for service in hall.services:
+            for slot in day_slots(hall, day, settings.calendar, service):
+                decision = booking_decision(
+                    hall, slot.start, now, settings.calendar, channel="online", service=service
+                )
+                if decision.allowed:
+                    pairs += [(service.id, slot.start)] * slot.capacity
+                if len(pairs) >= count:
+                    return pairs[:count]
+    return pairs
+
+
+def rate(worker: object, threads: int, per_thread: int) -> float:
+    barrier = threading.Barrier(threads + 1)
+    failures: list[BaseException] = []
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            for n in range(per_thread):
+                worker(index, n)  # type: ignore[operator]
+        except BaseException as error:
+            failures.append(error)
+
+    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    if failures:
+        raise SystemExit(f"a request failed: {failures[0]}")
+    return threads * per_thread / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--bookings", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=5_000)
+    parser.add_argument("--page", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    key = secrets.token_hex(32)
+    with tempfile.TemporaryDirectory() as directory:
+        url = args.database_url or f"sqlite:///{Path(directory) / 'central.sqlite3'}"
+        settings = ServerSettings(
+            database_url=url,
+            id_hash_key=key.encode(),
+            halls=load_halls(),
+            calendar=load_calendar(),
+        )
+        started = time.perf_counter()
+        token = seed(settings, args.bookings)
+        print(f"store: {url.split(':')[0]}; seeded {args.bookings} bookings in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        server, base = start_server(url, key)
+        try:
+            measure(args, settings, base, token)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def measure(args: argparse.Namespace, settings: ServerSettings, base: str, token: str) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    session = requests.Session()
+    session.headers.update(headers)
+    total, seconds, pages = pull_all(session, base, args.page)
+    print(f"pull:   {total} bookings in {seconds:.2f} s ({pages} pages of {args.page}; "
+          f"{total / seconds:,.0f} bookings/s; target < 10 s)")  # fmt: skip
+    events = min(args.events, args.bookings)
+    seconds = push_events(session, base, events, args.batch)
+    print(f"events: {events} check-ins in {seconds:.2f} s (batches of {args.batch}; "
+          f"{events / seconds:,.0f} events/s; target < 10 s)")  # fmt: skip
+
+    sessions = [requests.Session() for _ in range(args.threads)]
+    for each in sessions:
+        each.headers.update(headers)
+    pull_url = f"{base}/api/v1/halls/{HALL}/bookings"
+
+    def get(index: int, n: int) -> None:
+        since = (n * 37) % max(args.bookings - 50, 1)
+        response = sessions[index].get(pull_url, params={"since": since, "limit": 50}, timeout=30)
+        response.raise_for_status()
+
+    for threads in (1, args.threads):
+        rps = rate(get, threads, args.requests // threads)
+        print(f"GET  {pull_url.removeprefix(base)}?limit=50, {threads} client thread(s): "
+              f"{rps:,.0f} requests/s")  # fmt: skip
+
+    slots = open_slots(settings, 2 * args.requests)
+    if len(slots) < 2 * args.requests:
+        print(f"POST skipped: only {len(slots)} online slots open from today")
+        return
+    serial = iter(range(10**6, 10**7))
+    lock = threading.Lock()
+
+    def post(index: int, _n: int) -> None:
+        with lock:
+            n = next(serial)
+            service, start = slots.pop()
+        body = {
+            "service": service,
+            "slot_start": start.isoformat(),
+            "channel": "online",
+            "name": "王小明",
+            "id_number": person(n),
+            "phone": "13900000000",
+        }
+        response = sessions[index].post(pull_url, json=body, timeout=30)
+        assert response.status_code == 201, response.text
+
+    for threads in (1, args.threads):
+        rps = rate(post, threads, args.requests // threads)
+        print(f"POST {pull_url.removeprefix(base)} (new booking), {threads} client thread(s): "
+              f"{rps:,.0f} requests/s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
