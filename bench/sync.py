@@ -12,7 +12,9 @@ one hall straight into its database, then measures from a client process:
 
 Targets from the issue: 10,000 bookings pulled in under 10 s, 5,000 events in under 10 s.
 
-    .venv/bin/python bench/sync.py [--database-url postgresql+psycopg://…] [--bookings 10000]
+    .venv/bin/python bench/sync.py [--database-url postgresql+psycopg://server/db] [--bookings N]
+
+With ``--database-url`` the store is a new database on that PostgreSQL server, dropped after.
 """
 
 # ruff: noqa: E402
@@ -34,10 +36,13 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import requests
-from sqlalchemy import insert
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
 from kiosk.clock import HallClock
 from kiosk.config import load_calendar, load_halls
@@ -93,6 +98,24 @@ def seed(settings: ServerSettings, count: int) -> str:
         _device, token = add_device(session, HALL, "bench")
     central.engine.dispose()
     return token
+
+
+@contextmanager
+def scratch_database(server_url: str | None) -> Iterator[str | None]:
+    """A database of its own on the given PostgreSQL server, dropped afterwards."""
+    if not server_url:
+        yield None
+        return
+    name = f"central_bench_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def free_port() -> int:
@@ -218,8 +241,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     key = secrets.token_hex(32)
-    with tempfile.TemporaryDirectory() as directory:
-        url = args.database_url or f"sqlite:///{Path(directory) / 'central.sqlite3'}"
+    with tempfile.TemporaryDirectory() as directory, scratch_database(args.database_url) as url:
+        url = url or f"sqlite:///{Path(directory) / 'central.sqlite3'}"
         settings = ServerSettings(
             database_url=url,
             id_hash_key=key.encode(),
