@@ -1,0 +1,82 @@
+"""The report as a chart (matplotlib, rendered off-screen with the CJK font)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.reports import Report
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def write_chart(report: Report, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    if CJK_FONT.exists():
+        font_manager.fontManager.addfont(str(CJK_FONT))
+        plt.rcParams["font.family"] = font_manager.FontProperties(fname=str(CJK_FONT)).get_name()
+    plt.rcParams["axes.unicode_minus"] = False
+
+    figure, (by_service, by_window) = plt.subplots(1, 2, figsize=(13, 5.5), dpi=100)
+    names = [row.name_zh or row.service_id for row in report.services]
+    positions = range(len(names))
+    width = 0.27
+    by_service.bar(
+        [p - width for p in positions],
+        [r.issued for r in report.services],
+        width,
+        label="取号 issued",
+        color="#1f4e8c",
+    )
+    by_service.bar(
+        list(positions),
+        [r.served for r in report.services],
+        width,
+        label="办结 served",
+        color="#4f9d69",
+    )
+    by_service.bar(
+        [p + width for p in positions],
+        [r.no_shows for r in report.services],
+        width,
+        label="过号 no-show",
+        color="#d08c2f",
+        hatch="//",
+    )
+    by_service.set_xticks(list(positions), names, rotation=20, ha="right")
+    by_service.set_title("按事项 by service")
+    by_service.legend()
+
+    windows = [f"{row.window}号" for row in report.windows]
+    regular = [row.served_by_period["regular"] for row in report.windows]
+    extended = [
+        row.served_by_period["extended"] + row.served_by_period["weekend"] for row in report.windows
+    ]
+    natural = [row.served_by_period["natural_extension"] for row in report.windows]
+    by_window.bar(windows, regular, label="办公时间 regular", color="#1f4e8c")
+    by_window.bar(
+        windows, extended, bottom=regular, label="延时/周末 extended", color="#d08c2f", hatch="//"
+    )
+    by_window.bar(
+        windows,
+        natural,
+        bottom=[a + b for a, b in zip(regular, extended, strict=True)],
+        label="自然延时 natural ext.",
+        color="#8c5fb0",
+        hatch="..",
+    )
+    by_window.set_title("按窗口办结 served by window")
+    by_window.legend()
+
+    period = report.start.isoformat()
+    if report.end != report.start:
+        period += f" — {report.end.isoformat()}"
+    figure.suptitle(f"{report.hall_name_zh} · {period}")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)

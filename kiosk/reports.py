@@ -1,0 +1,412 @@
+"""The hall manager's daily report: tickets, waits, no-shows, bookings and extended-hours work.
+
+The Xixia plan counts extended service in each window's performance review, so the report
+splits every window's served tickets by the period they were started in (regular hours,
+workday extended period, weekend period, or natural extension after closing). The figures are
+computed from plain records by pure functions; only ``load_records`` touches the store.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from kiosk.domain.calendar import HolidayCalendar
+from kiosk.domain.hall import HallProfile
+from kiosk.domain.schedule import DayPlan, PeriodKind, day_plan
+from kiosk.store.hallstore import HallStore
+from kiosk.store.models import Booking, BookingStatus, Ticket, TicketStatus
+
+WORK_KINDS = ("regular", "extended", "weekend", "natural_extension")
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    number: str
+    service_id: str
+    kind: str
+    status: str
+    queued_at: datetime
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    window: int | None
+    transferred_from: int | None
+
+
+@dataclass(frozen=True)
+class BookingRecord:
+    service_id: str
+    status: str
+    slot_start: datetime
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and 90th percentile of a set of durations, in minutes (None when empty)."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, minutes: Sequence[float]) -> Spread:
+        if not minutes:
+            return cls(0, None, None)
+        ordered = sorted(minutes)
+        return cls(
+            len(ordered), round(_quantile(ordered, 0.5), 1), round(_quantile(ordered, 0.9), 1)
+        )
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks (the 'inclusive' method)."""
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q
+    lower = math.floor(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+@dataclass
+class ServiceRow:
+    service_id: str
+    name_zh: str
+    name_en: str
+    issued: int = 0
+    walk_in: int = 0
+    booked: int = 0
+    served: int = 0
+    no_shows: int = 0
+    transfers_out: int = 0
+    transfers_in: int = 0
+    waiting: int = 0
+    wait: Spread = field(default_factory=lambda: Spread(0, None, None))
+    service_time: Spread = field(default_factory=lambda: Spread(0, None, None))
+    bookings: int = 0
+    bookings_checked_in: int = 0
+    bookings_forfeited: int = 0
+    bookings_cancelled: int = 0
+
+
+@dataclass
+class WindowRow:
+    window: int
+    called: int = 0
+    served: int = 0
+    no_shows: int = 0
+    transfers: int = 0
+    service_time: Spread = field(default_factory=lambda: Spread(0, None, None))
+    served_by_period: dict[str, int] = field(default_factory=lambda: dict.fromkeys(WORK_KINDS, 0))
+    minutes_by_period: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(WORK_KINDS, 0.0)
+    )
+
+    @property
+    def extended_served(self) -> int:
+        return sum(self.served_by_period[k] for k in WORK_KINDS if k != "regular")
+
+
+@dataclass
+class Report:
+    hall_id: str
+    hall_name_zh: str
+    start: date
+    end: date
+    services: list[ServiceRow]
+    windows: list[WindowRow]
+
+    def as_dict(self) -> dict[str, object]:
+        def service(row: ServiceRow) -> dict[str, object]:
+            data = asdict(row)
+            return data
+
+        def window(row: WindowRow) -> dict[str, object]:
+            data = asdict(row)
+            data["extended_served"] = row.extended_served
+            return data
+
+        return {
+            "hall": self.hall_id,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "services": [service(r) for r in self.services],
+            "windows": [window(r) for r in self.windows],
+        }
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).total_seconds() / 60
+
+
+def work_period(plan: DayPlan, moment: datetime) -> str:
+    """Which kind of period a ticket was started in, for the extended-hours count.
+
+    A ticket started outside every published period was waiting at a closing time and served
+    anyway: natural extension.
+    """
+    period = plan.period_at(moment.time())
+    if period is None:
+        return "natural_extension"
+    if period.kind is PeriodKind.REGULAR:
+        return "regular"
+    return "weekend" if period.kind is PeriodKind.WEEKEND else "extended"
+
+
+def summarise(
+    hall: HallProfile,
+    calendar: HolidayCalendar,
+    start: date,
+    end: date,
+    tickets: Iterable[TicketRecord],
+    bookings: Iterable[BookingRecord],
+) -> Report:
+    services = {s.id: ServiceRow(s.id, s.name_zh, s.name_en) for s in hall.services}
+    windows = {w.number: WindowRow(w.number) for w in hall.windows}
+    waits: dict[str, list[float]] = defaultdict(list)
+    service_times: dict[str, list[float]] = defaultdict(list)
+    window_times: dict[int, list[float]] = defaultdict(list)
+    plans: dict[date, DayPlan] = {}
+
+    for ticket in tickets:
+        row = services.setdefault(ticket.service_id, ServiceRow(ticket.service_id, "", ""))
+        if ticket.transferred_from is None:
+            row.issued += 1
+            if ticket.kind == "booked":
+                row.booked += 1
+            else:
+                row.walk_in += 1
+        else:
+            row.transfers_in += 1
+        if ticket.status in ("waiting", "called", "serving"):
+            row.waiting += 1
+        wait = _minutes(ticket.queued_at, ticket.called_at)
+        if wait is not None and ticket.transferred_from is None:
+            waits[ticket.service_id].append(wait)
+        win = windows.setdefault(ticket.window, WindowRow(ticket.window)) if ticket.window else None
+        if win is not None and ticket.called_at is not None:
+            win.called += 1
+        if ticket.status == TicketStatus.DONE.value:
+            row.served += 1
+            duration = _minutes(ticket.started_at or ticket.called_at, ticket.finished_at)
+            if duration is not None:
+                service_times[ticket.service_id].append(duration)
+            if win is not None:
+                win.served += 1
+                if duration is not None:
+                    window_times[win.window].append(duration)
+                moment = ticket.started_at or ticket.called_at
+                if moment is not None:
+                    plan = plans.get(moment.date())
+                    if plan is None:
+                        plan = plans[moment.date()] = day_plan(hall, moment.date(), calendar)
+                    kind = work_period(plan, moment)
+                    win.served_by_period[kind] += 1
+                    win.minutes_by_period[kind] = round(
+                        win.minutes_by_period[kind] + (duration or 0.0), 1
+                    )
+        elif ticket.status == TicketStatus.NO_SHOW.value:
+            row.no_shows += 1
+            if win is not None:
+                win.no_shows += 1
+        elif ticket.status == TicketStatus.TRANSFERRED.value:
+            row.transfers_out += 1
+            if win is not None:
+                win.transfers += 1
+
+    for booking in bookings:
+        row = services.setdefault(booking.service_id, ServiceRow(booking.service_id, "", ""))
+        row.bookings += 1
+        if booking.status in (BookingStatus.CHECKED_IN.value, BookingStatus.SERVED.value):
+            row.bookings_checked_in += 1
+        elif booking.status == BookingStatus.FORFEITED.value:
+            row.bookings_forfeited += 1
+        elif booking.status == BookingStatus.CANCELLED.value:
+            row.bookings_cancelled += 1
+
+    for service_id, row in services.items():
+        row.wait = Spread.of(waits[service_id])
+        row.service_time = Spread.of(service_times[service_id])
+    for number, win in windows.items():
+        win.service_time = Spread.of(window_times[number])
+    return Report(
+        hall.id,
+        hall.name_zh,
+        start,
+        end,
+        list(services.values()),
+        sorted(windows.values(), key=lambda w: w.window),
+    )
+
+
+def load_records(
+    store: HallStore, start: date, end: date
+) -> tuple[list[TicketRecord], list[BookingRecord]]:
+    hall_id = store.hall.id
+    with store.read() as session:
+        tickets = [
+            TicketRecord(
+                t.number,
+                t.service_id,
+                t.kind,
+                t.status,
+                t.queued_at,
+                t.called_at,
+                t.started_at,
+                t.finished_at,
+                t.window,
+                t.transferred_from,
+            )
+            for t in session.scalars(
+                select(Ticket)
+                .where(Ticket.hall_id == hall_id, Ticket.day >= start, Ticket.day <= end)
+                .order_by(Ticket.id)
+            )
+        ]
+        first = datetime.combine(start, datetime.min.time())
+        after = datetime.combine(end + timedelta(days=1), datetime.min.time())
+        bookings = [
+            BookingRecord(b.service_id, b.status, b.slot_start)
+            for b in session.scalars(
+                select(Booking).where(
+                    Booking.hall_id == hall_id,
+                    Booking.slot_start >= first,
+                    Booking.slot_start < after,
+                )
+            )
+        ]
+    return tickets, bookings
+
+
+def build_report(store: HallStore, start: date, end: date) -> Report:
+    tickets, bookings = load_records(store, start, end)
+    return summarise(store.hall, store.calendar, start, end, tickets, bookings)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+SERVICE_COLUMNS = (
+    ("service", "事项 service"),
+    ("issued", "取号 issued"),
+    ("served", "办结 served"),
+    ("no_shows", "过号 no-show"),
+    ("transfers_out", "转出 transfer"),
+    ("wait_median", "等候中位 wait p50"),
+    ("wait_p90", "等候 p90"),
+    ("service_median", "办理中位 svc p50"),
+    ("service_p90", "办理 p90"),
+    ("bookings_checked_in", "预约签到 checked in"),
+    ("bookings_forfeited", "预约放弃 forfeited"),
+)
+WINDOW_COLUMNS = (
+    ("window", "窗口 window"),
+    ("called", "叫号 called"),
+    ("served", "办结 served"),
+    ("no_shows", "过号 no-show"),
+    ("transfers", "转出 transfer"),
+    ("service_median", "办理中位 svc p50"),
+    ("service_p90", "办理 p90"),
+    ("extended", "延时 extended"),
+    ("weekend", "周末 weekend"),
+    ("natural_extension", "自然延时 natural ext."),
+    ("extended_minutes", "延时分钟 ext. min"),
+)
+
+
+def service_rows(report: Report) -> list[dict[str, object]]:
+    return [
+        {
+            "service": row.service_id,
+            "issued": row.issued,
+            "served": row.served,
+            "no_shows": row.no_shows,
+            "transfers_out": row.transfers_out,
+            "wait_median": _fmt(row.wait.median),
+            "wait_p90": _fmt(row.wait.p90),
+            "service_median": _fmt(row.service_time.median),
+            "service_p90": _fmt(row.service_time.p90),
+            "bookings_checked_in": row.bookings_checked_in,
+            "bookings_forfeited": row.bookings_forfeited,
+        }
+        for row in report.services
+    ]
+
+
+def window_rows(report: Report) -> list[dict[str, object]]:
+    return [
+        {
+            "window": row.window,
+            "called": row.called,
+            "served": row.served,
+            "no_shows": row.no_shows,
+            "transfers": row.transfers,
+            "service_median": _fmt(row.service_time.median),
+            "service_p90": _fmt(row.service_time.p90),
+            "extended": row.served_by_period["extended"],
+            "weekend": row.served_by_period["weekend"],
+            "natural_extension": row.served_by_period["natural_extension"],
+            "extended_minutes": _fmt(
+                round(sum(v for k, v in row.minutes_by_period.items() if k != "regular"), 1)
+            ),
+        }
+        for row in report.windows
+    ]
+
+
+def _table(columns: Sequence[tuple[str, str]], rows: list[dict[str, object]]) -> str:
+    headers = [label for _, label in columns]
+    cells = [[str(row[key]) for key, _ in columns] for row in rows]
+    widths = [max([_width(h)] + [_width(c[i]) for c in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, widths[i]) for i, h in enumerate(headers))]
+    lines += ["  ".join(_pad(c, widths[i]) for i, c in enumerate(row)) for row in cells]
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(report: Report) -> str:
+    period = report.start.isoformat()
+    if report.end != report.start:
+        period += f" — {report.end.isoformat()}"
+    return "\n".join(
+        [
+            f"{report.hall_name_zh} 服务统计 / service report · {period}",
+            "",
+            "按事项 by service (分钟 minutes)",
+            _table(SERVICE_COLUMNS, service_rows(report)),
+            "",
+            "按窗口 by window (延时服务计入窗口绩效考核 / extended service counts in reviews)",
+            _table(WINDOW_COLUMNS, window_rows(report)),
+        ]
+    )
+
+
+def format_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["table", *[key for key, _ in SERVICE_COLUMNS]])
+    for row in service_rows(report):
+        writer.writerow(["service", *[row[key] for key, _ in SERVICE_COLUMNS]])
+    writer.writerow(["table", *[key for key, _ in WINDOW_COLUMNS]])
+    for row in window_rows(report):
+        writer.writerow(["window", *[row[key] for key, _ in WINDOW_COLUMNS]])
+    return out.getvalue()
