@@ -21,6 +21,7 @@ from kiosk.domain.hall import HallProfile
 from kiosk.i18n import _
 from kiosk.messages import describe_booking
 from sync.protocol import (
+    ACTIVE_STATUSES,
     BookingCreatedPayload,
     BookingRefPayload,
     BookingStatus,
@@ -306,6 +307,10 @@ def _checked_in(
             booking=booking,
         )
     conflict = None
+    if status in (BookingStatus.CANCELLED, BookingStatus.FORFEITED) and _rebooked(session, booking):
+        # The holder booked the same slot again after the cancellation: that booking is the
+        # one to keep (one active booking per person per slot); this one stays as it is.
+        return _Applied(Outcome.IGNORED, conflict="rebooked_same_slot", booking=booking)
     if status is BookingStatus.CANCELLED:
         conflict = "checked_in_after_cancel"
     elif status is BookingStatus.FORFEITED:
@@ -318,6 +323,20 @@ def _checked_in(
         booking.conflict = conflict
     touch(session, booking, received, numbers)
     return _Applied(Outcome.APPLIED, conflict=conflict, booking=booking)
+
+
+def _rebooked(session: Session, booking: Booking) -> bool:
+    """Whether the holder has another active booking in the same slot of the hall."""
+    other = session.scalar(
+        select(func.count()).where(
+            Booking.hall_id == booking.hall_id,
+            Booking.id_hash == booking.id_hash,
+            Booking.slot_start == booking.slot_start,
+            Booking.id != booking.id,
+            Booking.status.in_([s.value for s in ACTIVE_STATUSES]),
+        )
+    )
+    return bool(other)
 
 
 def _forfeited(
@@ -344,8 +363,13 @@ def _served(
     if status is BookingStatus.REJECTED:
         return _Applied(Outcome.REJECTED, "booking_rejected", booking.reject_message)
     conflict = None
+    if status in (BookingStatus.CANCELLED, BookingStatus.FORFEITED) and _rebooked(session, booking):
+        return _Applied(Outcome.IGNORED, conflict="rebooked_same_slot", booking=booking)
     if status is BookingStatus.CANCELLED:
         conflict = "served_after_cancel"
+    elif status is BookingStatus.FORFEITED:
+        conflict = "served_after_forfeit"
+    if conflict:
         booking.conflict = conflict
     booking.status = BookingStatus.SERVED.value
     booking.checked_in_at = booking.checked_in_at or occurred

@@ -184,6 +184,16 @@ def test_check_in_wins_over_a_central_cancellation(xixia) -> None:
     assert (state["status"], state["conflict"]) == ("checked_in", "checked_in_after_cancel")
 
 
+def test_check_in_after_the_holder_rebooked_the_same_slot_keeps_the_new_booking(xixia) -> None:
+    old = made(xixia)
+    xixia.post(f"{API}/bookings/{old['id']}/cancel", json={"id_number": person(1)})
+    new = made(xixia, 1, service="tax")
+    (result,) = push(xixia, event(1, "booking_checked_in", {"booking_id": old["id"]})).results
+    assert (result.outcome, result.conflict) == ("ignored", "rebooked_same_slot")
+    assert xixia.get(f"{API}/bookings/{old['id']}").json()["status"] == "cancelled"
+    assert xixia.get(f"{API}/bookings/{new['id']}").json()["status"] == "booked"
+
+
 def test_check_in_of_a_booking_changed_while_offline_is_kept_and_flagged(xixia) -> None:
     booked = made(xixia)
     xixia.post(
