@@ -245,15 +245,10 @@ def create_booking(
         raise Refused("invalid_id_number", str(error)) from None
     phone = check_phone(request.phone)
     slot_start = hall_local(hall, request.slot_start)
-    now = settings.now(hall)
-    decision = booking_decision(
-        hall, slot_start, now, settings.calendar, channel=request.channel.value, service=service
-    )
-    if not decision.allowed or decision.slot is None:
-        raise refusal(decision)
     holder = id_hash(request.id_number, settings.id_hash_key)
     seq = take_change_seq(session, hall.id)
     if request.id is not None:
+        # A retry is answered before the rules: the deadline may have passed since the first try.
         existing = session.get(Booking, request.id)
         if existing is not None:
             if (
@@ -264,6 +259,12 @@ def create_booking(
             ):
                 return existing, False
             raise Conflict("booking_id_taken", _("预约编号已被另一笔预约使用"))
+    now = settings.now(hall)
+    decision = booking_decision(
+        hall, slot_start, now, settings.calendar, channel=request.channel.value, service=service
+    )
+    if not decision.allowed or decision.slot is None:
+        raise refusal(decision)
     problem = place_problem(session, hall, service, slot_start, holder, decision.slot.capacity)
     if problem is not None:
         raise Conflict(problem.code, problem.message)
