@@ -118,6 +118,8 @@ class _Link:
             raise PrinterOffline(f"{address}: {error.strerror or error}") from None
         if printer.device is None:
             raise PrinterOffline(f"{address}: cannot open")
+        if address.kind == "tcp":  # status questions are 3-byte writes: no Nagle delay on them
+            printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return printer
 
     def write(self, data: bytes) -> None:
