@@ -69,11 +69,13 @@ def command_length(data: bytes | bytearray, pos: int) -> int | None:
             return None
         width_bytes = int.from_bytes(data[pos + 4 : pos + 6], "little")
         rows = int.from_bytes(data[pos + 6 : pos + 8], "little")
-        return 8 + width_bytes * rows
+        length = 8 + width_bytes * rows
+        return length if pos + length <= len(data) else None
     if head == b"\x1d(":
         if pos + 5 > len(data):
             return None
-        return 5 + int.from_bytes(data[pos + 3 : pos + 5], "little")
+        length = 5 + int.from_bytes(data[pos + 3 : pos + 5], "little")
+        return length if pos + length <= len(data) else None
     raise DecodeError(f"offset {pos}: command {head.hex(' ')} is not in the subset")
 
 
