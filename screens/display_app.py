@@ -1,0 +1,198 @@
+"""The hall display: the newest call, the last calls, waiting counts and today's hours.
+
+It reads the store's call events (``calls_since``) every half second, so a call made at any
+window console of the hall shows here within a second. Each new call is announced once, a
+recall again. On a (re)start it reads today's calls already made to fill the list, without
+announcing them a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+
+from kiosk.clock import Clock as HallClockProtocol
+from kiosk.messages import period_label
+from kiosk.ports.announcer import Announcement, Announcer
+from kiosk.services import Call, ServiceQueue, calls_since, queue_overview
+from kiosk.store.hallstore import HallStore
+from screens.base import HallApp, load_kv
+from screens.fonts import register_cjk_font
+from screens.worker import Worker
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+QUEUE_SECONDS = 2.0
+FLASH_SECONDS = 6.0
+HISTORY = 8
+
+
+class DisplayApp(HallApp):
+    newest_number = StringProperty("")
+    newest_window = NumericProperty(0)
+    newest_recall = BooleanProperty(False)
+    flash_on = BooleanProperty(False)
+    history = ListProperty([])  # [(number, window)], newest first, the newest call excluded
+    waiting_lines = ListProperty([])
+    period_lines = ListProperty([])
+    online = BooleanProperty(True)
+    notice = StringProperty("")
+
+    def __init__(
+        self,
+        store: HallStore,
+        clock: HallClockProtocol,
+        *,
+        announcer: Announcer | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(store.hall, store.calendar, clock, **kwargs)
+        self.store = store
+        self.announcer = announcer
+        self.worker = Worker("display-store")
+        self.last_seq: int | None = None  # None until today's earlier calls are read
+        self.announced: list[Announcement] = []
+        self.calls: list[Call] = []  # today's calls, oldest first
+        self._polling = False
+        self._flash_until = 0.0
+        self._clock_ticks = 0.0
+
+    def build(self) -> Any:
+        register_cjk_font()
+        load_kv("widgets", "display_board")
+        self.title = f"{self.hall.name_zh} · 叫号屏"
+        return Factory.DisplayBoard()
+
+    def on_start(self) -> None:
+        self.refresh_header()
+        self.refresh_periods()
+        self._events = [
+            Clock.schedule_interval(self._poll, POLL_SECONDS),
+            Clock.schedule_interval(self._poll_queues, QUEUE_SECONDS),
+            Clock.schedule_interval(self._blink, 0.5),
+            Clock.schedule_interval(self._minute, 30.0),
+        ]
+        self._poll(0)
+        self._poll_queues(0)
+
+    def on_stop(self) -> None:
+        for event in self._events:
+            event.cancel()
+        self.worker.shutdown()
+        if self.announcer is not None:
+            self.announcer.close()
+
+    def on_lang(self, *args: object) -> None:
+        super().on_lang(*args)
+        self.refresh_periods()
+
+    @property
+    def pending(self) -> int:
+        return self.worker.pending
+
+    # -- today's hours and extended periods (the rules require them posted) ----------------
+    def _minute(self, _dt: float) -> None:
+        self.refresh_header()
+        self.refresh_periods()
+
+    def refresh_periods(self) -> None:
+        plan = self.plan_today()
+        if plan is None or not plan.periods:
+            self.period_lines = [self.period_line]
+            return
+        lines = []
+        for period in plan.periods:
+            line = f"{period.start:%H:%M}-{period.end:%H:%M}  {period_label(period)}"
+            note = self.pick(period.note_zh, period.note_en)
+            if note:
+                line += f"\n    {note}"
+            lines.append(line)
+        if plan.natural_extension:
+            lines.append(self.t("下班时仍在办理或已取号等候的群众，窗口将办理完毕"))
+        self.period_lines = lines
+        phone = self.hall.phone
+        self.notice = self.t("请留意叫号，过号请到窗口咨询。") + (
+            self.t("预约电话：{phone}").format(phone=phone) if phone else ""
+        )
+
+    # -- calls -----------------------------------------------------------------------------
+    def _poll(self, _dt: float) -> None:
+        if self._polling:
+            return
+        self._polling = True
+        store = self.store
+        after = self.last_seq
+        today = self.now().date()
+
+        def read() -> tuple[list[Call], int, bool]:
+            calls: list[Call] = []
+            seq = after or 0
+            while True:  # the first read pages through the whole day; later ones are small
+                batch = calls_since(store, seq, limit=500)
+                calls += batch
+                if batch:
+                    seq = batch[-1].seq
+                if len(batch) < 500:
+                    return [c for c in calls if c.at.date() == today], seq, after is None
+
+        self.worker.submit(read, self._got_calls, self._poll_failed)
+
+    def _got_calls(self, result: tuple[list[Call], int, bool]) -> None:
+        self._polling = False
+        self.online = True
+        calls, seq, first_read = result
+        self.last_seq = max(self.last_seq or 0, seq)
+        if not calls:
+            return
+        self.calls = (self.calls + calls)[-100:]
+        if not first_read:
+            for call in calls:
+                announcement = Announcement(call.number, call.window, call.recall)
+                self.announced.append(announcement)
+                if self.announcer is not None:
+                    self.announcer.announce(announcement)
+        self._show_calls(flash=not first_read)
+
+    def _show_calls(self, flash: bool) -> None:
+        newest = self.calls[-1]
+        self.newest_number = newest.number
+        self.newest_window = newest.window
+        self.newest_recall = newest.recall
+        history: list[tuple[str, int]] = []
+        for call in reversed(self.calls[:-1]):
+            entry = (call.number, call.window)
+            if entry not in history and call.number != newest.number:
+                history.append(entry)
+            if len(history) >= HISTORY:
+                break
+        self.history = history
+        if flash:
+            self._flash_until = Clock.get_time() + FLASH_SECONDS
+
+    def _blink(self, _dt: float) -> None:
+        self.flash_on = Clock.get_time() < self._flash_until and not self.flash_on
+
+    def _poll_failed(self, error: Exception) -> None:
+        self._polling = False
+        self.online = False
+        log.warning("display poll failed: %s", error)
+
+    # -- waiting counts ----------------------------------------------------------------------
+    def _poll_queues(self, _dt: float) -> None:
+        store, now = self.store, self.now()
+        self.worker.submit(lambda: queue_overview(store, now), self._got_queues, self._poll_failed)
+
+    def _got_queues(self, overview: list[ServiceQueue]) -> None:
+        self.online = True
+        self.waiting_lines = [
+            (f"{q.prefix}  {self.pick(q.name_zh, q.name_en)}", len(q.waiting)) for q in overview
+        ]
+
+    def now(self) -> datetime:
+        return self.hall_clock.now()

@@ -1,0 +1,53 @@
+"""Kivy's process-wide settings, applied before Kivy is first imported.
+
+Kivy reads its environment and ``Config`` once, at import: the window size, full screen, the
+video driver and the argv handling must all be settled before ``kivy.core.window`` loads. Every
+role and every screen test goes through ``prepare``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def prepare(
+    size: tuple[int, int],
+    *,
+    fullscreen: bool = False,
+    title: str = "hall-kiosk",
+    exit_on_escape: bool = False,
+) -> None:
+    """Settle Kivy's environment and window configuration; call before importing Kivy UI."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # our own argparse owns the command line
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        # No display server: SDL renders off-screen through EGL (a real GL context).
+        os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    if "kivy.core.window" in sys.modules:
+        raise RuntimeError("screens.env.prepare() must run before Kivy's window is created")
+    from kivy.config import Config
+
+    width, height = size
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "borderless", "1" if fullscreen else "0")
+    Config.set("graphics", "resizable", "0" if fullscreen else "1")
+    Config.set("kivy", "exit_on_escape", "1" if exit_on_escape else "0")
+    Config.set("kivy", "window_icon", "")
+    # A touch screen is not a multitouch trackpad: a right click must not leave red dots.
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("kivy", "log_level", os.environ.get("KIOSK_KIVY_LOG_LEVEL", "warning"))
+    os.environ["KIOSK_WINDOW_TITLE"] = title
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``1080x1920`` → (1080, 1920); a clear error for anything else."""
+    try:
+        width_text, height_text = text.lower().split("x")
+        width, height = int(width_text), int(height_text)
+    except ValueError:
+        raise ValueError(f"not a window size WIDTHxHEIGHT: {text!r}") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise ValueError(f"window size out of range (200-8000 px each way): {text!r}")
+    return width, height

@@ -1,0 +1,761 @@
+"""The citizen's kiosk: attract → card check-in / walk-in ticket / on-site booking / guide.
+
+The app decides which screen answers which service result; the services decide everything
+else. Store and printer calls run on two worker threads (``screens.worker``), so a slow printer
+never delays the next person's check-in, and each result comes back on the UI thread. A result
+that arrives after the idle reset belongs to a person who has left and is dropped
+(``_session``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+
+from kiosk.clock import Clock as HallClockProtocol
+from kiosk.domain.booking_rules import Slot, booking_decision, day_slots
+from kiosk.domain.calendar import UnknownYear
+from kiosk.domain.hall import Acceptance, Category, Service
+from kiosk.domain.identity import Identity
+from kiosk.domain.schedule import walk_in_decision
+from kiosk.i18n import DEFAULT_LANGUAGE, use_language
+from kiosk.messages import describe_walk_in, hours_line
+from kiosk.ports.card_reader import (
+    CardEvent,
+    CardExpired,
+    CardReader,
+    CardUnreadable,
+    InvalidCardData,
+    ReaderOffline,
+)
+from kiosk.ports.printer import PaperOut, PrinterError, PrinterStatus, TicketPrinter
+from kiosk.services import (
+    BookingResult,
+    CheckInOutcome,
+    CheckInResult,
+    TakeTicketResult,
+    TicketView,
+    add_booking,
+    check_in,
+    take_ticket,
+)
+from kiosk.services.errors import QueueError
+from kiosk.store.hallstore import HallStore
+from screens import theme
+from screens.base import HallApp, load_kv
+from screens.fonts import register_cjk_font
+from screens.kiosk_screens import (
+    AttractScreen,
+    Choice,
+    ChoiceScreen,
+    KioskScreen,
+    MaterialsScreen,
+    MessageScreen,
+    PlaceCardScreen,
+    TicketScreen,
+    WorkingScreen,
+    keep_two_actions,
+)
+from screens.slips import booking_slip, queue_link, ticket_slip
+from screens.widgets import qr_texture
+from screens.worker import Worker
+
+log = logging.getLogger(__name__)
+
+KV_FILES = (
+    "widgets",
+    "kiosk_root",
+    "kiosk_attract",
+    "kiosk_place_card",
+    "kiosk_working",
+    "kiosk_ticket",
+    "kiosk_message",
+    "kiosk_choice",
+    "kiosk_materials",
+)
+MAX_DAY_CHOICES = 4
+CATEGORY_NAMES = {
+    Category.ON_THE_SPOT: "即办类",
+    Category.ONE_DAY: "一日办结类",
+    Category.DECIDE_LATER: "承办类",
+    Category.CONSULTATION: "咨询类",
+}
+
+
+class KioskApp(HallApp):
+    idle_left = NumericProperty(theme.IDLE_SECONDS)
+    away_from_home = BooleanProperty(False)  # True on every screen but the attract screen
+    status_text = StringProperty("")
+    device_fault = BooleanProperty(False)
+
+    def __init__(
+        self,
+        store: HallStore,
+        clock: HallClockProtocol,
+        *,
+        reader: CardReader | None = None,
+        printer: TicketPrinter | None = None,
+        idle_seconds: int = theme.IDLE_SECONDS,
+        queue_base_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(store.hall, store.calendar, clock, **kwargs)
+        self.store = store
+        self.reader = reader
+        self.printer = printer
+        self.idle_seconds = idle_seconds
+        self.queue_base_url = queue_base_url
+        self.store_worker = Worker("kiosk-store")
+        self.printer_worker = Worker("kiosk-printer")
+        self.store_ok = True
+        self.reader_online: bool | None = None
+        self.printer_status: PrinterStatus | None = None
+        self.printer_error: PrinterError | None = None
+        self._session = 0
+        self._identity: Identity | None = None  # the card of the person at the kiosk now
+        self._booking_service: Service | None = None
+        self._booking_slot: Slot | None = None
+        self.printed: list[str] = []  # numbers the printer confirmed, in order
+        self.screens: dict[str, KioskScreen] = {}
+
+    # -- building ----------------------------------------------------------------------------
+    def build(self) -> Any:
+        register_cjk_font()
+        load_kv(*KV_FILES)
+        self.title = f"{self.hall.name_zh} · 自助服务"
+        root = Factory.KioskRoot()
+        self.manager = root.ids.manager
+        for screen in (
+            AttractScreen(),
+            PlaceCardScreen(),
+            WorkingScreen(),
+            TicketScreen(),
+            MessageScreen(),
+            ChoiceScreen(),
+            MaterialsScreen(),
+        ):
+            self.screens[screen.name] = screen
+            self.manager.add_widget(screen)
+        self.manager.current = "attract"
+        self.manager.bind(current=self._on_screen)
+        return root
+
+    def on_start(self) -> None:
+        self.refresh_header()
+        self.refresh_status()
+        self._ticker = Clock.schedule_interval(self._tick, 1.0)
+        Window.bind(on_touch_down=self._on_touch)
+        if self.reader is not None:
+            self.reader.start(self._card_from_reader)
+        self.check_printer()
+
+    def on_stop(self) -> None:
+        self._ticker.cancel()
+        Window.unbind(on_touch_down=self._on_touch)
+        if self.reader is not None:
+            self.reader.stop()
+        self.store_worker.shutdown()
+        self.printer_worker.shutdown()
+
+    def on_elderly(self, *_args: object) -> None:
+        keep_two_actions(self.screens["attract"], self.elderly)  # type: ignore[arg-type]
+
+    def on_lang(self, *args: object) -> None:
+        super().on_lang(*args)
+        self.refresh_status()
+
+    @property
+    def pending(self) -> int:
+        return self.store_worker.pending + self.printer_worker.pending
+
+    # -- idle reset --------------------------------------------------------------------------
+    def _on_screen(self, _manager: object, name: str) -> None:
+        self.away_from_home = name != "attract"
+        self.idle_left = self.idle_seconds
+
+    def _on_touch(self, *_args: object) -> bool:
+        self.idle_left = self.idle_seconds
+        return False  # the touch goes on to the widgets
+
+    def _tick(self, _dt: float) -> None:
+        self.refresh_header()
+        self.refresh_status()
+        if self.manager.current == "attract":
+            return
+        self.idle_left = max(0, self.idle_left - 1)
+        if self.idle_left <= 0:
+            self.go_home()
+
+    def go_home(self) -> None:
+        """Back to the attract screen with nothing of the last person left anywhere."""
+        self._session += 1
+        self._identity = None
+        self._booking_service = None
+        self._booking_slot = None
+        for screen in self.screens.values():
+            screen.clear()
+        self.set_lang(DEFAULT_LANGUAGE)
+        self.set_elderly(False)
+        self.manager.current = "attract"
+        self.idle_left = self.idle_seconds
+
+    def show(self, name: str) -> None:
+        self.manager.current = name
+        self.idle_left = self.idle_seconds
+
+    # -- status line: reader, printer, store -------------------------------------------------
+    def refresh_status(self) -> None:
+        parts = []
+        fault = False
+        if self.reader is None:
+            parts.append(self.t("读卡器：未配置"))
+        else:
+            online = self.reader.online
+            parts.append(self.t("读卡器：正常") if online else self.t("读卡器：未连接"))
+            fault |= not online
+        if self.printer is None:
+            parts.append(self.t("打印机：未配置"))
+            fault = True
+        elif self.printer_error is not None:
+            parts.append(self.printer_error.headline())
+            fault = True
+        elif self.printer_status is not None and not self.printer_status.ready:
+            parts.append(self.t("打印机：未就绪"))
+            fault = True
+        else:
+            parts.append(self.t("打印机：正常"))
+        parts.append(self.t("系统：正常") if self.store_ok else self.t("系统：连接中断"))
+        fault |= not self.store_ok
+        self.status_text = "   ".join(parts)
+        self.device_fault = fault
+
+    def check_printer(self) -> None:
+        if self.printer is None:
+            return
+        printer = self.printer
+        self.printer_worker.submit(printer.status, self._printer_status, self._printer_fault)
+
+    def _printer_status(self, status: PrinterStatus) -> None:
+        self.printer_status = status
+        if status.ready:
+            self.printer_error = None
+        self.refresh_status()
+
+    def _printer_fault(self, error: Exception) -> None:
+        if isinstance(error, PrinterError):
+            self.printer_error = error
+        self.refresh_status()
+
+    # -- the card reader ---------------------------------------------------------------------
+    def _card_from_reader(self, event: CardEvent) -> None:
+        """Called on the reader's thread: hand over to the UI thread."""
+        Clock.schedule_once(lambda _dt: self.on_card(event))
+
+    def on_card(self, event: CardEvent) -> None:
+        self.idle_left = self.idle_seconds
+        if event.identity is None:
+            self._card_error(event.error)
+            return
+        if self.manager.current == "place_card" and self.screens["place_card"].mode == "book":
+            self.confirm_booking(event.identity)
+            return
+        self.start_check_in(event.identity)
+
+    def _card_error(self, error: Exception | None) -> None:
+        self.refresh_status()
+        if isinstance(error, ReaderOffline):
+            if self.manager.current != "place_card":
+                return  # the status line says it; nobody is waiting on the reader now
+            self.message(
+                "reader_offline",
+                self.t("读卡器暂时无法使用"),
+                self.t("请到前台由工作人员为您办理。您也可以直接现场取号。"),
+                "!",
+                theme.FAULT,
+                [self.choice_walk_in()],
+            )
+            return
+        if isinstance(error, CardExpired):
+            title, body = error.headline(), error.detail + "。" + self.t("如需帮助，请到前台咨询。")
+        elif isinstance(error, CardUnreadable):
+            title, body = error.headline(), self.t("请将证件平放在感应区，不要移动，直到屏幕提示。")
+        elif isinstance(error, InvalidCardData):
+            title, body = error.headline(), self.t("本机无法识别该证件，工作人员可为您人工核验。")
+        else:
+            title, body = self.t("读卡失败"), self.t("请重新放置证件，或到前台咨询。")
+        self.message("card_error", title, body, "!", theme.WARN, [])
+
+    # -- check-in ----------------------------------------------------------------------------
+    def ask_for_card(self) -> None:
+        self.screens["place_card"].mode = "checkin"  # type: ignore[attr-defined]
+        self.screens["place_card"].summary = ""  # type: ignore[attr-defined]
+        self.show("place_card")
+
+    def start_check_in(self, identity: Identity) -> None:
+        self._identity = identity
+        now = self.now()
+        self.show("working")
+        self._run(lambda: check_in(self.store, identity, now), self.on_check_in)
+
+    def on_check_in(self, result: CheckInResult) -> None:
+        outcome = result.outcome
+        ticket = result.ticket
+        if outcome is CheckInOutcome.CHECKED_IN and ticket is not None:
+            self.show_ticket(ticket, result.message)
+            return
+        if outcome is CheckInOutcome.ALREADY_CHECKED_IN and ticket is not None:
+            if ticket.status in ("waiting", "called"):
+                self.show_ticket(ticket, result.message)  # the same ticket, printed again
+                return
+            self.message(
+                "already_served",
+                self.t("您今天的预约已办理完毕"),
+                result.message,
+                "✓",
+                theme.OK,
+                [],
+            )
+            return
+        walk_in = self.choice_walk_in()
+        book = self.choice_book()
+        if outcome is CheckInOutcome.TOO_EARLY:
+            self.message(
+                "too_early", self.t("还未到签到时间"), result.message, "时", theme.WARN, []
+            )
+        elif outcome is CheckInOutcome.TOO_LATE:
+            choices = [walk_in] if result.walk_in_possible else [book]
+            self.message(
+                "too_late", self.t("预约时段已过"), result.message, "!", theme.WARN, choices
+            )
+        elif outcome is CheckInOutcome.OTHER_HALL:
+            self.message(
+                "other_hall",
+                self.t("预约不在今天或不在本中心"),
+                result.message,
+                "?",
+                theme.WARN,
+                [walk_in],
+            )
+        elif outcome is CheckInOutcome.CANCELLED:
+            self.message(
+                "cancelled", self.t("预约已取消"), result.message, "!", theme.WARN, [walk_in, book]
+            )
+        else:
+            self.message(
+                "no_booking",
+                self.t("未找到您的预约"),
+                result.message,
+                "?",
+                theme.BLUE,
+                [walk_in, book],
+            )
+
+    # -- walk-in -----------------------------------------------------------------------------
+    def open_services(self, mode: str, *_args: object) -> None:
+        """The service picker for a walk-in ticket, a booking or the guide."""
+        now = self.now()
+        services = list(self.hall.services)
+        if mode == "book":
+            services = [s for s in services if s.bookable]
+        choices = []
+        for service in services:
+            note = ""
+            tone = theme.BUTTON
+            if mode == "walk_in":
+                note, allowed = self._walk_in_note(service, now)
+                tone = theme.BUTTON if allowed else theme.TEXT_MUTED
+            action = {
+                "walk_in": lambda s=service: self.take(s),
+                "book": lambda s=service: self.open_days(s),
+                "guide": lambda s=service: self.open_guide(s),
+            }[mode]
+            choices.append(
+                Choice(
+                    f"service:{service.id}",
+                    service.name_zh,
+                    service.name_en,
+                    service.prefix,
+                    note,
+                    tone,
+                    action,
+                )
+            )
+        question = {
+            "walk_in": self.t("请选择要办理的事项"),
+            "book": self.t("请选择要预约的事项"),
+            "guide": self.t("请选择要了解的事项"),
+        }[mode]
+        explanation = self._period_explanation(now) if mode == "walk_in" else ""
+        if mode == "walk_in" and self._identity is not None:
+            explanation = (
+                self.t("已读取证件：{name}").format(name=self._identity.masked_name)
+                + "  "
+                + explanation
+            )
+        columns = 2 if len(choices) > 6 else 1
+        self.screens["choice"].show(mode, question, explanation, choices, columns)  # type: ignore[attr-defined]
+        self.show("choice")
+
+    def _walk_in_note(self, service: Service, now: datetime) -> tuple[str, bool]:
+        try:
+            decision = walk_in_decision(self.hall, service, now, self.calendar)
+        except UnknownYear:
+            return self.t("暂不能取号"), False
+        if not decision.allowed:
+            return self.t("暂不能取号"), False
+        if decision.acceptance is Acceptance.MATERIALS_ONLY:
+            return self.t("仅接收材料"), True
+        return self.t("可取号"), True
+
+    def _period_explanation(self, now: datetime) -> str:
+        """Weekend periods take item categories differently: say which, in plain words."""
+        plan = self.plan_today()
+        period = plan.period_at(now.time()) if plan is not None else None
+        if period is None or period.categories is None:
+            return ""
+        served = [
+            self.t(CATEGORY_NAMES[c]) for c, a in period.categories.items() if a is Acceptance.SERVE
+        ]
+        materials = [
+            self.t(CATEGORY_NAMES[c])
+            for c, a in period.categories.items()
+            if a is Acceptance.MATERIALS_ONLY
+        ]
+        text = ""
+        if served:
+            text += self.t("本时段现场办理：{kinds}。").format(kinds="、".join(served))
+        if materials:
+            text += self.t("{kinds}事项本时段仅接收申请材料，审批在工作日完成。").format(
+                kinds="、".join(materials)
+            )
+        note = self.pick(period.note_zh, period.note_en)
+        return f"{text} {note}".strip()
+
+    def take(self, service: Service) -> None:
+        identity = self._identity
+        now = self.now()
+        self.show("working")
+        self._run(lambda: take_ticket(self.store, service.id, now, identity), self.on_take)
+
+    def on_take(self, result: TakeTicketResult) -> None:
+        if result.ticket is not None:
+            materials_only = (
+                result.decision is not None
+                and result.decision.acceptance is Acceptance.MATERIALS_ONLY
+            )
+            self.show_ticket(result.ticket, result.message if materials_only else "")
+            return
+        if result.reason == "already_waiting":
+            self.message("already_waiting", self.t("您已取号"), result.message, "✓", theme.OK, [])
+            return
+        message = result.message
+        if result.decision is not None:
+            message = describe_walk_in(result.decision)  # in the language on screen now
+        choices = [self.choice_book()] if result.reason in ("booking_only",) else []
+        self.message(
+            f"refused:{result.reason}", self.t("现在不能取号"), message, "!", theme.WARN, choices
+        )
+
+    # -- the ticket on screen and on paper ------------------------------------------------
+    def show_ticket(self, ticket: TicketView, message: str) -> None:
+        screen: TicketScreen = self.screens["ticket"]  # type: ignore[assignment]
+        screen.clear()
+        screen.number = ticket.number
+        screen.service = self.pick(ticket.service_name_zh, ticket.service_name_en)
+        screen.message = message
+        if ticket.ahead is not None:
+            screen.ahead_text = self.t("前面还有 {ahead} 人，预计等候约 {minutes} 分钟").format(
+                ahead=ticket.ahead, minutes=ticket.wait_minutes or 0
+            )
+        if ticket.slot_start is not None and ticket.slot_end is not None:
+            screen.booking_text = self.t("{name} · 预约时段 {start}-{end}").format(
+                name=ticket.name_masked or "",
+                start=f"{ticket.slot_start:%H:%M}",
+                end=f"{ticket.slot_end:%H:%M}",
+            )
+        materials = (
+            ticket.materials_en
+            if self.lang == "en" and ticket.materials_en
+            else (ticket.materials_zh)
+        )
+        screen.materials = list(materials)
+        link = queue_link(self.queue_base_url, ticket)
+        screen.qr = qr_texture(link)
+        self.show("ticket")
+        self.print_ticket(ticket, link)
+
+    def print_ticket(self, ticket: TicketView, link: str) -> None:
+        screen: TicketScreen = self.screens["ticket"]  # type: ignore[assignment]
+        plan = self.plan_today()
+        with use_language(self.lang):
+            hours = hours_line(plan) if plan is not None else ""
+        slip = ticket_slip(ticket, hours, self.hall.phone or None, link, self.lang)
+        if self.printer is None:
+            self._print_failed(ticket.number, None)
+            return
+        screen.print_state = "printing"
+        screen.print_text = self.t("正在打印号票…")
+        printer = self.printer
+        session = self._session
+        number = ticket.number
+
+        def done(_result: object) -> None:
+            self.printed.append(number)
+            self.printer_error = None
+            self.refresh_status()
+            if session == self._session and screen.number == number:
+                screen.print_state = "printed"
+                screen.print_text = self.t("请取走号票，留意大屏叫号")
+
+        def failed(error: Exception) -> None:
+            self._print_failed(number, error, session)
+
+        self.printer_worker.submit(lambda: printer.print_ticket(slip), done, failed)
+
+    def _print_failed(
+        self, number: str, error: Exception | None, session: int | None = None
+    ) -> None:
+        """The ticket stands in the queue; the person is told to remember the number."""
+        if isinstance(error, PrinterError):
+            self.printer_error = error
+        log.warning("ticket %s not printed: %s (staff alerted on the status line)", number, error)
+        self.refresh_status()
+        screen: TicketScreen = self.screens["ticket"]  # type: ignore[assignment]
+        if (session is not None and session != self._session) or screen.number != number:
+            return
+        screen.print_state = "failed"
+        screen.paper_fault = True
+        headline = error.headline() if isinstance(error, PrinterError) else self.t("打印机未连接")
+        if isinstance(error, PaperOut):
+            headline = self.t("打印机缺纸")
+        screen.print_text = headline + "\n" + self.t("请拍照或记住您的号码，并到前台")
+
+    # -- on-site booking (现场预约) ---------------------------------------------------------
+    def booking_channel(self) -> str:
+        ids = {c.id.value for c in self.hall.channels}
+        return "kiosk" if "kiosk" in ids else "on_site"
+
+    def open_days(self, service: Service) -> None:
+        self._booking_service = service
+        now = self.now()
+        channel = self.booking_channel()
+        days: list[tuple[date, list[Slot]]] = []
+        for offset in range(self.hall.booking.days_ahead + 1):
+            day = now.date() + timedelta(days=offset)
+            try:
+                slots = day_slots(self.hall, day, self.calendar, service)
+            except UnknownYear:
+                break
+            allowed = [
+                s
+                for s in slots
+                if booking_decision(
+                    self.hall, s.start, now, self.calendar, channel=channel, service=service
+                ).allowed
+            ]
+            if allowed:
+                days.append((day, allowed))
+            if len(days) >= MAX_DAY_CHOICES:
+                break
+        if not days:
+            self.message(
+                "no_slots",
+                self.t("近期没有可预约的时段"),
+                self.t("请到前台咨询，或拨打本中心电话预约。"),
+                "!",
+                theme.WARN,
+                [],
+            )
+            return
+        choices = [
+            Choice(
+                f"day:{day.isoformat()}",
+                f"{day.month}月{day.day}日 周{'一二三四五六日'[day.weekday()]}",
+                f"{day:%a %d %b}",
+                str(day.day),
+                self.t("{count} 个时段可约").format(count=len(slots)),
+                theme.BUTTON,
+                lambda d=day, s=slots: self.open_slots(d, s),
+            )
+            for day, slots in days
+        ]
+        question = self.t("请选择日期")
+        explanation = self.pick(service.name_zh, service.name_en)
+        self.screens["choice"].show("day", question, explanation, choices)  # type: ignore[attr-defined]
+        self.show("choice")
+
+    def open_slots(self, day: date, slots: list[Slot]) -> None:
+        choices = [
+            Choice(
+                f"slot:{slot.start:%H%M}",
+                f"{slot.start:%H:%M}",
+                f"{slot.start:%H:%M}",
+                "",
+                f"– {slot.end:%H:%M}",
+                theme.BUTTON,
+                lambda s=slot: self.choose_slot(s),
+            )
+            for slot in slots
+        ]
+        service = self._booking_service
+        assert service is not None
+        explanation = f"{self.pick(service.name_zh, service.name_en)} · {day:%Y-%m-%d}"
+        self.screens["choice"].show("slot", self.t("请选择时段"), explanation, choices, 3)  # type: ignore[attr-defined]
+        self.show("choice")
+
+    def choose_slot(self, slot: Slot) -> None:
+        self._booking_slot = slot
+        service = self._booking_service
+        assert service is not None
+        screen: PlaceCardScreen = self.screens["place_card"]  # type: ignore[assignment]
+        screen.mode = "book"
+        screen.summary = (
+            f"{self.pick(service.name_zh, service.name_en)}\n"
+            f"{slot.start:%Y-%m-%d %H:%M}-{slot.end:%H:%M}"
+        )
+        self.show("place_card")
+
+    def confirm_booking(self, identity: Identity) -> None:
+        service, slot = self._booking_service, self._booking_slot
+        if service is None or slot is None:
+            self.start_check_in(identity)
+            return
+        now = self.now()
+        channel = self.booking_channel()
+        self.show("working")
+        self._run(
+            lambda: add_booking(self.store, identity, service.id, slot.start, now, channel=channel),
+            lambda result: self.on_booked(result, service),
+        )
+
+    def on_booked(self, result: BookingResult, service: Service) -> None:
+        booking = result.booking
+        if booking is None or result.reason not in (None, "already_booked"):
+            self.message(
+                f"booking_refused:{result.reason}",
+                self.t("未能预约"),
+                result.message,
+                "!",
+                theme.WARN,
+                [],
+            )
+            return
+        screen: MaterialsScreen = self.screens["materials"]  # type: ignore[assignment]
+        screen.clear()
+        screen.kind = "booked" if result.reason is None else "already_booked"
+        screen.title = self.t("预约成功") if result.reason is None else self.t("您已预约")
+        screen.subtitle = (
+            f"{self.pick(service.name_zh, service.name_en)} · {booking.name_masked}\n"
+            f"{booking.slot_start:%Y-%m-%d %H:%M}-{booking.slot_end:%H:%M}\n"
+            + self.t("请按预约时间携带身份证前来，到达后刷身份证签到。")
+        )
+        screen.materials = list(self._materials(service))
+        self.show("materials")
+        slip = booking_slip(self.hall, service, booking, self.now(), self.lang)
+        if self.printer is None:
+            screen.print_text = self.t("打印机未连接，请拍照记下以上内容")
+            return
+        printer = self.printer
+        session = self._session
+        screen.print_text = self.t("正在打印预约凭条…")
+
+        def done(_result: object) -> None:
+            if session == self._session:
+                screen.print_text = self.t("请取走预约凭条")
+
+        def failed(error: Exception) -> None:
+            if isinstance(error, PrinterError):
+                self.printer_error = error
+            self.refresh_status()
+            if session == self._session:
+                screen.print_text = self.t("凭条未能打印，请拍照记下以上内容，或到前台咨询")
+
+        self.printer_worker.submit(lambda: printer.print_booking(slip), done, failed)
+
+    # -- what to bring (办事指南) -------------------------------------------------------------
+    def open_guide(self, service: Service) -> None:
+        screen: MaterialsScreen = self.screens["materials"]  # type: ignore[assignment]
+        screen.clear()
+        screen.kind = "guide"
+        screen.title = self.pick(service.name_zh, service.name_en)
+        screen.subtitle = self.t("办理时请携带本人有效身份证件。")
+        screen.materials = list(self._materials(service))
+        self.show("materials")
+
+    def _materials(self, service: Service) -> tuple[str, ...]:
+        if self.lang == "en" and service.materials_en:
+            return service.materials_en
+        return service.materials_zh
+
+    # -- shared pieces ------------------------------------------------------------------
+    def choice_walk_in(self) -> Choice:
+        return Choice(
+            "take_ticket",
+            "现场取号",
+            self.t("现场取号", "en"),
+            "号",
+            "",
+            theme.BUTTON,
+            lambda: self.open_services("walk_in"),
+        )
+
+    def choice_book(self) -> Choice:
+        return Choice(
+            "book",
+            "预约办理",
+            self.t("预约办理", "en"),
+            "预",
+            "",
+            theme.BUTTON,
+            lambda: self.open_services("book"),
+        )
+
+    def message(
+        self,
+        kind: str,
+        title: str,
+        body: str,
+        icon: str,
+        tone: tuple[float, float, float, float],
+        choices: list[Choice],
+    ) -> None:
+        if self.elderly:
+            choices = choices[:2]
+        self.screens["message"].show(kind, title, body, icon, tone, choices)  # type: ignore[attr-defined]
+        self.show("message")
+
+    def _run(self, job: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        """A store call on the worker; its answer is shown only to the person who asked."""
+        session = self._session
+
+        def done(result: Any) -> None:
+            self.store_ok = True
+            self.refresh_status()
+            if session == self._session:
+                on_done(result)
+
+        def failed(error: Exception) -> None:
+            if session != self._session:
+                return
+            if isinstance(error, QueueError):
+                self.message("queue_error", self.t("暂时无法办理"), str(error), "!", theme.WARN, [])
+                return
+            self.store_ok = False
+            self.refresh_status()
+            self.message(
+                "store_offline",
+                self.t("系统暂时无法连接"),
+                self.t("请到前台由工作人员为您人工取号，给您带来不便，敬请谅解。"),
+                "!",
+                theme.FAULT,
+                [],
+            )
+
+        self.store_worker.submit(job, done, failed)

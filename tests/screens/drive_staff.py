@@ -1,0 +1,116 @@
+"""Drive a window console with its keyboard shortcuts and touches. Prints one JSON report.
+
+usage: drive_staff.py STORE_URL ARTEFACT_DIR WINDOW SCRIPT
+SCRIPT is "work" (call, start, done, call, recall, transfer, pause, resume) or "restart"
+(start, look, leave: what a console shows after a crash).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from screens import env
+
+env.prepare((1280, 800))
+
+from kiosk.clock import FixedClock  # noqa: E402
+from tests.screens.harness import Driver, image_stats, open_store, report, run_main  # noqa: E402
+
+MONDAY = datetime(2026, 11, 23, 10, 0)
+F1, F2, F3, F5, F6, F7 = 282, 283, 284, 286, 287, 288
+
+
+def main() -> int:
+    store_url, folder, window, script = (
+        sys.argv[1],
+        Path(sys.argv[2]),
+        int(sys.argv[3]),
+        sys.argv[4],
+    )
+    store = open_store(store_url, "xixia", f"console-{window}")
+    clock = FixedClock(MONDAY)
+    from screens.staff_app import StaffApp
+
+    app = StaffApp(store, clock, window)
+    driver = Driver(app, folder)
+    steps: list[dict[str, object]] = []
+
+    def settle() -> None:
+        driver.wait(lambda: app.pending == 0, "the console's store work")
+        app.refresh()
+        driver.wait(lambda: app.pending == 0, "the console refresh")
+
+    def note(step: str, shot: str | None = None) -> None:
+        entry: dict[str, object] = {
+            "step": step,
+            "current": app.current_number,
+            "status": app.current_status,
+            "name": app.current_name,
+            "state": app.window_state,
+            "feedback": app.feedback,
+            "fault": app.feedback_fault,
+            "waiting": list(app.waiting_lines),
+            "counts": app.counts_text,
+        }
+        if shot:
+            path = driver.screenshot(shot)
+            entry["shot"] = path
+            entry["stats"] = image_stats(path)
+        steps.append(entry)
+
+    driver.start()
+    try:
+        settle()
+        note("start", f"console-{script}-start")
+        if script == "work":
+            clock.set(MONDAY.replace(minute=5))
+            driver.press_key(F1)
+            settle()
+            note("called", "console-called")
+            driver.press_key(F6)
+            settle()
+            note("started")
+            driver.press_key(F3)
+            settle()
+            note("done")
+            driver.press_key(F3)  # nothing to finish now: a refusal in words
+            settle()
+            note("done_again")
+            clock.set(MONDAY.replace(minute=10))
+            driver.tap("call")  # the mouse works too
+            settle()
+            note("called_by_touch")
+            driver.press_key(F2)
+            settle()
+            note("recalled")
+            driver.press_key(F7)
+            driver.frames(3)
+            driver.screenshot("console-transfer")
+            driver.tap("transfer:tax")
+            settle()
+            note("transferred", "console-transferred")
+            driver.press_key(F1)
+            settle()
+            note("called_last")
+            driver.press_key(F5)
+            settle()
+            note("paused", "console-paused")
+            driver.press_key(F1)
+            settle()
+            note("call_while_paused")
+            driver.press_key(F5)
+            settle()
+            note("resumed")
+    finally:
+        driver.stop()
+        store.close()
+    report({"steps": steps, "shots": driver.shots})
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)

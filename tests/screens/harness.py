@@ -1,0 +1,184 @@
+"""Driving a real Kivy window from a script: frames, touches, waits and screenshots.
+
+Each role runs in its own process (Kivy allows one window per process), started by the pytest
+tests with ``run_driver``; the driver reports what it saw as one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = Path(os.environ.get("KIOSK_ARTEFACTS", ROOT / "artefacts" / "screens"))
+
+
+def kivy_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a screen driver runs in: no argv parsing, no logs, a private home."""
+    env = dict(os.environ)
+    env.setdefault("KIVY_NO_ARGS", "1")
+    env.setdefault("KIVY_NO_CONSOLELOG", "1")
+    env.setdefault("KIVY_NO_FILELOG", "1")
+    env.setdefault("SDL_AUDIODRIVER", "dummy")
+    if "KIVY_HOME" not in env:
+        env["KIVY_HOME"] = tempfile.mkdtemp(prefix="hall-kivy-")
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        env.setdefault("SDL_VIDEODRIVER", "offscreen")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_driver(
+    script: str, args: list[str], timeout: float = 90, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run ``tests/screens/<script>`` and return its JSON report (fails loudly otherwise)."""
+    process = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name(script)), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=kivy_environment(extra_env),
+        cwd=ROOT,
+    )
+    lines = [line for line in process.stdout.splitlines() if line.startswith("{")]
+    if process.returncode != 0 or not lines:
+        raise AssertionError(
+            f"{script} exited {process.returncode}\nstdout:\n{process.stdout[-3000:]}\n"
+            f"stderr:\n{process.stderr[-6000:]}"
+        )
+    return json.loads(lines[-1])
+
+
+# --- inside a driver process ---------------------------------------------------------------
+
+
+class Driver:
+    """Frames, touches and screenshots of the running app's window."""
+
+    def __init__(self, app: Any, folder: Path) -> None:
+        self.app = app
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.shots: list[str] = []
+
+    def start(self) -> None:
+        from kivy.base import EventLoop
+
+        self.app._run_prepare()  # build + open the window, as App.run() does before its loop
+        EventLoop.idle()
+        self.frames(3)
+
+    def stop(self) -> None:
+        self.app.stop()
+
+    def frames(self, count: int = 2) -> None:
+        from kivy.base import EventLoop
+
+        for _ in range(count):
+            EventLoop.idle()
+
+    def wait(self, condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+        """Run frames until ``condition`` holds; a generous limit, not a timing check."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            self.frames(1)
+            time.sleep(0.01)
+        self.frames(2)
+
+    def find(self, name: str) -> Any:
+        """The visible widget whose ``name`` property is ``name`` (buttons carry one)."""
+        from kivy.core.window import Window
+
+        for top in list(Window.children):
+            for widget in top.walk():
+                if getattr(widget, "name", None) != name or getattr(widget, "disabled", False):
+                    continue
+                if widget.get_root_window() is not None and widget.opacity > 0:
+                    return widget
+        raise AssertionError(f"no visible widget named {name!r}")
+
+    def tap(self, name: str) -> None:
+        """A real touch at the widget's centre, through the window's input dispatch."""
+        from kivy.tests.common import UnitTestTouch
+
+        widget = self.find(name)
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_up()
+        self.frames(2)
+
+    def press_key(self, keycode: int) -> None:
+        from kivy.core.window import Window
+
+        Window.dispatch("on_key_down", keycode, 0, None, [])
+        Window.dispatch("on_key_up", keycode, 0)
+        self.frames(2)
+
+    def screenshot(self, name: str) -> str:
+        """Save the window; Kivy appends a counter to the file name, so return the real path."""
+        from kivy.core.window import Window
+
+        self.frames(3)
+        for old in self.folder.glob(f"{name}[0-9][0-9][0-9][0-9].png"):
+            old.unlink()
+        path = Window.screenshot(name=str(self.folder / f"{name}.png"))
+        self.shots.append(path)
+        return path
+
+
+def image_stats(path: str) -> dict[str, float]:
+    """Pixel statistics of a screenshot: a blank (one-colour) image has no spread."""
+    from PIL import Image, ImageStat
+
+    with Image.open(path) as image:
+        grey = image.convert("L")
+        stat = ImageStat.Stat(grey)
+        colours = grey.getcolors(maxcolors=256 * 256) or []
+        return {
+            "width": float(image.width),
+            "height": float(image.height),
+            "stddev": float(stat.stddev[0]),
+            "colours": float(len(colours)),
+        }
+
+
+def run_main(main: Callable[[], int]) -> None:
+    """Run a driver's main; Kivy's excepthook would swallow a traceback when its console log
+    is off, so print it to stderr for the test's failure message."""
+    import traceback
+
+    try:
+        status = main()
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    sys.stdout.flush()
+    os._exit(status)
+
+
+def report(document: dict[str, Any]) -> None:
+    print(json.dumps(document, ensure_ascii=False, default=str))
+    sys.stdout.flush()
+
+
+def open_store(url: str, hall_id: str, terminal: str) -> Any:
+    """The hall store every role of a test shares (a SQLite file in a temporary folder)."""
+    from kiosk.config import load_calendar, load_hall
+    from kiosk.store.hallstore import HallStore
+
+    key = b"screen-tests-id-hash-key-0123456789abcdef"
+    return HallStore.open(url, load_hall(hall_id), load_calendar(), key, terminal=terminal)
