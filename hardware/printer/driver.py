@@ -114,6 +114,10 @@ class _Link:
             raise PrinterOffline(f"{address}: {' '.join(str(error).split())}") from None
         except RuntimeError as error:  # python-escpos: pyusb / pyserial missing
             raise PrinterOffline(f"{address}: {error}") from None
+        except ValueError as error:  # pyusb's NoBackendError: libusb is not installed
+            raise PrinterOffline(
+                f"{address}: {error} (install the USB library: apt-get install libusb-1.0-0)"
+            ) from None
         except OSError as error:
             raise PrinterOffline(f"{address}: {error.strerror or error}") from None
         if printer.device is None:

@@ -160,3 +160,13 @@ def test_file_printer_writes_bytes_status_unknown(tmp_path, walk_in_slip: Ticket
     assert printer.status() == PrinterStatus(online=True, paper="unknown", cover_open=None)
     printer.print_ticket(walk_in_slip)
     assert target.read_bytes() == ticket_commands(walk_in_slip, printer.profile)
+
+
+def test_missing_usb_printer_is_offline_not_a_crash(walk_in_slip: TicketSlip) -> None:
+    """No such USB device here (and perhaps no libusb): a typed error, never a traceback."""
+    faults: list[PrinterFault] = []
+    printer = EscposPrinter("usb:0x0416:0x5011?timeout=0.3", listeners=[faults.append])
+    assert printer.status().online is False
+    with pytest.raises(PrinterOffline):
+        printer.print_ticket(walk_in_slip)
+    assert faults[0].code == "printer_offline"
