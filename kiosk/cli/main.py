@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.central",
     "kiosk.cli.report",
     "kiosk.cli.printing",
+    "kiosk.cli.run",
 )
 
 

@@ -1,0 +1,149 @@
+"""``kiosk run --role kiosk|staff|display``: start one role's screen on this machine.
+
+Each role is its own process over the hall's shared store (``KIOSK_DATABASE_URL``), restarted by
+systemd (``deploy/systemd``); it tells systemd when its first frame is up and pings the watchdog
+from the UI thread, so a frozen screen is restarted too. ``--at`` runs the hall clock from a
+given instant (a Saturday or the lunch period can be shown on any day).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from kiosk.cli.common import CliError, CommandFailed, parse_minute
+
+if TYPE_CHECKING:
+    from kiosk.clock import Clock
+
+ROLES = ("kiosk", "staff", "display")
+DEFAULT_SIZES = {"kiosk": "1080x1920", "staff": "1280x800", "display": "1920x1080"}
+FULLSCREEN_BY_DEFAULT = {"kiosk": True, "staff": False, "display": True}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = subparsers.add_parser("run", help="run the kiosk, a window console or the hall display")
+    run.add_argument("--role", required=True, choices=ROLES, help="which screen this machine is")
+    run.add_argument("--window", type=int, help="window number (required for --role staff)")
+    run.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
+    run.add_argument("--at", type=parse_minute, help="run the hall clock from YYYY-MM-DDTHH:MM")
+    screen = run.add_mutually_exclusive_group()
+    screen.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=None)
+    screen.add_argument("--windowed", dest="fullscreen", action="store_false")
+    run.add_argument("--size", help="window size WIDTHxHEIGHT (kiosk 1080x1920, display 1920x1080)")
+    run.add_argument("--reader", help="ID-card reader port (default: reader_port of the settings)")
+    run.add_argument("--printer", help="printer URL (default: printer_url of the settings)")
+    run.add_argument(
+        "--voice",
+        choices=("clips", "espeak", "none"),
+        default="clips",
+        help="display: the voice that announces calls (default: clips)",
+    )
+    run.add_argument(
+        "--idle", type=int, default=30, help="kiosk: seconds before returning to the start"
+    )
+    run.set_defaults(handler=run_role)
+
+
+def run_role(args: argparse.Namespace) -> int:
+    from screens import env
+
+    if args.role == "staff" and args.window is None:
+        raise CliError("--role staff needs --window N")
+    if args.idle < 5:
+        raise CliError("--idle must be at least 5 seconds")
+    try:
+        size = env.parse_size(args.size or DEFAULT_SIZES[args.role])
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    fullscreen = FULLSCREEN_BY_DEFAULT[args.role] if args.fullscreen is None else args.fullscreen
+
+    from kiosk.config import load_calendar, load_hall
+    from kiosk.settings import load_settings
+    from kiosk.store.db import StoreError
+    from kiosk.store.hallstore import HallStore
+    from screens.hallclock import hall_clock
+
+    settings = load_settings()
+    hall = load_hall(settings.require_hall(args.hall))
+    if args.window is not None and args.window not in {w.number for w in hall.windows}:
+        known = ", ".join(str(w.number) for w in hall.windows)
+        raise CliError(f"{hall.id} has no window {args.window}; windows: {known}")
+    clock = hall_clock(hall.timezone, args.at)
+    terminal = settings.terminal if args.role == "kiosk" else f"{args.role}-{args.window or 1}"
+    try:
+        store = HallStore.open(
+            settings.database_url, hall, load_calendar(), settings.id_hash_key, terminal=terminal
+        )
+    except StoreError as error:
+        raise CommandFailed(str(error)) from None
+
+    env.prepare(size, fullscreen=fullscreen, title=hall.name_zh)
+    app = _build(args, store, clock, settings)
+    _systemd(app)
+    try:
+        app.run()
+    finally:
+        store.close()
+    return 0
+
+
+def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) -> Any:
+    if args.role == "staff":
+        from screens.staff_app import StaffApp
+
+        return StaffApp(store, clock, args.window)
+    if args.role == "display":
+        from screens.display_app import DisplayApp
+
+        announcer = None
+        if args.voice != "none":
+            from hardware.voice import make_announcer
+
+            voice = store.hall.voice
+            announcer = make_announcer(args.voice, repeat=voice.repeat, english=voice.english)
+        return DisplayApp(store, clock, announcer=announcer)
+
+    from screens.kiosk_app import KioskApp
+
+    reader = None
+    port = args.reader or settings.reader_port
+    if port:
+        from hardware.idcard.driver import IdCardReader, ReaderSettings
+
+        reader = IdCardReader(
+            ReaderSettings(port=port, baudrate=settings.reader_baud),
+            today=lambda: clock.now().date(),
+        )
+    printer = None
+    url = args.printer or settings.printer_url
+    if url:
+        from hardware.printer.address import AddressError
+        from hardware.printer.driver import EscposPrinter
+
+        try:
+            printer = EscposPrinter(url)
+        except AddressError as error:
+            raise CliError(str(error)) from None
+    return KioskApp(
+        store,
+        clock,
+        reader=reader,
+        printer=printer,
+        idle_seconds=args.idle,
+    )
+
+
+def _systemd(app: Any) -> None:
+    """Ready once the first frame is drawn; the watchdog pinged from the UI thread."""
+    from kivy.clock import Clock as KivyClock
+
+    from kiosk.sd_notify import ready, watchdog, watchdog_interval
+
+    def started(*_args: object) -> None:
+        ready(f"{app.__class__.__name__} up")
+        interval = watchdog_interval()
+        if interval:
+            KivyClock.schedule_interval(lambda _dt: watchdog(), interval)
+
+    app.bind(on_start=started)
