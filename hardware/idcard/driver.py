@@ -439,3 +439,17 @@ def read_one(
         raise event.error
     assert event.identity is not None
     return event.identity
+
+
+def check_reader(settings: ReaderSettings) -> None:
+    """Open the reader and ask its SAM's status, then close it (what ``kiosk doctor`` does).
+
+    Raises ``ReaderOffline`` saying what is wrong: no such port, no answer, a SAM fault.
+    """
+    reader = IdCardReader(settings)
+    try:
+        reader._open()
+    except _LinkLost as error:
+        raise ReaderOffline(str(error)) from None
+    finally:
+        reader._close()

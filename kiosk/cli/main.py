@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.queue",
     "kiosk.cli.central",
     "kiosk.cli.report",
+    "kiosk.cli.doctor",
     "kiosk.cli.printing",
     "kiosk.cli.run",
 )
