@@ -23,7 +23,7 @@ from kiosk.services import complete as complete_ticket
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Counter as TicketCounter
 from kiosk.store.models import Event, Ticket
-from tests.services.conftest import KEY
+from tests.hall_fixtures import KEY
 
 NOW = datetime(2026, 11, 19, 10, 0)
 SERVICE = "social-insurance"
