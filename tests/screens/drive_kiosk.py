@@ -74,6 +74,7 @@ def main() -> int:
     driver.start()
     try:
         driver.wait(lambda: reader.online, "the reader to come online")
+        app.refresh_status()
         note(
             "attract",
             "kiosk-attract",

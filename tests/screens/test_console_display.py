@@ -1,0 +1,125 @@
+"""A window console and the hall display as two processes on one store: keyboard actions at
+the console, the display picking the calls up and announcing each once (a recall again), and
+both coming back to the right state after a restart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.screens.harness import kivy_environment, open_store, run_driver
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def hall(window_available: None, artefacts: Path, tmp_path_factory: Any) -> dict[str, Any]:
+    from kiosk.services import take_ticket
+
+    folder = tmp_path_factory.mktemp("hall")
+    url = f"sqlite:///{folder / 'hall.sqlite3'}"
+    store = open_store(url, "xixia", "test")
+    numbers = [
+        take_ticket(store, "social-insurance", datetime(2026, 11, 23, 9, 30 + i)).ticket.number
+        for i in range(3)
+    ]
+    store.close()
+    assert numbers == ["B001", "B002", "B003"]
+
+    ready = folder / "display.ready"
+    display = subprocess.Popen(
+        [sys.executable, str(HERE / "drive_display.py"), url, str(artefacts), str(ready), "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=kivy_environment(),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            if display.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"display did not start:\n{display.stderr.read()[-4000:]}")
+            time.sleep(0.1)
+        console = run_driver("drive_staff.py", [url, str(artefacts), "3", "work"])
+        out, err = display.communicate(timeout=90)
+    finally:
+        if display.poll() is None:
+            display.kill()
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    assert display.returncode == 0 and lines, err[-4000:]
+    import json
+
+    shown = json.loads(lines[-1])
+    ready.unlink()
+    restarted_display = subprocess.run(
+        [sys.executable, str(HERE / "drive_display.py"), url, str(artefacts), str(ready), "0"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=kivy_environment(),
+    )
+    assert restarted_display.returncode == 0, restarted_display.stderr[-4000:]
+    restart_lines = [line for line in restarted_display.stdout.splitlines() if line[:1] == "{"]
+    console_again = run_driver("drive_staff.py", [url, str(artefacts), "3", "restart"])
+    return {
+        "console": {step["step"]: step for step in console["steps"]},
+        "display": shown,
+        "display_restart": json.loads(restart_lines[-1]),
+        "console_restart": console_again["steps"][0],
+    }
+
+
+def test_console_keys_drive_the_queue(hall: dict[str, Any]) -> None:
+    steps = hall["console"]
+    assert steps["start"]["waiting"] == ["社保医保：B001  B002  B003"]
+    assert steps["called"]["current"] == "B001" and steps["called"]["feedback"] == "已呼叫 B001"
+    assert steps["started"]["status"] == "办理中"
+    assert steps["done"]["current"] == "" and steps["done"]["feedback"] == "已办结 B001"
+    assert steps["called_by_touch"]["current"] == "B002"
+    assert steps["recalled"]["feedback"] == "已重呼 B002"
+    assert steps["transferred"]["feedback"] == "已转移：B002 → E001"
+    assert steps["called_last"]["current"] == "B003"
+    assert steps["called_last"]["counts"] == "等候 0 人 · 本窗口今日已叫号 3 次"
+    assert steps["paused"]["state"] == "paused"
+    assert steps["resumed"]["state"] == "open"
+
+
+def test_console_refusals_are_one_line_for_the_clerk(hall: dict[str, Any]) -> None:
+    steps = hall["console"]
+    assert steps["done_again"]["fault"] is True
+    assert steps["done_again"]["feedback"] == "3号窗口没有可办结的号码"
+    assert steps["call_while_paused"]["fault"] is True
+    assert steps["call_while_paused"]["current"] == "B003"  # nothing else was called
+
+
+def test_display_shows_and_announces_each_call_once(hall: dict[str, Any]) -> None:
+    shown = hall["display"]
+    assert shown["newest"] == "B003" and shown["window"] == 3 and shown["recall"] is False
+    assert shown["history"][:2] == [["B002", 3], ["B001", 3]]
+    assert shown["announced"] == [
+        ["B001", 3, False],
+        ["B002", 3, False],
+        ["B002", 3, True],
+        ["B003", 3, False],
+    ]
+    assert len(shown["voice_files"]) == 4
+    assert ["E  税务办理", 1] in shown["waiting"]  # the transferred ticket waits for tax
+    assert shown["periods"][1].startswith("12:00-14:30  延时服务")
+    assert shown["online"] is True
+    assert shown["stats"]["stddev"] > 20 and shown["stats"]["colours"] > 20
+
+
+def test_restarted_roles_come_back_to_the_same_state(hall: dict[str, Any]) -> None:
+    restored = hall["display_restart"]["restored"]
+    assert restored["newest"] == "B003" and restored["window"] == 3
+    assert restored["announced"] == 0  # earlier calls are not announced again
+    console = hall["console_restart"]
+    assert console["current"] == "B003"
+    assert console["status"] == "已呼叫，等候到窗口"
+    assert console["state"] == "open"
