@@ -17,7 +17,16 @@ from kiosk.store.db import (
     upgrade,
 )
 
-TABLES = ["alembic_version", "bookings", "counters", "events", "tickets", "windows"]
+TABLES = [
+    "alembic_version",
+    "bookings",
+    "counters",
+    "events",
+    "sync_bookings",
+    "sync_state",
+    "tickets",
+    "windows",
+]
 
 
 def test_migrated_store_has_every_table(database_url: str) -> None:
