@@ -30,12 +30,11 @@ from kiosk.store.hallstore import HallStore
 from kiosk.store.models import (
     Booking,
     BookingStatus,
-    Ticket,
     TicketKind,
     TicketStatus,
-    Window,
     WindowState,
 )
+from kiosk.store.repositories import TicketRecord
 
 #: How many times a call retries when other windows claim its chosen tickets first.
 CLAIM_ATTEMPTS = 16
@@ -59,7 +58,12 @@ class CallResult:
 
 
 def _event(
-    session: Session, store: HallStore, type_: str, now: datetime, ticket: Ticket, **extra: object
+    session: Session,
+    store: HallStore,
+    type_: str,
+    now: datetime,
+    ticket: TicketRecord,
+    **extra: object,
 ) -> None:
     payload: dict[str, object] = {
         "ticket_id": ticket.id,
@@ -72,13 +76,15 @@ def _event(
     repo.record_event(session, store.hall.id, type_, now, payload, store.terminal)
 
 
-def _booking(session: Session, ticket: Ticket) -> Booking | None:
+def _booking(session: Session, ticket: TicketRecord) -> Booking | None:
     if ticket.booking_id is None:
         return None
     return session.get(Booking, ticket.booking_id)
 
 
-def _open_window(session: Session, store: HallStore, number: int, now: datetime) -> Window:
+def _open_window(
+    session: Session, store: HallStore, number: int, now: datetime
+) -> repo.WindowRecord:
     window_of(store, number)
     row = repo.window_row(session, store.hall.id, number, now)
     if row.state != WindowState.OPEN.value:
@@ -86,15 +92,19 @@ def _open_window(session: Session, store: HallStore, number: int, now: datetime)
     return row
 
 
-def _complete(session: Session, store: HallStore, ticket: Ticket, now: datetime) -> None:
-    if ticket.started_at is None:
-        ticket.started_at = ticket.called_at or now
-    ticket.status = TicketStatus.DONE.value
-    ticket.finished_at = now
+def _complete(session: Session, store: HallStore, ticket: TicketRecord, now: datetime) -> None:
+    repo.update_ticket(
+        session,
+        ticket,
+        started_at=ticket.started_at or ticket.called_at or now,
+        status=TicketStatus.DONE.value,
+        finished_at=now,
+    )
     booking = _booking(session, ticket)
     if booking is not None:
         booking.status = BookingStatus.SERVED.value
         booking.updated_at = now
+    assert ticket.started_at is not None
     minutes = (now - ticket.started_at).total_seconds() / 60
     _event(
         session,
@@ -107,9 +117,8 @@ def _complete(session: Session, store: HallStore, ticket: Ticket, now: datetime)
     )
 
 
-def _miss(session: Session, store: HallStore, ticket: Ticket, now: datetime) -> None:
-    ticket.status = TicketStatus.NO_SHOW.value
-    ticket.missed_at = now
+def _miss(session: Session, store: HallStore, ticket: TicketRecord, now: datetime) -> None:
+    repo.update_ticket(session, ticket, status=TicketStatus.NO_SHOW.value, missed_at=now)
     booking = _booking(session, ticket)
     _event(
         session,
@@ -153,12 +162,12 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
             if choice.candidate is None:
                 return CallResult(None, window, closed)
             pool.pop(choice.candidate.ticket_id)
-            if not repo.claim_ticket(session, choice.candidate.ticket_id, window, now):
+            chosen = repo.claim_ticket(session, choice.candidate.ticket_id, window, now)
+            if chosen is None:
                 continue  # another window called it first: take the next one
-            chosen = session.get(Ticket, choice.candidate.ticket_id, populate_existing=True)
-            assert chosen is not None
             row.priority_streak = choice.streak
             row.updated_at = now
+            repo.update_window(session, row)
             _event(
                 session,
                 store,
@@ -173,7 +182,9 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
     return CallResult(None, window, closed)
 
 
-def _current(session: Session, store: HallStore, window: int, now: datetime, action: str) -> Ticket:
+def _current(
+    session: Session, store: HallStore, window: int, now: datetime, action: str
+) -> TicketRecord:
     window_of(store, window)
     ticket = repo.current_ticket(session, store.hall.id, window, now.date())
     if ticket is None:
@@ -181,7 +192,7 @@ def _current(session: Session, store: HallStore, window: int, now: datetime, act
     return ticket
 
 
-def _by_number(session: Session, store: HallStore, number: str, now: datetime) -> Ticket:
+def _by_number(session: Session, store: HallStore, number: str, now: datetime) -> TicketRecord:
     ticket = repo.ticket_by_number(
         session, store.hall.id, now.date(), number.strip().upper(), for_update=True
     )
@@ -206,13 +217,17 @@ def recall(store: HallStore, window: int, now: datetime, number: str | None = No
             previous = repo.current_ticket(session, hall.id, window, now.date())
             if previous is not None and previous.id != ticket.id:
                 raise InvalidTransition(previous.number, previous.status, "被替换，请先办结")
-            ticket.status = TicketStatus.CALLED.value
-            ticket.missed_at = None
         elif ticket.status != TicketStatus.CALLED.value:
             raise InvalidTransition(ticket.number, ticket.status, "重呼")
-        ticket.window = window
-        ticket.called_at = now
-        ticket.calls += 1
+        repo.update_ticket(
+            session,
+            ticket,
+            status=TicketStatus.CALLED.value,
+            missed_at=None,
+            window=window,
+            called_at=now,
+            calls=ticket.calls + 1,
+        )
         _event(session, store, "ticket_recalled", now, ticket, calls=ticket.calls)
         return ticket_view(hall, ticket, booking=_booking(session, ticket))
 
@@ -223,8 +238,7 @@ def start(store: HallStore, window: int, now: datetime) -> TicketView:
         ticket = _current(session, store, window, now, "开始办理")
         if ticket.status != TicketStatus.CALLED.value:
             raise InvalidTransition(ticket.number, ticket.status, "开始办理")
-        ticket.status = TicketStatus.SERVING.value
-        ticket.started_at = now
+        repo.update_ticket(session, ticket, status=TicketStatus.SERVING.value, started_at=now)
         _event(session, store, "ticket_started", now, ticket)
         return ticket_view(store.hall, ticket)
 
@@ -278,8 +292,7 @@ def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> T
             booking=booking,
             transferred_from=old.id,
         )
-        old.status = TicketStatus.TRANSFERRED.value
-        old.finished_at = now
+        repo.update_ticket(session, old, status=TicketStatus.TRANSFERRED.value, finished_at=now)
         _event(
             session,
             store,
@@ -319,6 +332,7 @@ def _set_window(
         row.updated_at = now
         if state is not WindowState.OPEN:
             row.priority_streak = 0
+        repo.update_window(session, row)
         type_ = {
             WindowState.OPEN: "window_resumed",
             WindowState.PAUSED: "window_paused",

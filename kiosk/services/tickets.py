@@ -25,6 +25,7 @@ from kiosk.services.views import BookingView, TicketView, booking_view, ticket_v
 from kiosk.store import repositories as repo
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Booking, BookingStatus, Ticket, TicketKind, TicketStatus
+from kiosk.store.repositories import TicketRecord
 
 ELDERLY = "elderly"
 
@@ -58,35 +59,40 @@ def issue(
     name_masked: str | None = None,
     booking: Booking | None = None,
     transferred_from: int | None = None,
-) -> Ticket:
+) -> TicketRecord:
     """Insert a waiting ticket with the next serial of its prefix (caller records the event)."""
     day = now.date()
     serial = repo.next_serial(session, store.hall.id, day, service.prefix)
-    ticket = Ticket(
-        hall_id=store.hall.id,
-        day=day,
-        prefix=service.prefix,
-        serial=serial,
-        number=f"{service.prefix}{serial:03d}",
-        service_id=service.id,
-        kind=kind.value,
-        priority_group=priority,
-        status=TicketStatus.WAITING.value,
-        queued_at=queued_at or now,
-        issued_at=now,
-        calls=0,
-        booking_id=booking.id if booking is not None else None,
-        slot_start=booking.slot_start if booking is not None else None,
-        holder_hash=holder_hash,
-        name_masked=name_masked,
-        transferred_from=transferred_from,
+    return repo.insert_ticket(
+        session,
+        {
+            "hall_id": store.hall.id,
+            "day": day,
+            "prefix": service.prefix,
+            "serial": serial,
+            "number": f"{service.prefix}{serial:03d}",
+            "service_id": service.id,
+            "kind": kind.value,
+            "priority_group": priority,
+            "status": TicketStatus.WAITING.value,
+            "queued_at": queued_at or now,
+            "issued_at": now,
+            "called_at": None,
+            "started_at": None,
+            "finished_at": None,
+            "missed_at": None,
+            "window": None,
+            "calls": 0,
+            "booking_id": booking.id if booking is not None else None,
+            "slot_start": booking.slot_start if booking is not None else None,
+            "holder_hash": holder_hash,
+            "name_masked": name_masked,
+            "transferred_from": transferred_from,
+        },
     )
-    session.add(ticket)
-    session.flush()
-    return ticket
 
 
-def candidate(ticket: Ticket) -> queue_policy.Candidate:
+def candidate(ticket: Ticket | TicketRecord) -> queue_policy.Candidate:
     return queue_policy.Candidate(
         ticket_id=ticket.id,
         service_id=ticket.service_id,
@@ -97,7 +103,9 @@ def candidate(ticket: Ticket) -> queue_policy.Candidate:
     )
 
 
-def wait_for(session: Session, store: HallStore, ticket: Ticket, now: datetime) -> tuple[int, int]:
+def wait_for(
+    session: Session, store: HallStore, ticket: TicketRecord, now: datetime
+) -> tuple[int, int]:
     """People ahead of a waiting ticket and the estimated minutes until it is called."""
     service = store.hall.service(ticket.service_id)
     waiting = repo.waiting_candidates(session, store.hall.id, ticket.day, [service.id])
@@ -109,7 +117,7 @@ def wait_for(session: Session, store: HallStore, ticket: Ticket, now: datetime) 
     return estimate.ahead, estimate.minutes
 
 
-def issued_payload(ticket: Ticket, booking: Booking | None = None) -> dict[str, object]:
+def issued_payload(ticket: TicketRecord, booking: Booking | None = None) -> dict[str, object]:
     payload: dict[str, object] = {
         "ticket_id": ticket.id,
         "day": ticket.day.isoformat(),

@@ -13,6 +13,7 @@ from typing import Any
 
 from kiosk.domain.hall import HallProfile
 from kiosk.store.models import Booking, Ticket
+from kiosk.store.repositories import TicketRecord
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def booking_view(booking: Booking) -> BookingView:
 
 def ticket_view(
     hall: HallProfile,
-    ticket: Ticket,
+    ticket: Ticket | TicketRecord,
     *,
     ahead: int | None = None,
     wait_minutes: int | None = None,

@@ -2,19 +2,30 @@
 
 Each function takes a session inside a transaction the caller owns (``HallStore.write``), so a
 use case that issues a ticket, bumps a counter and records its event commits all or nothing.
+
+The queue's hot paths (issue, call, start, complete, the wait estimate, the event append) run
+prepared textual SQL on the session's connection and hand back plain records: building an ORM
+query and loading ORM objects cost more than the statements themselves (a busy hall runs
+twenty thousand of these transactions a day). Each text is compiled once per dialect and cached;
+the SQL is the same on both stores except ``FOR UPDATE``, which SQLite has no use for.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.queue_policy import Candidate
@@ -29,6 +40,121 @@ from kiosk.store.models import (
     Window,
     WindowState,
 )
+
+TICKETS: Table = Ticket.__table__  # type: ignore[assignment]
+WINDOWS: Table = Window.__table__  # type: ignore[assignment]
+EVENTS: Table = Event.__table__  # type: ignore[assignment]
+COUNTERS: Table = Counter.__table__  # type: ignore[assignment]
+
+_BIND = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@dataclass(frozen=True)
+class Expanding:
+    """The type of a parameter that is a list (``x IN :names``), rendered one bind per item."""
+
+    type: Any
+
+
+def _sql(sql: str, table: Table, returns: Sequence[str] = (), **types: Any) -> TextClause:
+    """A text statement whose parameters and result columns carry the table's column types.
+
+    A parameter named like a column of ``table`` gets its type (SQLite keeps dates as text,
+    so a datetime parameter must be rendered the way SQLAlchemy stores it); ``types`` names the
+    others. ``returns`` lists the columns the statement yields, in order.
+    """
+    binds = []
+    for name in dict.fromkeys(_BIND.findall(sql)):
+        if isinstance(types.get(name), Expanding):
+            binds.append(bindparam(name, type_=types[name].type, expanding=True))
+        elif name in types:
+            binds.append(bindparam(name, type_=types[name]))
+        elif name in table.c:
+            binds.append(bindparam(name, type_=table.c[name].type))
+    statement = text(sql).bindparams(*binds)
+    if returns:
+        return statement.columns(*(table.c[name] for name in returns))  # type: ignore[return-value]
+    return statement
+
+
+def _columns(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+@functools.cache
+def _cached(dialect: str, key: str) -> TextClause:
+    sql, table, returns, types = _STATEMENTS[key]
+    lock_clause = " FOR UPDATE" if dialect == "postgresql" else ""
+    return _sql(sql.replace("{for_update}", lock_clause), table, returns, **types)
+
+
+_STATEMENTS: dict[str, tuple[str, Table, tuple[str, ...], dict[str, Any]]] = {}
+
+
+def _register(key: str, sql: str, table: Table, returns: Sequence[str] = (), **types: Any) -> str:
+    _STATEMENTS[key] = (sql, table, tuple(returns), types)
+    return key
+
+
+def _run(session: Session, key: str, params: dict[str, Any]) -> Any:
+    connection: Connection = session.connection()
+    return connection.execute(_cached(connection.dialect.name, key), params)
+
+
+@dataclass(slots=True)
+class TicketRecord:
+    """A ticket row as the queue's use cases read and change it (no ORM identity map).
+
+    Changes are written with ``update_ticket``; the attribute names are the ``Ticket`` model's,
+    so views and the policy take either.
+    """
+
+    id: int
+    hall_id: str
+    day: date
+    prefix: str
+    serial: int
+    number: str
+    service_id: str
+    kind: str
+    priority_group: str | None
+    status: str
+    queued_at: datetime
+    issued_at: datetime
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    missed_at: datetime | None
+    window: int | None
+    calls: int
+    booking_id: int | None
+    slot_start: datetime | None
+    holder_hash: str | None
+    name_masked: str | None
+    transferred_from: int | None
+
+
+TICKET_FIELDS = tuple(TicketRecord.__dataclass_fields__)
+assert set(TICKET_FIELDS) == set(TICKETS.c.keys()), "TicketRecord must mirror the tickets table"
+_TICKET_COLUMNS = _columns(TICKET_FIELDS)
+
+
+def _ticket(row: Any) -> TicketRecord | None:
+    return None if row is None else TicketRecord(*row)
+
+
+@dataclass(slots=True)
+class WindowRecord:
+    hall_id: str
+    number: int
+    state: str
+    clerk: str | None
+    priority_streak: int
+    updated_at: datetime
+
+
+WINDOW_FIELDS = tuple(WindowRecord.__dataclass_fields__)
+assert set(WINDOW_FIELDS) == set(WINDOWS.c.keys()), "WindowRecord must mirror the windows table"
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -48,8 +174,20 @@ def lock(session: Session, name: str) -> None:
     admits one writer at a time.
     """
     if _is_postgres(session):
-        key = zlib.crc32(name.encode("utf-8"))
-        session.execute(select(func.pg_advisory_xact_lock(key)))
+        _run(session, _LOCK, {"key": zlib.crc32(name.encode("utf-8"))})
+
+
+_LOCK = _register("lock", "SELECT pg_advisory_xact_lock(:key)", EVENTS)
+
+
+_NEXT_SERIAL = _register(
+    "next_serial",
+    "INSERT INTO counters (hall_id, day, prefix, value) VALUES (:hall_id, :day, :prefix, 1)"
+    " ON CONFLICT (hall_id, day, prefix) DO UPDATE SET value = counters.value + 1"
+    " RETURNING value",
+    COUNTERS,
+    ["value"],
+)
 
 
 def next_serial(session: Session, hall_id: str, day: date, prefix: str) -> int:
@@ -58,16 +196,34 @@ def next_serial(session: Session, hall_id: str, day: date, prefix: str) -> int:
     The counter row stays locked until commit, so concurrent issuers of the same prefix queue up
     behind it; a rolled-back issue also rolls back its serial, leaving no gap.
     """
-    statement = (
-        _insert(session, Counter)
-        .values(hall_id=hall_id, day=day, prefix=prefix, value=1)
-        .on_conflict_do_update(
-            index_elements=[Counter.hall_id, Counter.day, Counter.prefix],
-            set_={"value": Counter.value + 1},
-        )
-        .returning(Counter.value)
+    params = {"hall_id": hall_id, "day": day, "prefix": prefix}
+    return int(_run(session, _NEXT_SERIAL, params).scalar_one())
+
+
+_INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
+
+
+def insert_ticket(session: Session, values: dict[str, Any]) -> TicketRecord:
+    """Insert a ticket row (every column but ``id``) and return it as a record."""
+    ticket_id = session.connection().execute(_INSERT_TICKET, values).scalar_one()
+    return TicketRecord(id=int(ticket_id), **values)
+
+
+@functools.lru_cache(maxsize=64)
+def _ticket_update(keys: tuple[str, ...]) -> str:
+    assignments = ", ".join(f'"{key}" = :{key}' for key in keys)
+    return _register(
+        f"update_ticket:{','.join(keys)}",
+        f"UPDATE tickets SET {assignments} WHERE id = :ticket_id",
+        TICKETS,
     )
-    return int(session.execute(statement).scalar_one())
+
+
+def update_ticket(session: Session, ticket: TicketRecord, **values: Any) -> None:
+    """Write ``values`` to a ticket row the transaction has locked, and to its record."""
+    for key, value in values.items():
+        setattr(ticket, key, value)
+    _run(session, _ticket_update(tuple(sorted(values))), {"ticket_id": ticket.id, **values})
 
 
 def record_event(
@@ -77,7 +233,7 @@ def record_event(
     at: datetime,
     payload: dict[str, Any],
     terminal: str | None = None,
-) -> Event:
+) -> None:
     """Append an event; it is committed with the change it describes or not at all.
 
     The row is written just before commit (``write_pending_events``, hooked to the session's
@@ -86,59 +242,101 @@ def record_event(
     polling "calls after N" never skips one; taking that lock last, after every row lock of the
     transaction, keeps two transactions from deadlocking on it.
     """
-    event = Event(
-        hall_id=hall_id,
-        type=type_,
-        at=at,
-        terminal=terminal,
-        payload=payload,
-        idempotency_key=str(uuid.uuid4()),
-    )
+    event = {
+        "hall_id": hall_id,
+        "type": type_,
+        "at": at,
+        "terminal": terminal,
+        "payload": payload,
+        "idempotency_key": str(uuid.uuid4()),
+        "pushed_at": None,
+    }
     session.info.setdefault(PENDING_EVENTS, []).append(event)
-    return event
 
 
 PENDING_EVENTS = "kiosk.pending_events"
+_INSERT_EVENT = insert(EVENTS)
 
 
 def write_pending_events(session: Session) -> None:
-    pending: list[Event] = session.info.pop(PENDING_EVENTS, [])
+    pending: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
     if not pending:
         return
-    for hall_id in sorted({event.hall_id for event in pending}):
-        lock(session, f"events:{hall_id}")
-    session.add_all(pending)
+    # Row changes of ORM objects go first, so that the event lock is the transaction's last.
     session.flush()
+    for hall_id in sorted({event["hall_id"] for event in pending}):
+        lock(session, f"events:{hall_id}")
+    session.connection().execute(_INSERT_EVENT, pending)
 
 
 def discard_pending_events(session: Session) -> None:
     session.info.pop(PENDING_EVENTS, None)
 
 
+_WINDOW_ROW = _register(
+    "window_row",
+    f"SELECT {_columns(WINDOW_FIELDS)} FROM windows"
+    " WHERE hall_id = :hall_id AND number = :number{for_update}",
+    WINDOWS,
+    WINDOW_FIELDS,
+)
+_WINDOW_ROW_SHARED = _register(
+    "window_row_shared",
+    f"SELECT {_columns(WINDOW_FIELDS)} FROM windows WHERE hall_id = :hall_id AND number = :number",
+    WINDOWS,
+    WINDOW_FIELDS,
+)
+_NEW_WINDOW = _register(
+    "new_window",
+    "INSERT INTO windows (hall_id, number, state, clerk, priority_streak, updated_at)"
+    " VALUES (:hall_id, :number, :state, NULL, 0, :updated_at)"
+    " ON CONFLICT (hall_id, number) DO NOTHING",
+    WINDOWS,
+)
+
+
 def window_row(
     session: Session, hall_id: str, number: int, now: datetime, *, for_update: bool = True
-) -> Window:
-    """The state row of a window, created (open) the first time it is used."""
-    session.execute(
-        _insert(session, Window)
-        .values(
-            hall_id=hall_id,
-            number=number,
-            state=WindowState.OPEN.value,
-            priority_streak=0,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[Window.hall_id, Window.number])
-    )
-    query = select(Window).where(Window.hall_id == hall_id, Window.number == number)
-    if for_update:
-        query = query.with_for_update()
-    return session.execute(query).scalar_one()
+) -> WindowRecord:
+    """The state row of a window, created (open) the first time it is used.
+
+    With ``for_update`` the row stays locked until commit: the window's calls queue up.
+    """
+    key = _WINDOW_ROW if for_update else _WINDOW_ROW_SHARED
+    params = {"hall_id": hall_id, "number": number}
+    row = _run(session, key, params).first()
+    if row is None:
+        new = {**params, "state": WindowState.OPEN.value, "updated_at": now}
+        _run(session, _NEW_WINDOW, new)
+        row = _run(session, key, params).one()
+    return WindowRecord(*row)
 
 
-def window_states(session: Session, hall_id: str) -> dict[int, Window]:
-    rows = session.execute(select(Window).where(Window.hall_id == hall_id)).scalars()
-    return {row.number: row for row in rows}
+_UPDATE_WINDOW = _register(
+    "update_window",
+    "UPDATE windows SET state = :state, clerk = :clerk, priority_streak = :priority_streak,"
+    " updated_at = :updated_at WHERE hall_id = :hall_id AND number = :number",
+    WINDOWS,
+)
+
+
+def update_window(session: Session, window: WindowRecord) -> None:
+    """Write a window record (read with ``window_row``, so locked) back to its row."""
+    params = dict(zip(WINDOW_FIELDS, astuple(window), strict=True))
+    _run(session, _UPDATE_WINDOW, params)
+
+
+_WINDOW_STATES = _register(
+    "window_states",
+    f"SELECT {_columns(WINDOW_FIELDS)} FROM windows WHERE hall_id = :hall_id",
+    WINDOWS,
+    WINDOW_FIELDS,
+)
+
+
+def window_states(session: Session, hall_id: str) -> dict[int, WindowRecord]:
+    rows = _run(session, _WINDOW_STATES, {"hall_id": hall_id})
+    return {row[1]: WindowRecord(*row) for row in rows}
 
 
 def open_windows_for(session: Session, hall: HallProfile, service_id: str) -> int:
@@ -152,86 +350,105 @@ def open_windows_for(session: Session, hall: HallProfile, service_id: str) -> in
     )
 
 
+_WAITING = _register(
+    "waiting",
+    "SELECT id, service_id, queued_at, kind, slot_start, priority_group FROM tickets"
+    f" WHERE hall_id = :hall_id AND status = '{TicketStatus.WAITING.value}' AND day = :day"
+    " AND service_id IN :service_ids",
+    TICKETS,
+    ["id", "service_id", "queued_at", "kind", "slot_start", "priority_group"],
+    service_ids=Expanding(TICKETS.c.service_id.type),
+)
+
+
 def waiting_candidates(
     session: Session, hall_id: str, day: date, service_ids: Iterable[str]
 ) -> list[Candidate]:
     """The waiting tickets as the queue policy sees them: plain rows, no ORM objects, because a
     busy hall has hundreds waiting and this runs on every issue and every call."""
-    query = select(
-        Ticket.id,
-        Ticket.service_id,
-        Ticket.queued_at,
-        Ticket.kind,
-        Ticket.slot_start,
-        Ticket.priority_group,
-    ).where(
-        Ticket.hall_id == hall_id,
-        Ticket.status == TicketStatus.WAITING.value,
-        Ticket.day == day,
-        Ticket.service_id.in_(list(service_ids)),
-    )
+    params = {"hall_id": hall_id, "day": day, "service_ids": list(service_ids)}
+    rows = _run(session, _WAITING, params)
+    booked = TicketKind.BOOKED.value
     return [
-        Candidate(
-            ticket_id=row[0],
-            service_id=row[1],
-            queued_at=row[2],
-            booked=row[3] == TicketKind.BOOKED.value,
-            slot_start=row[4],
-            priority_group=row[5],
-        )
-        for row in session.execute(query)
+        Candidate(ticket_id, service_id, queued_at, kind == booked, slot_start, group)
+        for ticket_id, service_id, queued_at, kind, slot_start, group in rows
     ]
 
 
-def claim_ticket(session: Session, ticket_id: int, window: int, now: datetime) -> bool:
-    """Mark a waiting ticket called at ``window``; False when another window got it first.
+_CLAIM = _register(
+    "claim",
+    f"UPDATE tickets SET status = '{TicketStatus.CALLED.value}', \"window\" = :window,"
+    " called_at = :called_at, calls = calls + 1"
+    f" WHERE id = :ticket_id AND status = '{TicketStatus.WAITING.value}'"
+    f" RETURNING {_TICKET_COLUMNS}",
+    TICKETS,
+    TICKET_FIELDS,
+)
+
+
+def claim_ticket(
+    session: Session, ticket_id: int, window: int, now: datetime
+) -> TicketRecord | None:
+    """Mark a waiting ticket called at ``window`` and return it; None when another window got
+    it first.
 
     The guard on ``status`` is what makes two windows calling at once safe: on PostgreSQL the
     second UPDATE waits for the first to commit, re-reads the row and matches nothing.
     """
-    result = session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == TicketStatus.WAITING.value)
-        .values(
-            status=TicketStatus.CALLED.value,
-            window=window,
-            called_at=now,
-            calls=Ticket.calls + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+    params = {"ticket_id": ticket_id, "window": window, "called_at": now}
+    return _ticket(_run(session, _CLAIM, params).first())
 
 
-def current_ticket(session: Session, hall_id: str, window: int, day: date) -> Ticket | None:
-    """The ticket a window has called or is serving (the latest, if a fault left several)."""
-    query = (
-        select(Ticket)
-        .where(
-            Ticket.hall_id == hall_id,
-            Ticket.day == day,
-            Ticket.window == window,
-            Ticket.status.in_([TicketStatus.CALLED.value, TicketStatus.SERVING.value]),
-        )
-        .order_by(Ticket.called_at.desc(), Ticket.id.desc())
-        .limit(1)
-        .with_for_update()
+_CURRENT = _register(
+    "current",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets"
+    ' WHERE hall_id = :hall_id AND day = :day AND "window" = :window'
+    f" AND status IN ('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
+    " ORDER BY called_at DESC, id DESC LIMIT 1{for_update}",
+    TICKETS,
+    TICKET_FIELDS,
+)
+
+
+def current_ticket(session: Session, hall_id: str, window: int, day: date) -> TicketRecord | None:
+    """The ticket a window has called or is serving (the latest, if a fault left several),
+    locked until commit."""
+    params = {"hall_id": hall_id, "window": window, "day": day}
+    return _ticket(_run(session, _CURRENT, params).first())
+
+
+_BY_NUMBER = {
+    locked: _register(
+        f"by_number:{locked}",
+        f"SELECT {_TICKET_COLUMNS} FROM tickets"
+        " WHERE hall_id = :hall_id AND day = :day AND number = :number"
+        " ORDER BY id DESC LIMIT 1" + ("{for_update}" if locked else ""),
+        TICKETS,
+        TICKET_FIELDS,
     )
-    return session.execute(query).scalars().first()
+    for locked in (False, True)
+}
 
 
 def ticket_by_number(
     session: Session, hall_id: str, day: date, number: str, *, for_update: bool = False
-) -> Ticket | None:
-    query = (
-        select(Ticket)
-        .where(Ticket.hall_id == hall_id, Ticket.day == day, Ticket.number == number)
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    )
-    if for_update:
-        query = query.with_for_update()
-    return session.execute(query).scalars().first()
+) -> TicketRecord | None:
+    params = {"hall_id": hall_id, "day": day, "number": number}
+    return _ticket(_run(session, _BY_NUMBER[for_update], params).first())
+
+
+_HOLDER_OPEN = _register(
+    "holder_open",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets"
+    " WHERE hall_id = :hall_id AND holder_hash = :holder_hash AND day = :day"
+    " AND service_id = :service_id AND id <> :other_than"
+    " AND status IN ("
+    + ", ".join(f"'{status.value}'" for status in OPEN_TICKET_STATUSES)
+    + ") LIMIT 1",
+    TICKETS,
+    TICKET_FIELDS,
+    other_than=TICKETS.c.id.type,
+)
 
 
 def holder_open_ticket(
@@ -242,38 +459,38 @@ def holder_open_ticket(
     holder_hash: str,
     *,
     other_than: int | None = None,
-) -> Ticket | None:
+) -> TicketRecord | None:
     """An open ticket of the same holder and service today (one person, one place in line)."""
-    query = select(Ticket).where(
-        Ticket.id != (other_than if other_than is not None else -1),
-        Ticket.hall_id == hall_id,
-        Ticket.day == day,
-        Ticket.service_id == service_id,
-        Ticket.holder_hash == holder_hash,
-        Ticket.status.in_([s.value for s in OPEN_TICKET_STATUSES]),
-    )
-    return session.execute(query.limit(1)).scalars().first()
+    params = {
+        "hall_id": hall_id,
+        "day": day,
+        "service_id": service_id,
+        "holder_hash": holder_hash,
+        "other_than": other_than if other_than is not None else -1,
+    }
+    return _ticket(_run(session, _HOLDER_OPEN, params).first())
+
+
+_RECENT = _register(
+    "recent_service",
+    "SELECT started_at, finished_at FROM tickets"
+    " WHERE hall_id = :hall_id AND service_id = :service_id"
+    f" AND status = '{TicketStatus.DONE.value}'"
+    " AND finished_at IS NOT NULL AND started_at IS NOT NULL"
+    " ORDER BY finished_at DESC LIMIT :limit",
+    TICKETS,
+    ["started_at", "finished_at"],
+)
 
 
 def recent_service_minutes(
     session: Session, hall_id: str, service_id: str, limit: int
 ) -> list[float]:
     """Service times (start to finish) of the latest finished tickets, newest first."""
-    query = (
-        select(Ticket.started_at, Ticket.finished_at)
-        .where(
-            Ticket.hall_id == hall_id,
-            Ticket.service_id == service_id,
-            Ticket.status == TicketStatus.DONE.value,
-            Ticket.finished_at.is_not(None),
-            Ticket.started_at.is_not(None),
-        )
-        .order_by(Ticket.finished_at.desc())
-        .limit(limit)
-    )
+    params = {"hall_id": hall_id, "service_id": service_id, "limit": limit}
     return [
         (finished - started).total_seconds() / 60
-        for started, finished in session.execute(query).all()
+        for started, finished in _run(session, _RECENT, params)
     ]
 
 
@@ -282,12 +499,18 @@ def holder_bookings(session: Session, holder_hash: str) -> Sequence[Booking]:
     return session.execute(query).scalars().all()
 
 
-def booking_ticket(session: Session, booking_id: int) -> Ticket | None:
+_BOOKING_TICKET = _register(
+    "booking_ticket",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE booking_id = :booking_id"
+    " ORDER BY id DESC LIMIT 1",
+    TICKETS,
+    TICKET_FIELDS,
+)
+
+
+def booking_ticket(session: Session, booking_id: int) -> TicketRecord | None:
     """The newest ticket of a booking (after a transfer, the ticket it was moved to)."""
-    query = (
-        select(Ticket).where(Ticket.booking_id == booking_id).order_by(Ticket.id.desc()).limit(1)
-    )
-    return session.execute(query).scalars().first()
+    return _ticket(_run(session, _BOOKING_TICKET, {"booking_id": booking_id}).first())
 
 
 def slot_bookings(session: Session, hall_id: str, service_id: str, slot_start: datetime) -> int:
