@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +168,11 @@ def identity(serial: int, name: str = "张小三") -> Identity:
         valid_from=datetime(2020, 1, 1).date(),
         valid_to=None,
     )
+
+
+def saturday_slot(n: int) -> datetime:
+    """The n-th place among Saturday morning's slots (08:00-11:30, four places each)."""
+    return datetime(2026, 11, 28, 8, 0) + timedelta(minutes=30 * (n // 4 % 7))
 
 
 def book_centrally(

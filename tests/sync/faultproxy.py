@@ -23,6 +23,7 @@ socket with a timeout, everything on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -229,10 +230,8 @@ class FaultProxy:
 
 def _reset(sock: socket.socket) -> None:
     """Close with RST instead of FIN (SO_LINGER 0): the peer sees "connection reset"."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
     sock.close()
 
 

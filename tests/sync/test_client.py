@@ -22,7 +22,6 @@ from sync.state import Problem, read_state, sync_bookings
 from tests.sync.agree import assert_agree
 from tests.sync.conftest import (
     HALL,
-    MONDAY_MORNING,
     SATURDAY_09,
     SyncFactory,
     book_centrally,
@@ -318,4 +317,3 @@ def test_a_second_terminal_leaves_the_outbox_to_the_lease_holder(
         second.sync_once()
     finally:
         second.close()
-    assert MONDAY_MORNING == clock.now()
