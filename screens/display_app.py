@@ -82,7 +82,7 @@ class DisplayApp(HallApp):
         self._poll_queues(0)
 
     def on_stop(self) -> None:
-        for event in self._events:
+        for event in getattr(self, "_events", ()):
             event.cancel()
         self.worker.shutdown()
         if self.announcer is not None:

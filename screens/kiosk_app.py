@@ -25,6 +25,7 @@ from kiosk.domain.calendar import UnknownYear
 from kiosk.domain.hall import Acceptance, Category, Service
 from kiosk.domain.identity import Identity
 from kiosk.domain.schedule import walk_in_decision
+from kiosk.domain.slip import TicketSlip
 from kiosk.i18n import DEFAULT_LANGUAGE, use_language
 from kiosk.messages import describe_walk_in, hours_line
 from kiosk.ports.card_reader import (
@@ -64,7 +65,7 @@ from screens.kiosk_screens import (
     keep_two_actions,
 )
 from screens.slips import booking_slip, queue_link, ticket_slip
-from screens.widgets import qr_texture
+from screens.widgets import PreparedTicket, qr_png, qr_texture_from_png
 from screens.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,10 @@ class KioskApp(HallApp):
         self._identity: Identity | None = None  # the card of the person at the kiosk now
         self._booking_service: Service | None = None
         self._booking_slot: Slot | None = None
+        self._booking_pending = False  # the next card confirms a booking (read on any thread)
         self.printed: list[str] = []  # numbers the printer confirmed, in order
+        # (session, number) → None while printing, "printed", or the printer's error
+        self._print_outcomes: dict[tuple[int, str], object] = {}
         self.screens: dict[str, KioskScreen] = {}
 
     # -- building ----------------------------------------------------------------------------
@@ -157,7 +161,9 @@ class KioskApp(HallApp):
         self.check_printer()
 
     def on_stop(self) -> None:
-        self._ticker.cancel()
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.cancel()
         Window.unbind(on_touch_down=self._on_touch)
         if self.reader is not None:
             self.reader.stop()
@@ -196,9 +202,11 @@ class KioskApp(HallApp):
     def go_home(self) -> None:
         """Back to the attract screen with nothing of the last person left anywhere."""
         self._session += 1
+        self._print_outcomes.clear()
         self._identity = None
         self._booking_service = None
         self._booking_slot = None
+        self._booking_pending = False
         for screen in self.screens.values():
             screen.clear()
         self.set_lang(DEFAULT_LANGUAGE)
@@ -255,15 +263,28 @@ class KioskApp(HallApp):
 
     # -- the card reader ---------------------------------------------------------------------
     def _card_from_reader(self, event: CardEvent) -> None:
-        """Called on the reader's thread: hand over to the UI thread."""
+        """Called on the reader's thread. A check-in goes to the store at once, so the path from
+        card to paper never waits for a frame to be drawn; the screen follows on the UI thread."""
+        identity = event.identity
+        if identity is not None and not self._booking_pending:
+            now = self.now()
+            self._run(self._issuing(lambda: check_in(self.store, identity, now)), self.on_check_in)
+            Clock.schedule_once(lambda _dt: self._checking_in(identity))
+            return
         Clock.schedule_once(lambda _dt: self.on_card(event))
+
+    def _checking_in(self, identity: Identity) -> None:
+        self.idle_left = self.idle_seconds
+        self._identity = identity
+        if self.manager.current not in ("ticket", "message"):  # unless the answer is up already
+            self.show("working")
 
     def on_card(self, event: CardEvent) -> None:
         self.idle_left = self.idle_seconds
         if event.identity is None:
             self._card_error(event.error)
             return
-        if self.manager.current == "place_card" and self.screens["place_card"].mode == "book":
+        if self._booking_pending:
             self.confirm_booking(event.identity)
             return
         self.start_check_in(event.identity)
@@ -294,6 +315,7 @@ class KioskApp(HallApp):
 
     # -- check-in ----------------------------------------------------------------------------
     def ask_for_card(self) -> None:
+        self._booking_pending = False
         self.screens["place_card"].mode = "checkin"  # type: ignore[attr-defined]
         self.screens["place_card"].summary = ""  # type: ignore[attr-defined]
         self.show("place_card")
@@ -302,17 +324,18 @@ class KioskApp(HallApp):
         self._identity = identity
         now = self.now()
         self.show("working")
-        self._run(lambda: check_in(self.store, identity, now), self.on_check_in)
+        self._run(self._issuing(lambda: check_in(self.store, identity, now)), self.on_check_in)
 
-    def on_check_in(self, result: CheckInResult) -> None:
+    def on_check_in(self, answer: tuple[CheckInResult, PreparedTicket | None]) -> None:
+        result, prepared = answer
         outcome = result.outcome
         ticket = result.ticket
         if outcome is CheckInOutcome.CHECKED_IN and ticket is not None:
-            self.show_ticket(ticket, result.message)
+            self.show_ticket(ticket, result.message, prepared)
             return
         if outcome is CheckInOutcome.ALREADY_CHECKED_IN and ticket is not None:
             if ticket.status in ("waiting", "called"):
-                self.show_ticket(ticket, result.message)  # the same ticket, printed again
+                self.show_ticket(ticket, result.message, prepared)  # the same ticket, reprinted
                 return
             self.message(
                 "already_served",
@@ -442,15 +465,18 @@ class KioskApp(HallApp):
         identity = self._identity
         now = self.now()
         self.show("working")
-        self._run(lambda: take_ticket(self.store, service.id, now, identity), self.on_take)
+        self._run(
+            self._issuing(lambda: take_ticket(self.store, service.id, now, identity)), self.on_take
+        )
 
-    def on_take(self, result: TakeTicketResult) -> None:
+    def on_take(self, answer: tuple[TakeTicketResult, PreparedTicket | None]) -> None:
+        result, prepared = answer
         if result.ticket is not None:
             materials_only = (
                 result.decision is not None
                 and result.decision.acceptance is Acceptance.MATERIALS_ONLY
             )
-            self.show_ticket(result.ticket, result.message if materials_only else "")
+            self.show_ticket(result.ticket, result.message if materials_only else "", prepared)
             return
         if result.reason == "already_waiting":
             self.message("already_waiting", self.t("您已取号"), result.message, "✓", theme.OK, [])
@@ -464,7 +490,71 @@ class KioskApp(HallApp):
         )
 
     # -- the ticket on screen and on paper ------------------------------------------------
-    def show_ticket(self, ticket: TicketView, message: str) -> None:
+    def _issuing(self, job: Callable[[], Any]) -> Callable[[], tuple[Any, PreparedTicket | None]]:
+        """Wrap a store call that may hand out a ticket: on the worker thread, the ticket goes
+        to the printer at once (the UI thread is not on the way from card to paper) and its QR
+        code is drawn there too."""
+        session, language = self._session, self.lang
+        plan = self.plan_today()
+        with use_language(language):
+            hours = hours_line(plan) if plan is not None else ""
+        phone = self.hall.phone or None
+
+        def run() -> tuple[Any, PreparedTicket | None]:
+            result = job()
+            ticket = getattr(result, "ticket", None)
+            if ticket is None or ticket.status not in ("waiting", "called"):
+                return result, None
+            link = queue_link(self.queue_base_url, ticket)
+            if self.printer is not None:
+                slip = ticket_slip(ticket, hours, phone, link, language)
+                self._send_to_printer(ticket.number, slip, session)
+            return result, PreparedTicket(link, qr_png(link))
+
+        return run
+
+    def _send_to_printer(self, number: str, slip: TicketSlip, session: int) -> None:
+        """Any thread: queue the slip on the printer worker; the outcome lands on the UI."""
+        printer = self.printer
+        assert printer is not None
+        self._print_outcomes[(session, number)] = None
+
+        def done(_result: object) -> None:
+            self.printed.append(number)
+            self.printer_error = None
+            self.refresh_status()
+            self._print_outcomes[(session, number)] = "printed"
+            self._apply_print(session, number)
+
+        def failed(error: Exception) -> None:
+            if isinstance(error, PrinterError):
+                self.printer_error = error
+            log.warning("ticket %s not printed: %s (staff alerted)", number, error)
+            self.refresh_status()
+            self._print_outcomes[(session, number)] = error
+            self._apply_print(session, number)
+
+        self.printer_worker.submit(lambda: printer.print_ticket(slip), done, failed)
+
+    def _apply_print(self, session: int, number: str) -> None:
+        """Show a print outcome if the ticket it belongs to is on screen now."""
+        screen: TicketScreen = self.screens["ticket"]  # type: ignore[assignment]
+        if session != self._session or screen.number != number:
+            return
+        outcome = self._print_outcomes.pop((session, number), None)
+        if outcome is None:
+            screen.print_state = "printing"
+            screen.print_text = self.t("正在打印号票…")
+            self._print_outcomes[(session, number)] = None
+        elif outcome == "printed":
+            screen.print_state = "printed"
+            screen.print_text = self.t("请取走号票，留意大屏叫号")
+        else:
+            self._print_failed(number, outcome)  # type: ignore[arg-type]
+
+    def show_ticket(
+        self, ticket: TicketView, message: str, prepared: PreparedTicket | None
+    ) -> None:
         screen: TicketScreen = self.screens["ticket"]  # type: ignore[assignment]
         screen.clear()
         screen.number = ticket.number
@@ -483,52 +573,21 @@ class KioskApp(HallApp):
         materials = (
             ticket.materials_en
             if self.lang == "en" and ticket.materials_en
-            else (ticket.materials_zh)
+            else ticket.materials_zh
         )
         screen.materials = list(materials)
-        link = queue_link(self.queue_base_url, ticket)
-        screen.qr = qr_texture(link)
+        if prepared is not None:
+            screen.qr = qr_texture_from_png(prepared.qr_png)
         self.show("ticket")
-        self.print_ticket(ticket, link)
-
-    def print_ticket(self, ticket: TicketView, link: str) -> None:
-        screen: TicketScreen = self.screens["ticket"]  # type: ignore[assignment]
-        plan = self.plan_today()
-        with use_language(self.lang):
-            hours = hours_line(plan) if plan is not None else ""
-        slip = ticket_slip(ticket, hours, self.hall.phone or None, link, self.lang)
         if self.printer is None:
             self._print_failed(ticket.number, None)
-            return
-        screen.print_state = "printing"
-        screen.print_text = self.t("正在打印号票…")
-        printer = self.printer
-        session = self._session
-        number = ticket.number
+        else:
+            self._apply_print(self._session, ticket.number)
 
-        def done(_result: object) -> None:
-            self.printed.append(number)
-            self.printer_error = None
-            self.refresh_status()
-            if session == self._session and screen.number == number:
-                screen.print_state = "printed"
-                screen.print_text = self.t("请取走号票，留意大屏叫号")
-
-        def failed(error: Exception) -> None:
-            self._print_failed(number, error, session)
-
-        self.printer_worker.submit(lambda: printer.print_ticket(slip), done, failed)
-
-    def _print_failed(
-        self, number: str, error: Exception | None, session: int | None = None
-    ) -> None:
+    def _print_failed(self, number: str, error: Exception | None) -> None:
         """The ticket stands in the queue; the person is told to remember the number."""
-        if isinstance(error, PrinterError):
-            self.printer_error = error
-        log.warning("ticket %s not printed: %s (staff alerted on the status line)", number, error)
-        self.refresh_status()
         screen: TicketScreen = self.screens["ticket"]  # type: ignore[assignment]
-        if (session is not None and session != self._session) or screen.number != number:
+        if screen.number != number:
             return
         screen.print_state = "failed"
         screen.paper_fault = True
@@ -616,6 +675,7 @@ class KioskApp(HallApp):
         assert service is not None
         screen: PlaceCardScreen = self.screens["place_card"]  # type: ignore[assignment]
         screen.mode = "book"
+        self._booking_pending = True
         screen.summary = (
             f"{self.pick(service.name_zh, service.name_en)}\n"
             f"{slot.start:%Y-%m-%d %H:%M}-{slot.end:%H:%M}"
@@ -629,6 +689,7 @@ class KioskApp(HallApp):
             return
         now = self.now()
         channel = self.booking_channel()
+        self._booking_pending = False
         self.show("working")
         self._run(
             lambda: add_booking(self.store, identity, service.id, slot.start, now, channel=channel),

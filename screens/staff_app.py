@@ -110,7 +110,9 @@ class StaffApp(HallApp):
         self.refresh()
 
     def on_stop(self) -> None:
-        self._ticker.cancel()
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.cancel()
         Window.unbind(on_key_down=self._on_key)
         self.worker.shutdown()
 

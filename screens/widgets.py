@@ -5,6 +5,7 @@ Their look lives in ``kv/widgets.kv``; here are only the properties the kv rules
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from io import BytesIO
 
 from kivy.core.image import Image as CoreImage
@@ -47,8 +48,16 @@ class Card(BoxLayout):
     lines = ListProperty([])
 
 
-def qr_texture(text: str, size: int = 8) -> Texture:
-    """The QR code of ``text`` as a texture (black on white, with its quiet zone)."""
+@dataclass(frozen=True)
+class PreparedTicket:
+    """What the worker thread prepares for the ticket screen: the queue link and its QR code."""
+
+    link: str
+    qr_png: bytes
+
+
+def qr_png(text: str, size: int = 8) -> bytes:
+    """The QR code of ``text`` as PNG bytes (black on white, with its quiet zone); any thread."""
     import qrcode
 
     code = qrcode.QRCode(border=2, box_size=size)
@@ -57,7 +66,11 @@ def qr_texture(text: str, size: int = 8) -> Texture:
     image = code.make_image(fill_color="black", back_color="white").convert("RGB")
     buffer = BytesIO()
     image.save(buffer, format="png")
-    buffer.seek(0)
-    texture = CoreImage(buffer, ext="png").texture
+    return buffer.getvalue()
+
+
+def qr_texture_from_png(data: bytes) -> Texture:
+    """A texture of a PNG made by ``qr_png`` (UI thread: textures live in the GL context)."""
+    texture = CoreImage(BytesIO(data), ext="png").texture
     texture.mag_filter = "nearest"
     return texture
