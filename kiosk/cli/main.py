@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.card",
     "kiosk.cli.queue",
     "kiosk.cli.central",
+    "kiosk.cli.sync",
     "kiosk.cli.report",
     "kiosk.cli.doctor",
     "kiosk.cli.printing",
