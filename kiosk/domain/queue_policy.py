@@ -26,7 +26,7 @@ class QueueClass(IntEnum):
     WALK_IN = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """What the policy needs to know about one waiting ticket."""
 
@@ -71,14 +71,16 @@ def choose_next(
         raise ValueError("max_consecutive must be at least 1")
     if not candidates:
         return Choice(None, None, streak)
-    ranked = order(candidates, now)
-    best = ranked[0]
+    # One pass instead of sorting: only the head of the order and, when the cap bites, the
+    # longest-waiting walk-in are needed (a busy hall has hundreds waiting per call).
+    best = min(candidates, key=lambda c: c.sort_key(now))
     best_class = best.queue_class(now)
     if best_class is QueueClass.WALK_IN:
         return Choice(best, best_class, 0)
     if streak >= max_consecutive:
-        walk_in = next((c for c in ranked if c.queue_class(now) is QueueClass.WALK_IN), None)
-        if walk_in is not None:
+        walk_ins = [c for c in candidates if c.queue_class(now) is QueueClass.WALK_IN]
+        if walk_ins:
+            walk_in = min(walk_ins, key=lambda c: c.sort_key(now))
             return Choice(walk_in, QueueClass.WALK_IN, 0, capped=True)
     return Choice(best, best_class, streak + 1)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.domain.queue_policy import Candidate, QueueClass, ahead_of, choose_next
+from kiosk.domain.queue_policy import Candidate, QueueClass, ahead_of, choose_next, order
 from kiosk.domain.wait import average_service_minutes, estimate_wait
 
 NOW = datetime(2026, 11, 19, 10, 0)
@@ -80,6 +80,28 @@ def test_walk_ins_never_wait_behind_more_than_cap(tickets: list[Candidate], cap:
         if walk_ins_left:
             assert run <= cap
         assert not capped
+
+
+@settings(max_examples=300, deadline=None)
+@given(queues(), st.integers(0, 6), st.integers(1, 5))
+def test_choice_is_the_head_of_the_published_order(
+    tickets: list[Candidate], streak: int, cap: int
+) -> None:
+    """choose_next picks in one pass; it must pick what reading the full order would."""
+    choice = choose_next(tickets, NOW, streak, cap)
+    ranked = order(tickets, NOW)
+    if not ranked:
+        assert choice.candidate is None and choice.streak == streak
+        return
+    head = ranked[0]
+    walk_ins = [c for c in ranked if c.queue_class(NOW) is QueueClass.WALK_IN]
+    if head.queue_class(NOW) is QueueClass.WALK_IN:
+        expected = (head, QueueClass.WALK_IN, 0, False)
+    elif streak >= cap and walk_ins:
+        expected = (walk_ins[0], QueueClass.WALK_IN, 0, True)
+    else:
+        expected = (head, head.queue_class(NOW), streak + 1, False)
+    assert (choice.candidate, choice.queue_class, choice.streak, choice.capped) == expected
 
 
 def test_class_order_without_cap_pressure() -> None:
