@@ -4,15 +4,21 @@ Starts ``kiosk central serve`` (uvicorn, one process) on a fresh store, seeds 10
 one hall straight into its database, then measures from a client process:
 
 - ``pull``: every booking of the hall by cursor, in pages of ``--page`` (HTTP + JSON decode +
-  protocol validation; the hall-store side of the pull comes with the sync client);
+  protocol validation);
 - ``events``: 5,000 check-in events pushed in batches of ``--batch``, each applied once;
 - ``GET rps`` / ``POST rps``: requests per second of the bookings endpoint, one client thread
   and ``--threads`` client threads (a cursor pull page of 50; a new booking by the online
   channel, every one checked against the rules, capacity and one-per-person).
 
+- ``kiosk pull`` / ``kiosk drain``: the sync client (``sync.client.HallSync``) with its own
+  device token: every booking pulled into an empty hall store (SQLite file, or a scratch
+  PostgreSQL database with ``--hall-database-url``), then 5,000 outbox events (check-ins of
+  bookings the raw event path left alone) drained in batches of ``--batch``.
+
 Targets from the issue: 10,000 bookings pulled in under 10 s, 5,000 events in under 10 s.
 
     .venv/bin/python bench/sync.py [--database-url postgresql+psycopg://server/db] [--bookings N]
+        [--hall-database-url postgresql+psycopg://server/db]
 
 With ``--database-url`` the store is a new database on that PostgreSQL server, dropped after.
 """
@@ -239,6 +245,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--hall-database-url", help="kiosk side; default: a fresh SQLite file")
     args = parser.parse_args()
     key = secrets.token_hex(32)
     with tempfile.TemporaryDirectory() as directory, scratch_database(args.database_url) as url:
@@ -272,6 +279,7 @@ def measure(args: argparse.Namespace, settings: ServerSettings, base: str, token
     seconds = push_events(session, base, events, args.batch)
     print(f"events: {events} check-ins in {seconds:.2f} s (batches of {args.batch}; "
           f"{events / seconds:,.0f} events/s; target < 10 s)")  # fmt: skip
+    measure_client(args, settings, base, skip=events)
 
     sessions = [requests.Session() for _ in range(args.threads)]
     for each in sessions:
@@ -314,6 +322,56 @@ def measure(args: argparse.Namespace, settings: ServerSettings, base: str, token
         rps = rate(post, threads, args.requests // threads)
         print(f"POST {pull_url.removeprefix(base)} (new booking), {threads} client thread(s): "
               f"{rps:,.0f} requests/s")  # fmt: skip
+
+
+def measure_client(
+    args: argparse.Namespace, settings: ServerSettings, base: str, skip: int
+) -> None:
+    """The kiosk side: the sync client pulling into an empty hall store, then draining its
+    outbox. Its own device (the raw event path above used the bench device's sequences)."""
+    from kiosk.clock import FixedClock
+    from kiosk.config import load_hall
+    from kiosk.store import repositories as repo
+    from kiosk.store.hallstore import HallStore
+    from sync.client import HallSync, SyncConfig
+
+    central = open_central(settings, migrate=False)
+    with central.transaction() as session:
+        _device, token = add_device(session, HALL, "bench-kiosk")
+    central.engine.dispose()
+    hall = load_hall(HALL)
+    clock = FixedClock(HallClock(hall.timezone).now().replace(microsecond=0))
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        scratch_database(args.hall_database_url) as url,
+    ):
+        url = url or f"sqlite:///{Path(directory) / 'hall.sqlite3'}"
+        store = HallStore.open(url, hall, settings.calendar, settings.id_hash_key, terminal="bench")
+        config = SyncConfig(base, token, batch_size=args.batch, page_size=args.page)
+        sync = HallSync(store, config, clock)
+        try:
+            started = time.perf_counter()
+            pulled = sync.pull()
+            seconds = time.perf_counter() - started
+            print(f"kiosk pull:  {pulled.bookings} bookings into an empty hall store "
+                  f"({url.split(':')[0]}) in {seconds:.2f} s ({pulled.pages} pages; "
+                  f"target < 10 s)")  # fmt: skip
+            count = min(args.events, args.bookings - skip)
+            at = clock.now()
+            with store.write() as session:
+                for n in range(skip, skip + count):
+                    repo.record_event(
+                        session, HALL, "booking_checked_in", at, {"booking": f"seed{n:012d}"}
+                    )
+            started = time.perf_counter()
+            pushed = sync.push()
+            seconds = time.perf_counter() - started
+            assert pushed.events == count and not pushed.refusals, pushed.refusals[:3]
+            print(f"kiosk drain: {pushed.events} outbox events in {seconds:.2f} s "
+                  f"({pushed.batches} batches of {args.batch}; target < 10 s)")  # fmt: skip
+        finally:
+            sync.close()
+            store.close()
 
 
 if __name__ == "__main__":

@@ -27,13 +27,14 @@ from zoneinfo import ZoneInfo
 
 import requests
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock
 from kiosk.store import repositories as repo
 from kiosk.store.hallstore import HallStore
+from kiosk.store.models import Booking
 from sync import outbox
 from sync import state as sync_state
 from sync.protocol import (
@@ -289,6 +290,7 @@ class HallSync:
         if missing:
             raise SyncFailed(Problem.BAD_REPLY, f"no outcome for {len(missing)} event(s) sent")
         done: list[int] = []
+        answered: list[BookingOut] = []
         behind = 0
         now = self.clock.now()
         with self.store.write() as session:
@@ -301,11 +303,12 @@ class HallSync:
                 for answer in results:
                     report.duplicates += answer.duplicate
                     if answer.booking is not None:
-                        self._apply_booking(session, answer.booking)
+                        answered.append(answer.booking)
                     if answer.outcome is not Outcome.APPLIED or answer.conflict:
                         refusal = _refusal(row, answer)
                         report.refusals.append(refusal)
                         log.info("central store on outbox event %s: %s", row.seq, refusal)
+            self._apply_bookings(session, answered, ())
             repo.mark_pushed(session, done, now)
         report.events += len(done)
         report.batches += 1 if wire else 0
@@ -349,20 +352,21 @@ class HallSync:
 
     # Writing the central store's bookings into the hall store ----------------------------------
 
-    def _apply_booking(self, session: Session, booking: BookingOut) -> None:
-        self._apply_bookings(session, [booking], frozenset())
-
     def _apply_bookings(
         self, session: Session, bookings: Iterable[BookingOut], frozen: Iterable[str]
     ) -> None:
-        """Refresh the hall's copies. The status rules of ``repo.upsert_booking`` apply (a
-        check-in, service or forfeit made here is not undone by an older central copy), and a
+        """Refresh the hall's copies in two statements (executemany): a booking a check-in,
+        service or forfeit made here is not undone by an older central copy (the rule of
+        ``kiosk.store.repositories.upsert_booking``, applied to a whole page at once), and a
         booking that an unsent event refers to keeps the version the hall acted on."""
+        latest = {booking.id: booking for booking in bookings}  # a page or batch may repeat one
+        if not latest:
+            return
         frozen = set(frozen)
+        _upsert_bookings(session, [self._booking_values(b) for b in latest.values()])
         version_rows = []
         kept_rows = []
-        for booking in bookings:
-            repo.upsert_booking(session, self._booking_values(booking))
+        for booking in latest.values():
             row = {
                 "central_id": booking.id,
                 "version": booking.version,
@@ -411,6 +415,31 @@ def _versions(session: Session, ids: Iterable[str]) -> dict[str, int]:
         )
     )
     return {central_id: int(version) for central_id, version in rows}
+
+
+#: Statuses set at the hall that an older central copy does not undo (see upsert_booking).
+LOCAL_STATUSES = ("checked_in", "served", "forfeited")
+_KEPT_ON_REFRESH = ("central_id", "created_at", "status", "checked_in_at")
+
+
+def _upsert_bookings(session: Session, rows: list[dict[str, Any]]) -> None:
+    table = Booking.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    refreshed: dict[str, Any] = {
+        name: statement.excluded[name] for name in rows[0] if name not in _KEPT_ON_REFRESH
+    }
+    # Inline constants: a bound (expanding) IN list is not allowed in an executemany.
+    local = [literal_column(f"'{status}'") for status in LOCAL_STATUSES]
+    refreshed["status"] = case(
+        (table.c.status.in_(local), table.c.status), else_=statement.excluded.status
+    )
+    refreshed["checked_in_at"] = func.coalesce(
+        table.c.checked_in_at, statement.excluded.checked_in_at
+    )
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["central_id"], set_=refreshed), rows
+    )
 
 
 def _upsert_versions(session: Session, rows: list[dict[str, Any]], *, with_version: bool) -> None:
