@@ -606,3 +606,12 @@ def open_sync(
     return HallSync(
         store, SyncConfig(url, token, **config_options), clock, runner=options.get("runner")
     )
+
+
+def start_background_sync(
+    store: HallStore, url: str, token: str, clock: Clock, *, interval: float = 10.0
+) -> SyncWorker:
+    """The kiosk role's sync thread (``kiosk run --role kiosk`` with ``[central]`` set)."""
+    worker = SyncWorker(HallSync(store, SyncConfig(url, token), clock), interval=interval)
+    worker.start()
+    return worker

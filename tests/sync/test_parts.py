@@ -206,3 +206,26 @@ def test_worker_backs_off_while_down_and_catches_up_when_poked(
     assert not worker.running
     with hall_store.read() as session:
         assert session.execute(select(Booking.central_id)).scalars().all() != []
+
+
+def test_the_kiosk_role_thread_syncs_and_stops(
+    central: Central,
+    hall_store: HallStore,
+    proxy: FaultProxy,
+    kiosk_token: str,
+    clock: FixedClock,
+) -> None:
+    from sync.client import start_background_sync
+    from sync.state import read_state
+
+    book_centrally(central, 4)
+    worker = start_background_sync(hall_store, proxy.url, kiosk_token, clock, interval=3600)
+    try:
+        assert worker.running
+        done = threading.Event()
+        worker.on_cycle = lambda _outcome: done.set()
+        worker.poke()
+        assert done.wait(30)
+    finally:
+        assert worker.stop(timeout=10)
+    assert read_state(hall_store, clock.now()).online
