@@ -81,11 +81,24 @@ def run_role(args: argparse.Namespace) -> int:
     env.prepare(size, fullscreen=fullscreen, title=hall.name_zh)
     app = _build(args, store, clock, settings)
     _systemd(app)
+    worker = _background_sync(args, store, clock, settings)
     try:
         app.run()
     finally:
+        if worker is not None:
+            worker.stop()
         store.close()
     return 0
+
+
+def _background_sync(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) -> Any:
+    """The kiosk syncs with the central store in a background thread when ``[central]`` is
+    set; the screens read the state it records (``sync.state.read_state``)."""
+    if args.role != "kiosk" or not (settings.central.url and settings.central.token):
+        return None
+    from sync.client import start_background_sync
+
+    return start_background_sync(store, settings.central.url, settings.central.token, clock)
 
 
 def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) -> Any:
