@@ -87,6 +87,7 @@ class Booking(Base):
     __table_args__ = (
         Index("ix_bookings_holder", "hall_id", "holder_hash"),
         Index("ix_bookings_slot", "hall_id", "status", "slot_end"),
+        Index("ix_bookings_holder_hash", "holder_hash"),
     )
 
 
@@ -124,6 +125,8 @@ class Ticket(Base):
         Index("ix_tickets_day", "hall_id", "day"),
         Index("ix_tickets_window", "hall_id", "window", "status"),
         Index("ix_tickets_history", "hall_id", "service_id", "finished_at"),
+        Index("ix_tickets_booking", "booking_id"),
+        Index("ix_tickets_holder", "hall_id", "holder_hash", "day"),
     )
 
 
