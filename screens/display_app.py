@@ -158,6 +158,7 @@ class DisplayApp(HallApp):
                 if self.announcer is not None:
                     self.announcer.announce(announcement)
         self._show_calls(flash=not first_read)
+        self._poll_queues(0)  # the called numbers leave the waiting counts at once
 
     def _show_calls(self, flash: bool) -> None:
         newest = self.calls[-1]
