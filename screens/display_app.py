@@ -17,6 +17,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
 from kiosk.clock import Clock as HallClockProtocol
+from kiosk.i18n import use_language
 from kiosk.messages import period_label
 from kiosk.ports.announcer import Announcement, Announcer
 from kiosk.services import Call, ServiceQueue, calls_since, queue_overview
@@ -24,6 +25,7 @@ from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
 from screens.fonts import register_cjk_font
 from screens.worker import Worker
+from sync.state import SyncState, read_state
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,9 @@ class DisplayApp(HallApp):
     history = ListProperty([])  # [(number, window)], newest first, the newest call excluded
     waiting_lines = ListProperty([])
     period_lines = ListProperty([])
-    online = BooleanProperty(True)
+    online = BooleanProperty(True)  # the hall store answers
+    central_online = BooleanProperty(True)
+    central_text = StringProperty("")
     notice = StringProperty("")
 
     def __init__(
@@ -187,10 +191,18 @@ class DisplayApp(HallApp):
     # -- waiting counts ----------------------------------------------------------------------
     def _poll_queues(self, _dt: float) -> None:
         store, now = self.store, self.now()
-        self.worker.submit(lambda: queue_overview(store, now), self._got_queues, self._poll_failed)
+        self.worker.submit(
+            lambda: (queue_overview(store, now), read_state(store, now)),
+            self._got_queues,
+            self._poll_failed,
+        )
 
-    def _got_queues(self, overview: list[ServiceQueue]) -> None:
+    def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState]) -> None:
+        overview, central = answer
         self.online = True
+        self.central_online = central.online
+        with use_language(self.lang):
+            self.central_text = "" if central.online else central.summary(self.now())
         self.waiting_lines = [
             (f"{q.prefix}  {self.pick(q.name_zh, q.name_en)}", len(q.waiting)) for q in overview
         ]

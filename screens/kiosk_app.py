@@ -67,6 +67,7 @@ from screens.kiosk_screens import (
 from screens.slips import booking_slip, queue_link, ticket_slip
 from screens.widgets import PreparedTicket, qr_png, qr_texture_from_png
 from screens.worker import Worker
+from sync.state import SyncState, read_state
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ KV_FILES = (
     "kiosk_materials",
 )
 MAX_DAY_CHOICES = 4
+CENTRAL_POLL_TICKS = 5  # read the sync state every 5 s
 CATEGORY_NAMES = {
     Category.ON_THE_SPOT: "即办类",
     Category.ONE_DAY: "一日办结类",
@@ -119,6 +121,8 @@ class KioskApp(HallApp):
         self.reader_online: bool | None = None
         self.printer_status: PrinterStatus | None = None
         self.printer_error: PrinterError | None = None
+        self.central: SyncState | None = None
+        self._ticks = 0
         self._session = 0
         self._identity: Identity | None = None  # the card of the person at the kiosk now
         self._booking_service: Service | None = None
@@ -193,6 +197,9 @@ class KioskApp(HallApp):
     def _tick(self, _dt: float) -> None:
         self.refresh_header()
         self.refresh_status()
+        self._ticks += 1
+        if self._ticks % CENTRAL_POLL_TICKS == 1:
+            self.check_central()
         if self.manager.current == "attract":
             return
         self.idle_left = max(0, self.idle_left - 1)
@@ -241,8 +248,29 @@ class KioskApp(HallApp):
             parts.append(self.t("打印机：正常"))
         parts.append(self.t("系统：正常") if self.store_ok else self.t("系统：连接中断"))
         fault |= not self.store_ok
+        if self.central is not None:
+            with use_language(self.lang):
+                summary = self.central.summary(self.now())
+            prefix = "" if self.central.online else self.t("中心预约系统：")
+            parts.append(prefix + summary)
+            # Never connected (no central store configured) is a set-up, not a fault; a hall
+            # that was connected and lost the link keeps working, but staff should see it.
+            fault |= not self.central.online and self.central.offline_since is not None
         self.status_text = "   ".join(parts)
         self.device_fault = fault
+
+    def check_central(self) -> None:
+        """The hall's link to the central booking store, as the sync process last saw it."""
+        store, now = self.store, self.now()
+
+        def seen(state: SyncState) -> None:
+            self.central = state
+            self.refresh_status()
+
+        def failed(error: Exception) -> None:
+            log.warning("sync state unreadable: %s", error)
+
+        self.store_worker.submit(lambda: read_state(store, now), seen, failed)
 
     def check_printer(self) -> None:
         if self.printer is None:
@@ -422,7 +450,8 @@ class KioskApp(HallApp):
                 + "  "
                 + explanation
             )
-        columns = 2 if len(choices) > 6 else 1
+        landscape = Window.width > Window.height
+        columns = 2 if len(choices) > (3 if landscape else 6) else 1
         self.screens["choice"].show(mode, question, explanation, choices, columns)  # type: ignore[attr-defined]
         self.show("choice")
 

@@ -216,6 +216,28 @@ def main() -> int:
         driver.wait(lambda: not reader.online, "the reader to go offline", timeout=20)
         driver.frames(2)
         app.refresh_status()
+        note("central_never", central=app.central.summary(clock.now()) if app.central else None)
+
+        # 11. the hall loses its link to the central booking store (the sync process says so)
+        from sync.state import Problem, record_failure, record_success
+
+        with store.write() as session:
+            record_success(session, "xixia", MONDAY.replace(hour=10, minute=50))
+            record_failure(
+                session,
+                "xixia",
+                MONDAY.replace(hour=10, minute=55),
+                Problem.UNREACHABLE,
+                "connection refused",
+            )
+        app.check_central()
+        driver.wait(lambda: app.pending == 0, "the sync state read")
+        note(
+            "central_offline",
+            "kiosk-central-offline",
+            status=app.status_text,
+            fault=app.device_fault,
+        )
         note(
             "reader_offline", "kiosk-reader-offline", status=app.status_text, fault=app.device_fault
         )

@@ -120,3 +120,11 @@ def test_unplugged_reader_shows_on_the_status_line(kiosk_run: dict[str, Any]) ->
     offline = kiosk_run["reader_offline"]
     assert "读卡器：未连接" in offline["status"]
     assert offline["fault"] is True
+
+
+def test_lost_link_to_the_central_store_is_shown(kiosk_run: dict[str, Any]) -> None:
+    # no sync process has run: events wait to be sent since the first booking (Friday)
+    assert kiosk_run["central_never"]["central"].startswith("已离线 3 天")
+    offline = kiosk_run["central_offline"]
+    assert "已离线 5 分钟" in offline["status"]  # hall clock 11:00, offline since 10:55
+    assert offline["fault"] is True
