@@ -49,6 +49,7 @@ class HallApp(App):
     day_line = StringProperty("")
     period_line = StringProperty("")
     hours_text = StringProperty("")
+    touch = NumericProperty(theme.TOUCH)  # height of a big button: less in landscape
 
     def __init__(
         self, hall: HallProfile, calendar: HolidayCalendar, clock: HallClockProtocol, **kwargs

@@ -137,6 +137,8 @@ class KioskApp(HallApp):
     def build(self) -> Any:
         register_cjk_font()
         load_kv(*KV_FILES)
+        if Window.width > Window.height:
+            self.touch = theme.TOUCH_LANDSCAPE
         self.title = f"{self.hall.name_zh} · 自助服务"
         root = Factory.KioskRoot()
         self.manager = root.ids.manager

@@ -64,6 +64,7 @@ class KioskScreen(Screen):
 
 class AttractScreen(KioskScreen):
     card_y = NumericProperty(1.0)  # the card's height above the reader pad, 1 → 0
+    card_scale = NumericProperty(1.0)  # smaller in landscape, where the stage is short
     _animation: Animation | None = None
 
     def on_enter(self, *_args: object) -> None:

@@ -38,6 +38,7 @@ BUTTON_MAIN = 48
 BUTTON_SUB = 30
 NUMBER = 260
 TOUCH = 160
+TOUCH_LANDSCAPE = 128  # still above the 120 px minimum; a landscape screen is only 1080 high
 GAP = 24
 ELDERLY_SCALE = 1.4
 IDLE_SECONDS = 30
