@@ -1,0 +1,127 @@
+"""The screens' plain parts, without a window: slips, the queue link, sizes, the hall clock and
+the ``kiosk run`` argument checks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli.main import main
+from kiosk.config import load_hall
+from kiosk.services.views import BookingView, TicketView
+from screens.env import parse_size
+from screens.hallclock import RunningClock
+from screens.slips import booking_slip, queue_link, ticket_slip
+
+
+def ticket(**changes: object) -> TicketView:
+    values: dict[str, object] = dict(
+        id=7,
+        hall_id="xixia",
+        hall_name_zh="西峡县政务服务中心",
+        hall_name_en="Xixia County Government Service Centre",
+        day=date(2026, 11, 23),
+        number="B001",
+        service_id="social-insurance",
+        service_name_zh="社保医保",
+        service_name_en="Social and medical insurance",
+        kind="walk_in",
+        priority_group=None,
+        status="waiting",
+        issued_at=datetime(2026, 11, 23, 10, 0),
+        queued_at=datetime(2026, 11, 23, 10, 0),
+        ahead=3,
+        wait_minutes=24,
+        name_masked="张*",
+        materials_zh=("本人居民身份证",),
+        materials_en=("ID card",),
+    )
+    values.update(changes)
+    return TicketView(**values)  # type: ignore[arg-type]
+
+
+def test_walk_in_slip_carries_no_name_and_no_materials() -> None:
+    slip = ticket_slip(ticket(), "08:00-12:00", "0377-60119518", "link", "zh_CN")
+    assert (slip.number, slip.ahead, slip.wait_minutes) == ("B001", 3, 24)
+    assert slip.masked_name is None and slip.materials == () and not slip.booked
+    assert slip.status_url == "link" and slip.hours_today == "08:00-12:00"
+
+
+def test_booked_slip_carries_masked_name_slot_and_materials_in_the_language() -> None:
+    booked = ticket(
+        kind="booked",
+        slot_start=datetime(2026, 11, 23, 10, 0),
+        slot_end=datetime(2026, 11, 23, 10, 30),
+        ahead=None,
+        wait_minutes=None,
+    )
+    slip = ticket_slip(booked, "", None, "link", "en")
+    assert slip.booked and slip.masked_name == "张*"
+    assert slip.materials == ("ID card",) and slip.item_name == "Social and medical insurance"
+    assert (slip.ahead, slip.wait_minutes) == (0, 0)
+
+
+def test_booking_slip_lists_every_material() -> None:
+    hall = load_hall("xixia")
+    service = hall.service("household")
+    booking = BookingView(
+        "local-1",
+        "household",
+        datetime(2026, 11, 24, 10, 0),
+        datetime(2026, 11, 24, 10, 30),
+        "booked",
+        "李*红",
+        "kiosk",
+        "xixia",
+    )
+    slip = booking_slip(hall, service, booking, datetime(2026, 11, 23, 10, 5), "zh_CN")
+    assert slip.materials == service.materials_zh and slip.masked_name == "李*红"
+    assert slip.reference == "local-1" and slip.phone == hall.phone
+
+
+def test_queue_link_names_hall_day_and_number() -> None:
+    assert queue_link(None, ticket()) == "hall-kiosk:ticket/xixia/2026-11-23/B001"
+    assert queue_link("https://q.example/", ticket()) == (
+        "https://q.example/queue/xixia/2026-11-23/B001"
+    )
+
+
+def test_window_sizes() -> None:
+    assert parse_size("1080x1920") == (1080, 1920)
+    for bad in ("1080", "axb", "10x10", "1080x1920x2"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
+
+
+def test_running_clock_starts_at_the_given_instant_and_never_goes_back() -> None:
+    start = datetime(2026, 11, 28, 9, 30)
+    clock = RunningClock(start)
+    first = clock.now()
+    assert first >= start and clock.now() >= first
+    assert first.date() == start.date()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--role", "staff", "--hall", "xixia"], "needs --window"),
+        (["run", "--role", "staff", "--hall", "xixia", "--window", "99"], "no window 99"),
+        (["run", "--role", "kiosk", "--hall", "xixia", "--size", "big"], "WIDTHxHEIGHT"),
+        (["run", "--role", "kiosk", "--hall", "xixia", "--idle", "1"], "--idle"),
+    ],
+)
+def test_run_refuses_bad_arguments_before_opening_a_window(
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("KIOSK_DEVICE_CONFIG", str(tmp_path / "device.toml"))
+    (tmp_path / "device.toml").write_text("")
+    monkeypatch.setenv("KIOSK_ID_HASH_KEY", "screens-test-key-0123456789abcdef0123")
+    monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'hall.sqlite3'}")
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
