@@ -3,6 +3,9 @@
 ``announce`` only queues: a background worker makes the sound and plays it, so the window
 console never waits for the loudspeaker, and a second call waits until the first is finished
 instead of talking over it. A recall is queued like any call, so it is said again.
+
+``say`` queues a plain sentence (the kiosk reads a screen's title aloud in elderly mode) on the
+same queue, so a sentence and a call never overlap either.
 """
 
 from __future__ import annotations
@@ -11,14 +14,26 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from hardware.voice.audio import Audio, chime, silence
 from hardware.voice.output import Output
-from hardware.voice.speech import Speech
+from hardware.voice.speech import Language, Speech
 from kiosk.ports.announcer import Announcement, AnnouncerError
 
 log = logging.getLogger(__name__)
 ErrorListener = Callable[[Announcement, AnnouncerError], None]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """Free text to say once, without the chime; Chinese if it holds any Chinese character."""
+
+    text: str
+
+    @property
+    def language(self) -> Language:
+        return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in self.text) else "en"
 
 
 class VoiceAnnouncer:
@@ -40,8 +55,9 @@ class VoiceAnnouncer:
         self.with_chime = with_chime
         self.on_error = on_error
         self.spoken: list[Announcement] = []
-        self.failed: list[tuple[Announcement, AnnouncerError]] = []
-        self._queue: queue.Queue[Announcement | threading.Event | None] = queue.Queue()
+        self.said: list[str] = []
+        self.failed: list[tuple[Announcement | Sentence, AnnouncerError]] = []
+        self._queue: queue.Queue[Announcement | Sentence | threading.Event | None] = queue.Queue()
         self._closed = False
         self._chime = chime() if with_chime else None
         self._thread = threading.Thread(target=self._work, name="voice", daemon=True)
@@ -51,6 +67,14 @@ class VoiceAnnouncer:
         if self._closed:
             raise AnnouncerError("the announcer is closed")
         self._queue.put(announcement)
+
+    def say(self, text: str) -> None:
+        """Queue ``text`` to be said once, after whatever is queued before it."""
+        if self._closed:
+            raise AnnouncerError("the announcer is closed")
+        if not text.strip():
+            raise ValueError("nothing to say")
+        self._queue.put(Sentence(text.strip()))
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until everything queued so far has been said (for the CLI and tests)."""
@@ -86,6 +110,11 @@ class VoiceAnnouncer:
                 item.set()
                 continue
             try:
+                if isinstance(item, Sentence):
+                    audio = self.speech.say_text(item.text, item.language) + silence(0.3)
+                    self.output.play(audio, f"say-{item.language}")
+                    self.said.append(item.text)
+                    continue
                 audio = self.compose(item)
                 self.output.play(
                     audio, f"{item.number}-w{item.window}{'-recall' if item.recall else ''}"
@@ -97,7 +126,11 @@ class VoiceAnnouncer:
                 log.exception("announcement %s failed", item)
                 self._failed(item, AnnouncerError(str(error)))
 
-    def _failed(self, item: Announcement, error: AnnouncerError) -> None:
+    def _failed(self, item: Announcement | Sentence, error: AnnouncerError) -> None:
+        if isinstance(item, Sentence):
+            log.warning("sentence %r not said: %s", item.text, error)
+            self.failed.append((item, error))
+            return
         log.warning("announcement %s to window %s not said: %s", item.number, item.window, error)
         self.failed.append((item, error))
         if self.on_error is not None:

@@ -34,6 +34,8 @@ ENGLISH_VOICE = "en"
 class Speech(Protocol):
     def say_call(self, announcement: Announcement, language: Language) -> Audio: ...
 
+    def say_text(self, text: str, language: Language) -> Audio: ...
+
 
 def call_sentence(announcement: Announcement, language: Language) -> str:
     """The sentence on the hall display and in the voice: "请 A012 号到 3 号窗口办理"."""
@@ -97,6 +99,9 @@ class EspeakSpeech:
 
     def say_call(self, announcement: Announcement, language: Language) -> Audio:
         return self.speak(call_sentence(announcement, language), language)
+
+    def say_text(self, text: str, language: Language) -> Audio:
+        return self.speak(text, language)
 
 
 # What each clip says, for synthesising it when no recording exists.
@@ -186,9 +191,14 @@ class ClipLibrary:
             text = _CLIP_TEXT[language].get(name, "")
         if not text:
             raise AnnouncerError(f"no voice clip {language}/{name} and no text to make it from")
+        self.espeak.speak(text, language).write(path)
+
+    @property
+    def espeak(self) -> EspeakSpeech:
+        """The synthesiser for what no clip covers (made at first use: it needs espeak-ng)."""
         if self._espeak is None:
             self._espeak = EspeakSpeech()
-        self._espeak.speak(text, language).write(path)
+        return self._espeak
 
 
 def default_cache_dir() -> Path:
@@ -203,6 +213,11 @@ class ClipSpeech:
     def __init__(self, library: ClipLibrary | None = None, gap_seconds: float = 0.06) -> None:
         self.library = library or ClipLibrary()
         self.gap_seconds = gap_seconds
+
+    def say_text(self, text: str, language: Language) -> Audio:
+        """Free text has no recorded clips (a screen title changes with the hall's wording):
+        it is synthesised whole."""
+        return self.library.espeak.speak(text, language)
 
     def say_call(self, announcement: Announcement, language: Language) -> Audio:
         audio = Audio()

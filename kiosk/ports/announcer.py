@@ -2,7 +2,8 @@
 
 ``announce`` returns at once (the window console must not wait for the loudspeaker); the
 announcer says the calls one after another in the order they came, and a recall is said again
-even when the same call was just made.
+even when the same call was just made. ``say`` queues a plain sentence (a screen's title read
+aloud for an older person) on the same queue, so it never talks over a call either.
 """
 
 from __future__ import annotations
@@ -31,5 +32,7 @@ class Announcement:
 @runtime_checkable
 class Announcer(Protocol):
     def announce(self, announcement: Announcement) -> None: ...
+
+    def say(self, text: str) -> None: ...
 
     def close(self) -> None: ...
