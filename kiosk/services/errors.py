@@ -7,7 +7,27 @@ errors are for requests that cannot be carried out as asked (an unknown window, 
 
 from __future__ import annotations
 
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
+
+# The store's state words in the clerk's words; a state not listed is shown as stored.
+WINDOW_STATES = {"open": N_("服务中"), "paused": N_("暂停服务"), "closed": N_("已关闭")}
+TICKET_STATES = {
+    "waiting": N_("等候中"),
+    "called": N_("已呼叫"),
+    "serving": N_("办理中"),
+    "done": N_("已办结"),
+    "no_show": N_("已过号"),
+    "transferred": N_("已转移"),
+    "cancelled": N_("已取消"),
+}
+
+
+def window_state_label(state: str) -> str:
+    return _(WINDOW_STATES[state]) if state in WINDOW_STATES else state
+
+
+def ticket_state_label(status: str) -> str:
+    return _(TICKET_STATES[status]) if status in TICKET_STATES else status
 
 
 class QueueError(Exception):
@@ -47,7 +67,9 @@ class WindowNotOpen(QueueError):
         self.window = window
         self.state = state
         super().__init__(
-            _("{window}号窗口当前状态为“{state}”，请先恢复服务").format(window=window, state=state)
+            _("{window}号窗口当前为“{state}”，请先恢复服务").format(
+                window=window, state=window_state_label(state)
+            )
         )
 
 
@@ -57,7 +79,7 @@ class NoCurrentTicket(QueueError):
     def __init__(self, window: int, action: str) -> None:
         self.window = window
         super().__init__(
-            _("{window}号窗口没有可{action}的号码").format(window=window, action=action)
+            _("{window}号窗口没有可{action}的号码").format(window=window, action=_(action))
         )
 
 
@@ -76,8 +98,8 @@ class InvalidTransition(QueueError):
         self.number = number
         self.status = status
         super().__init__(
-            _("{number} 号当前状态为 {status}，不能{action}").format(
-                number=number, status=status, action=action
+            _("{number} 号当前为“{status}”，不能{action}").format(
+                number=number, status=ticket_state_label(status), action=_(action)
             )
         )
 
