@@ -30,14 +30,14 @@ from typing import Any, Literal
 
 from hardware.printer import commands as cmd
 from hardware.printer.address import PrinterAddress, parse_address
-from hardware.printer.layout import booking_commands, ticket_commands
+from hardware.printer.layout import booking_commands, guide_commands, ticket_commands
 from hardware.printer.status import (
     CONFIRM_REQUEST,
     RealtimeStatus,
     StatusReplyError,
     parse_confirm,
 )
-from kiosk.domain.slip import BookingSlip, TicketSlip
+from kiosk.domain.slip import BookingSlip, GuideSlip, TicketSlip
 from kiosk.ports.printer import (
     CoverOpen,
     FaultListener,
@@ -208,6 +208,9 @@ class EscposPrinter:
 
     def print_booking(self, slip: BookingSlip) -> None:
         self.print_job(booking_commands(slip, self.profile), slip.reference)
+
+    def print_guide(self, slip: GuideSlip) -> None:
+        self.print_job(guide_commands(slip, self.profile))
 
     def status(self) -> PrinterStatus:
         """The printer's state now; ``online=False`` when it cannot be reached or is silent."""

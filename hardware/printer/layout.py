@@ -14,7 +14,7 @@ from typing import Literal
 
 from hardware.printer import commands as cmd
 from hardware.printer.profiles import PrinterProfile
-from kiosk.domain.slip import BookingSlip, TicketSlip
+from kiosk.domain.slip import BookingSlip, GuideSlip, TicketSlip
 from kiosk.i18n import _, use_language
 
 Align = Literal["left", "center", "right"]
@@ -142,6 +142,28 @@ def booking_document(slip: BookingSlip) -> list[Block]:
         return blocks
 
 
+def guide_document(slip: GuideSlip) -> list[Block]:
+    """What to bring for one item: the same heading, materials list and footer as the other
+    slips, so a person compares them at a glance."""
+    with use_language(slip.language):
+        blocks: list[Block] = [
+            Text(slip.hall_name, scale=2, align="center", bold=True, shrink=True),
+            Text(_("办事指南"), scale=2, align="center", bold=True),
+            Rule(),
+            Text(_("办理事项：{item}").format(item=slip.item_name), indent=10, bold=True),
+        ]
+        if slip.note:
+            blocks.append(Text(slip.note))
+        blocks += _materials(slip.materials)
+        blocks += [Rule(), Text(_("请带齐以上材料原件，现场取号或预约后办理。"))]
+        if slip.hours_today:
+            blocks.append(Text(_("今日办公时间：{hours}").format(hours=slip.hours_today), indent=2))
+        blocks.append(Text(_("打印时间：{time}").format(time=f"{slip.printed_at:%Y-%m-%d %H:%M}")))
+        if slip.phone:
+            blocks.append(Text(_("咨询电话：{phone}").format(phone=slip.phone)))
+        return blocks
+
+
 # -- text mode -----------------------------------------------------------------------------
 
 
@@ -263,3 +285,7 @@ def ticket_commands(slip: TicketSlip, profile: PrinterProfile) -> bytes:
 
 def booking_commands(slip: BookingSlip, profile: PrinterProfile) -> bytes:
     return encode(booking_document(slip), profile)
+
+
+def guide_commands(slip: GuideSlip, profile: PrinterProfile) -> bytes:
+    return encode(guide_document(slip), profile)

@@ -122,3 +122,34 @@ class BookingSlip:
     @property
     def hall_name(self) -> str:
         return self.hall_name_en if self.english and self.hall_name_en else self.hall_name_zh
+
+
+@dataclass(frozen=True)
+class GuideSlip:
+    """What to bring for one item (办事指南), printed at the kiosk before anyone has booked:
+    no person on it, only the item, its materials, and where to ask."""
+
+    hall_name_zh: str
+    hall_name_en: str
+    item_name: str
+    materials: tuple[str, ...]
+    printed_at: datetime
+    note: str = ""
+    hours_today: str = ""
+    phone: str | None = None
+    language: str = "zh_CN"
+
+    def __post_init__(self) -> None:
+        if not self.item_name.strip():
+            raise SlipError("a guide needs the item name")
+        if not isinstance(self.materials, tuple) or not self.materials:
+            raise SlipError("a guide needs its materials as a non-empty tuple of strings")
+        _check_language(self.language)
+
+    @property
+    def english(self) -> bool:
+        return self.language == "en"
+
+    @property
+    def hall_name(self) -> str:
+        return self.hall_name_en if self.english and self.hall_name_en else self.hall_name_zh

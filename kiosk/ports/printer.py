@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
-from kiosk.domain.slip import BookingSlip, TicketSlip
+from kiosk.domain.slip import BookingSlip, GuideSlip, TicketSlip
 from kiosk.i18n import _
 
 PaperState = Literal["ok", "near_end", "out", "unknown"]
@@ -123,5 +123,7 @@ class TicketPrinter(Protocol):
     def print_ticket(self, slip: TicketSlip) -> None: ...
 
     def print_booking(self, slip: BookingSlip) -> None: ...
+
+    def print_guide(self, slip: GuideSlip) -> None: ...
 
     def status(self) -> PrinterStatus: ...
