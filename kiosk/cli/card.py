@@ -7,9 +7,10 @@ diagnostics for technicians, and a terminal's scroll-back is a log too.
 from __future__ import annotations
 
 import argparse
+import signal
 import string
 import sys
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -221,9 +222,11 @@ def run_simulate(args: argparse.Namespace) -> int:
     print(f"simulated reader at {simulator.url} ({args.baud} baud)", flush=True)
     print(f"control: kiosk card control --link {args.link} status  ({control_path(args.link)})")
     sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service stop is not a failure
     try:
-        while True:
-            time.sleep(3600)
+        while not stop.wait(3600):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import signal
 import sys
 from typing import Any
 
-from kiosk.cli.common import CliError, CommandFailed, print_json
+from kiosk.cli.common import CliError, CommandFailed, parse_minute, print_json
 
 
 def register(subparsers: Any) -> None:
@@ -32,6 +33,11 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--port", type=int, default=8600)
     with_database(serve)
     serve.add_argument("--secure-cookies", action="store_true", help="behind HTTPS")
+    serve.add_argument(
+        "--at",
+        type=parse_minute,
+        help="run the halls' clock from YYYY-MM-DDTHH:MM (the demo, with `kiosk run --at`)",
+    )
     serve.set_defaults(handler=_serve)
 
     add_device = commands.add_parser(
@@ -84,13 +90,26 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_server_settings(args.database_url)
     if args.secure_cookies:
         settings = dataclasses.replace(settings, secure_cookies=True)
+    if args.at is not None:
+        settings = dataclasses.replace(settings, clock=running_clock(args.at))
     try:
         central = open_central(settings)
     except Exception as error:
         raise CommandFailed(str(error)) from None
     app = create_app(settings, central)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the handler
+    # it found; with this one that ends the command with status 0 (a requested stop).
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def running_clock(at: Any) -> Any:
+    """Hall time running on from ``at``, as ``kiosk run --at`` keeps it on the screens (the
+    shipped halls share one timezone, so one clock serves them all)."""
+    from screens.hallclock import RunningClock
+
+    return RunningClock(at)
 
 
 def _add_device(args: argparse.Namespace) -> int:

@@ -1,27 +1,150 @@
-"""``kiosk demo``: the README's main command.
+"""``kiosk demo``: the README's main command, the whole demo hall on one machine.
 
-Until the whole demo hall (issue 9) exists, it prints today's plan and this week's posted
-notice for every shipped hall, which is what a hall manager checks first.
+It starts the central booking store (SQLite, seeded with bookings for today and the coming
+days), the ID-card reader and ticket printer simulators, the kiosk, two window consoles, the
+hall display and a card drawer, each as its own process over one hall store, prints a short
+guide and runs until Ctrl-C. ``--headless`` renders off-screen and plays a scripted scenario
+(card tapped, ticket printed, ticket called, shown on the display), writing screenshots: CI runs
+it. ``--plans`` prints today's and this week's opening plans of every hall instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from datetime import timedelta
+from pathlib import Path
 
-from kiosk.cli.common import parse_date
-from kiosk.cli.schedule import _today, day_table, week_notice
-from kiosk.config import load_calendar, load_halls
-from kiosk.domain.schedule import day_plan
+from kiosk.cli.common import CliError, CommandFailed, parse_date, parse_minute, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    demo = subparsers.add_parser("demo", help="show the demo hall(s)")
-    demo.add_argument("--date", type=parse_date, help="YYYY-MM-DD (default: today)")
+    demo = subparsers.add_parser(
+        "demo", help="run the demo hall: central store, kiosk, consoles, display, card drawer"
+    )
+    demo.add_argument("--hall", default="xixia", help="hall id of config/halls (default: xixia)")
+    demo.add_argument(
+        "--at",
+        type=parse_minute,
+        help="run the hall clock from YYYY-MM-DDTHH:MM (default: now, in the hall's time)",
+    )
+    demo.add_argument(
+        "--headless",
+        action="store_true",
+        help="render off-screen, play the scripted scenario, write screenshots, exit",
+    )
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        help="demo directory, emptied at start (default: 'demo' in the platform data directory)",
+    )
+    demo.add_argument(
+        "--windows",
+        help="the two window consoles shown, e.g. 1,3 (default: chosen from the bookings)",
+    )
+    demo.add_argument("--json", action="store_true", help="--headless: print the report as JSON")
+    demo.add_argument(
+        "--plans", action="store_true", help="only print today's and this week's plan of each hall"
+    )
+    demo.add_argument("--date", type=parse_date, help="--plans: YYYY-MM-DD (default: today)")
     demo.set_defaults(handler=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    if args.plans:
+        return print_plans(args)
+    from kiosk.config import load_halls
+    from kiosk.demo.hall import DemoOptions
+    from kiosk.demo.hall import run_demo as run
+    from kiosk.demo.layout import DemoDirError, default_root
+    from kiosk.demo.plan import PlanError
+
+    halls = load_halls()
+    if args.hall not in halls:
+        raise CliError(f"unknown hall {args.hall!r}; shipped halls: {', '.join(sorted(halls))}")
+    windows = _windows(args.windows, {w.number for w in halls[args.hall].windows})
+    options = DemoOptions(
+        hall=args.hall,
+        root=args.dir or default_root(),
+        at=args.at,
+        headless=args.headless,
+        windows=windows,
+    )
+    try:
+        result = run(options)
+    except (DemoDirError, PlanError) as error:
+        raise CliError(str(error)) from None
+    except RuntimeError as error:  # the first sync failed, a booking was refused
+        raise CommandFailed(str(error)) from None
+    unclean = {name: status for name, status in result.statuses.items() if status != 0}
+    document = {
+        "dir": str(result.demo.root),
+        "hall": result.hall.id,
+        "start": result.start.isoformat(timespec="minutes"),
+        "consoles": list(result.consoles),
+        "bookings": len(result.plan.bookings),
+        "scenario": result.scenario,
+        "exit_statuses": result.statuses,
+        "timings_s": {k: round(v, 2) for k, v in result.timings.items()},
+        "failure": result.failure,
+    }
+    if args.headless:
+        (result.demo.root / "report.json").write_text(
+            json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        if args.json:
+            print_json(document)
+        else:
+            _print_headless(document)
+    if result.failure:
+        print(f"kiosk demo: {result.failure}", file=sys.stderr)
+        return 1
+    if unclean:
+        shown = ", ".join(f"{name} {status}" for name, status in unclean.items())
+        print(f"kiosk demo: not every process stopped cleanly: {shown}", file=sys.stderr)
+        print(f"kiosk demo: logs in {result.demo.logs}", file=sys.stderr)
+        return 1
+    if not args.headless:
+        print("every process stopped cleanly", file=sys.stderr)
+    return 0
+
+
+def _windows(text: str | None, known: set[int]) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        first, second = (int(part) for part in text.split(","))
+    except ValueError:
+        raise CliError(f"--windows {text!r}: expected two window numbers, e.g. 1,3") from None
+    for number in (first, second):
+        if number not in known:
+            shown = ", ".join(map(str, sorted(known)))
+            raise CliError(f"--windows: the hall has no window {number}; windows: {shown}")
+    return first, second
+
+
+def _print_headless(document: dict[str, object]) -> None:
+    scenario = document["scenario"]
+    assert isinstance(scenario, dict)
+    print(f"demo directory: {document['dir']}")
+    if scenario:
+        called = scenario.get("called", {})
+        print(f"ticket printed: {scenario.get('ticket_png')}")
+        print(f"called: {called.get('number')} at window {called.get('window')}")
+        print(f"display shows: {scenario.get('display')}")
+        for name, path in scenario.get("screenshots", {}).items():
+            print(f"screenshot {name}: {path}")
+    print(f"exit statuses: {document['exit_statuses']}")
+    print(f"timings (s): {document['timings_s']}")
+
+
+def print_plans(args: argparse.Namespace) -> int:
+    """Today's plan and this week's posted notice for every shipped hall."""
+    from kiosk.cli.schedule import _today, day_table, week_notice
+    from kiosk.config import load_calendar, load_halls
+    from kiosk.domain.schedule import day_plan
+
     calendar = load_calendar()
     for hall in load_halls().values():
         day = args.date or _today(hall)
