@@ -77,9 +77,9 @@ def child(argv: list[str]) -> int:
 
     from hardware.idcard.driver import IdCardReader, ReaderSettings
     from hardware.printer.driver import EscposPrinter
+    from kiosk.clock import RunningClock
     from kiosk.config import load_calendar, load_hall_file
     from kiosk.store.hallstore import HallStore
-    from screens.hallclock import RunningClock
     from screens.kiosk_app import KioskApp
 
     store = HallStore.open(

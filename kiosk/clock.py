@@ -8,8 +8,9 @@ timezone; ``--now`` on the command line and tests replace it with a fixed instan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,26 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self.at = at
+
+
+@dataclass
+class RunningClock:
+    """Hall time that starts at ``start`` and advances with the monotonic clock.
+
+    A role started with ``--at 2026-11-28T09:00`` (to show a Saturday on any day) must keep
+    ticking from there, unlike ``FixedClock``, which suits one CLI command.
+    """
+
+    start: datetime
+    _t0: float = field(default_factory=time.monotonic, repr=False)
+
+    def now(self) -> datetime:
+        return (self.start + timedelta(seconds=time.monotonic() - self._t0)).replace(microsecond=0)
+
+
+def running_clock(timezone: str, at: datetime | None) -> Clock:
+    """The clock of a long-running role: real hall time, or running on from ``at``."""
+    return RunningClock(at) if at is not None else HallClock(timezone)
 
 
 def clock_for(timezone: str, override: datetime | None = None) -> Clock:

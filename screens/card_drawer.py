@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env.prepare(env.parse_size(args.size), title="证件抽屉 · Card drawer")
     entries = json.loads(args.cards.read_text(encoding="utf-8"))
 
-    from screens.hallclock import hall_clock
+    from kiosk.clock import running_clock as hall_clock
 
     app = _drawer_app()(
         hall, load_calendar(), hall_clock(hall.timezone, at), entries, args.reader, args.tickets

@@ -107,7 +107,7 @@ def _serve(args: argparse.Namespace) -> int:
 def running_clock(at: Any) -> Any:
     """Hall time running on from ``at``, as ``kiosk run --at`` keeps it on the screens (the
     shipped halls share one timezone, so one clock serves them all)."""
-    from screens.hallclock import RunningClock
+    from kiosk.clock import RunningClock
 
     return RunningClock(at)
 

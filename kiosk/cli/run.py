@@ -58,11 +58,11 @@ def run_role(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     fullscreen = FULLSCREEN_BY_DEFAULT[args.role] if args.fullscreen is None else args.fullscreen
 
+    from kiosk.clock import running_clock as hall_clock
     from kiosk.config import load_calendar, load_hall
     from kiosk.settings import load_settings
     from kiosk.store.db import StoreError
     from kiosk.store.hallstore import HallStore
-    from screens.hallclock import hall_clock
 
     settings = load_settings()
     hall = load_hall(settings.require_hall(args.hall))

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli.main import main
+from kiosk.clock import RunningClock
 from kiosk.config import load_hall
 from kiosk.services.views import BookingView, TicketView
 from screens.env import parse_size
-from screens.hallclock import RunningClock
 from screens.slips import booking_slip, queue_link, ticket_slip
 
 
