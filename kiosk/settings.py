@@ -11,6 +11,7 @@ It is read from ``$KIOSK_DEVICE_CONFIG`` or ``device.toml`` in the platform conf
     id_hash_key = "…at least 32 characters, the same on every machine of the hall…"
     reader_port = "/dev/ttyUSB0"
     printer_url = "usb://0x0416:0x5011"
+    kiosk_voice = "espeak"   # elderly mode reads each screen's title aloud (default: "none")
 
     [central]
     url = "https://bookings.example.gov.cn"
@@ -48,8 +49,10 @@ _KEYS = {
     "reader_port",
     "reader_baud",
     "printer_url",
+    "kiosk_voice",
     "central",
 }
+KIOSK_VOICES = ("none", "espeak", "clips")
 _CENTRAL_KEYS = {"url", "token"}
 
 
@@ -72,6 +75,7 @@ class DeviceSettings:
     reader_port: str | None = None
     reader_baud: int = 115200
     printer_url: str | None = None
+    kiosk_voice: str = "none"
     central: CentralSettings = CentralSettings()
     source: Path | None = None
 
@@ -144,6 +148,11 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
     baud = data.get("reader_baud", 115200)
     if not isinstance(baud, int) or baud <= 0:
         raise SettingsError(f"{where}: reader_baud: expected a positive whole number")
+    kiosk_voice = _text(data, "kiosk_voice", where) or "none"
+    if kiosk_voice not in KIOSK_VOICES:
+        raise SettingsError(
+            f"{where}: kiosk_voice: {kiosk_voice!r}; expected one of {', '.join(KIOSK_VOICES)}"
+        )
     return DeviceSettings(
         hall=hall,
         database_url=database_url,
@@ -152,6 +161,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
         reader_port=_text(data, "reader_port", where),
         reader_baud=baud,
         printer_url=_text(data, "printer_url", where),
+        kiosk_voice=kiosk_voice,
         central=CentralSettings(
             _text(central, "url", f"{where}: central"), _text(central, "token", f"{where}: central")
         ),

@@ -36,8 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument(
         "--voice",
         choices=("clips", "espeak", "none"),
-        default="clips",
-        help="display: the voice that announces calls (default: clips)",
+        help="display: the voice that announces calls (default: clips); kiosk: the voice that "
+        "reads screen titles in elderly mode (default: kiosk_voice of the settings, else none)",
     )
     run.add_argument(
         "--idle", type=int, default=30, help="kiosk: seconds before returning to the start"
@@ -110,11 +110,12 @@ def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) ->
         from screens.display_app import DisplayApp
 
         announcer = None
-        if args.voice != "none":
+        engine = args.voice or "clips"
+        if engine != "none":
             from hardware.voice import make_announcer
 
             voice = store.hall.voice
-            announcer = make_announcer(args.voice, repeat=voice.repeat, english=voice.english)
+            announcer = make_announcer(engine, repeat=voice.repeat, english=voice.english)
         return DisplayApp(store, clock, announcer=announcer)
 
     from screens.kiosk_app import KioskApp
@@ -138,12 +139,23 @@ def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) ->
             printer = EscposPrinter(url)
         except AddressError as error:
             raise CliError(str(error)) from None
+    title_voice = None
+    engine = args.voice or settings.kiosk_voice
+    if engine != "none":
+        from hardware.voice import make_announcer
+        from kiosk.ports.announcer import AnnouncerError
+
+        try:
+            title_voice = make_announcer(engine, repeat=1)
+        except AnnouncerError as error:
+            raise CliError(f"kiosk voice {engine!r}: {error}") from None
     return KioskApp(
         store,
         clock,
         reader=reader,
         printer=printer,
         idle_seconds=args.idle,
+        voice=title_voice,
     )
 
 
