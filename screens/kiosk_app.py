@@ -20,14 +20,15 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.clock import Clock as HallClockProtocol
-from kiosk.domain.booking_rules import Slot, booking_decision, day_slots
+from kiosk.domain.booking_rules import Slot
 from kiosk.domain.calendar import UnknownYear
 from kiosk.domain.hall import Acceptance, Category, Service
 from kiosk.domain.identity import Identity
 from kiosk.domain.schedule import walk_in_decision
-from kiosk.domain.slip import TicketSlip
+from kiosk.domain.slip import GuideSlip, TicketSlip
 from kiosk.i18n import DEFAULT_LANGUAGE, use_language
 from kiosk.messages import describe_walk_in, hours_line
+from kiosk.ports.announcer import Announcer, AnnouncerError
 from kiosk.ports.card_reader import (
     CardEvent,
     CardExpired,
@@ -36,7 +37,14 @@ from kiosk.ports.card_reader import (
     InvalidCardData,
     ReaderOffline,
 )
-from kiosk.ports.printer import PaperOut, PrinterError, PrinterStatus, TicketPrinter
+from kiosk.ports.printer import (
+    CoverOpen,
+    PaperOut,
+    PrinterError,
+    PrinterOffline,
+    PrinterStatus,
+    TicketPrinter,
+)
 from kiosk.services import (
     BookingResult,
     CheckInOutcome,
@@ -47,7 +55,9 @@ from kiosk.services import (
     check_in,
     take_ticket,
 )
+from kiosk.services.devices import record_device_fault, record_device_ok
 from kiosk.services.errors import QueueError
+from kiosk.services.slots import SlotPlaces, free_slots
 from kiosk.store.hallstore import HallStore
 from screens import theme
 from screens.base import HallApp, load_kv
@@ -84,6 +94,7 @@ KV_FILES = (
 )
 MAX_DAY_CHOICES = 4
 CENTRAL_POLL_TICKS = 5  # read the sync state every 5 s
+PRINTER_POLL_TICKS = 10  # while the printer is faulty, ask it every 10 s whether it is back
 CATEGORY_NAMES = {
     Category.ON_THE_SPOT: "即办类",
     Category.ONE_DAY: "一日办结类",
@@ -107,6 +118,7 @@ class KioskApp(HallApp):
         printer: TicketPrinter | None = None,
         idle_seconds: int = theme.IDLE_SECONDS,
         queue_base_url: str | None = None,
+        voice: Announcer | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(store.hall, store.calendar, clock, **kwargs)
@@ -115,12 +127,16 @@ class KioskApp(HallApp):
         self.printer = printer
         self.idle_seconds = idle_seconds
         self.queue_base_url = queue_base_url
+        self.voice = voice  # reads screen titles aloud in elderly mode; None: no voice here
         self.store_worker = Worker("kiosk-store")
         self.printer_worker = Worker("kiosk-printer")
         self.store_ok = True
         self.reader_online: bool | None = None
         self.printer_status: PrinterStatus | None = None
         self.printer_error: PrinterError | None = None
+        # The fault code last recorded for staff; "" until the store has heard from us once
+        # (a fault left open by an earlier run is closed by the first good status).
+        self._printer_alert: str | None = ""
         self.central: SyncState | None = None
         self._ticks = 0
         self._session = 0
@@ -128,6 +144,7 @@ class KioskApp(HallApp):
         self._booking_service: Service | None = None
         self._booking_slot: Slot | None = None
         self._booking_pending = False  # the next card confirms a booking (read on any thread)
+        self._guide_service: Service | None = None
         self.printed: list[str] = []  # numbers the printer confirmed, in order
         # (session, number) → None while printing, "printed", or the printer's error
         self._print_outcomes: dict[tuple[int, str], object] = {}
@@ -175,9 +192,26 @@ class KioskApp(HallApp):
             self.reader.stop()
         self.store_worker.shutdown()
         self.printer_worker.shutdown()
+        if self.voice is not None:
+            self.voice.close()
 
     def on_elderly(self, *_args: object) -> None:
         keep_two_actions(self.screens["attract"], self.elderly)  # type: ignore[arg-type]
+        if self.elderly:
+            self.read_title()
+
+    def read_title(self) -> None:
+        """Elderly mode: say the title of the screen now shown (the voice queues it, so two
+        titles in quick succession are said one after the other, never together)."""
+        if not self.elderly or self.voice is None or not hasattr(self, "manager"):
+            return
+        text = self.t(self.screens[self.manager.current].title_msg)
+        if not text.strip():
+            return
+        try:
+            self.voice.say(text)
+        except (AnnouncerError, ValueError) as error:
+            log.warning("title not read aloud: %s", error)
 
     def on_lang(self, *args: object) -> None:
         super().on_lang(*args)
@@ -202,6 +236,8 @@ class KioskApp(HallApp):
         self._ticks += 1
         if self._ticks % CENTRAL_POLL_TICKS == 1:
             self.check_central()
+        if self._ticks % PRINTER_POLL_TICKS == 0 and self._printer_faulty():
+            self.check_printer()
         if self.manager.current == "attract":
             return
         self.idle_left = max(0, self.idle_left - 1)
@@ -216,6 +252,7 @@ class KioskApp(HallApp):
         self._booking_service = None
         self._booking_slot = None
         self._booking_pending = False
+        self._guide_service = None
         for screen in self.screens.values():
             screen.clear()
         self.set_lang(DEFAULT_LANGUAGE)
@@ -226,6 +263,7 @@ class KioskApp(HallApp):
     def show(self, name: str) -> None:
         self.manager.current = name
         self.idle_left = self.idle_seconds
+        self.read_title()
 
     # -- status line: reader, printer, store -------------------------------------------------
     def refresh_status(self) -> None:
@@ -284,12 +322,48 @@ class KioskApp(HallApp):
         self.printer_status = status
         if status.ready:
             self.printer_error = None
+            self._printer_works()
+        else:
+            self._alert_staff(_status_error(status), None)
         self.refresh_status()
 
     def _printer_fault(self, error: Exception) -> None:
         if isinstance(error, PrinterError):
             self.printer_error = error
+            self._alert_staff(error, None)
         self.refresh_status()
+
+    def _printer_faulty(self) -> bool:
+        status = self.printer_status
+        return self.printer_error is not None or (status is not None and not status.ready)
+
+    # -- staff alerts: the printer's faults in the hall store --------------------------------
+    def _alert_staff(self, error: PrinterError, number: str | None) -> None:
+        """Record the fault for every window console (UI thread; written on the store worker).
+
+        Each ticket that did not print is recorded (staff may meet its holder at the desk);
+        a status check that finds the same fault again is not."""
+        if number is None and error.code == self._printer_alert:
+            return
+        self._printer_alert = error.code
+        store, terminal, now = self.store, self.store.terminal, self.now()
+        code, message = error.code, str(error)
+        self.store_worker.submit(
+            lambda: record_device_fault(store, terminal, "printer", code, message, number, now),
+            lambda _result: None,
+            lambda failure: log.warning("printer fault not recorded: %s", failure),
+        )
+
+    def _printer_works(self) -> None:
+        if self._printer_alert is None:
+            return
+        self._printer_alert = None
+        store, terminal, now = self.store, self.store.terminal, self.now()
+        self.store_worker.submit(
+            lambda: record_device_ok(store, terminal, "printer", now),
+            lambda _result: None,
+            lambda failure: log.warning("printer recovery not recorded: %s", failure),
+        )
 
     # -- the card reader ---------------------------------------------------------------------
     def _card_from_reader(self, event: CardEvent) -> None:
@@ -553,6 +627,7 @@ class KioskApp(HallApp):
         def done(_result: object) -> None:
             self.printed.append(number)
             self.printer_error = None
+            self._printer_works()
             self.refresh_status()
             self._print_outcomes[(session, number)] = "printed"
             self._apply_print(session, number)
@@ -560,6 +635,7 @@ class KioskApp(HallApp):
         def failed(error: Exception) -> None:
             if isinstance(error, PrinterError):
                 self.printer_error = error
+                self._alert_staff(error, number)
             log.warning("ticket %s not printed: %s (staff alerted)", number, error)
             self.refresh_status()
             self._print_outcomes[(session, number)] = error
@@ -633,28 +709,26 @@ class KioskApp(HallApp):
         return "kiosk" if "kiosk" in ids else "on_site"
 
     def open_days(self, service: Service) -> None:
+        """The next days with a slot the rules allow now, read with each slot's free places."""
         self._booking_service = service
-        now = self.now()
-        channel = self.booking_channel()
-        days: list[tuple[date, list[Slot]]] = []
-        for offset in range(self.hall.booking.days_ahead + 1):
-            day = now.date() + timedelta(days=offset)
-            try:
-                slots = day_slots(self.hall, day, self.calendar, service)
-            except UnknownYear:
-                break
-            allowed = [
-                s
-                for s in slots
-                if booking_decision(
-                    self.hall, s.start, now, self.calendar, channel=channel, service=service
-                ).allowed
-            ]
-            if allowed:
-                days.append((day, allowed))
-            if len(days) >= MAX_DAY_CHOICES:
-                break
-        if not days:
+        store, now, channel = self.store, self.now(), self.booking_channel()
+        days_ahead = self.hall.booking.days_ahead
+
+        def read() -> list[tuple[date, list[SlotPlaces]]]:
+            days: list[tuple[date, list[SlotPlaces]]] = []
+            for offset in range(days_ahead + 1):
+                day = now.date() + timedelta(days=offset)
+                places = free_slots(store, service.id, day, now, channel)
+                if places:
+                    days.append((day, places))
+                if len(days) >= MAX_DAY_CHOICES:
+                    break
+            return days
+
+        self._run(read, lambda days: self._show_days(service, days))
+
+    def _show_days(self, service: Service, days: list[tuple[date, list[SlotPlaces]]]) -> None:
+        if not any(not p.full for _day, places in days for p in places):
             self.message(
                 "no_slots",
                 self.t("近期没有可预约的时段"),
@@ -664,38 +738,56 @@ class KioskApp(HallApp):
                 [],
             )
             return
-        choices = [
-            Choice(
-                f"day:{day.isoformat()}",
-                f"{day.month}月{day.day}日 周{'一二三四五六日'[day.weekday()]}",
-                f"{day:%a %d %b}",
-                str(day.day),
-                self.t("{count} 个时段可约").format(count=len(slots)),
-                theme.BUTTON,
-                lambda d=day, s=slots: self.open_slots(d, s),
+        choices = []
+        for day, places in days:
+            open_slots = sum(1 for p in places if not p.full)
+            choices.append(
+                Choice(
+                    f"day:{day.isoformat()}",
+                    f"{day.month}月{day.day}日 周{'一二三四五六日'[day.weekday()]}",
+                    f"{day:%a %d %b}",
+                    str(day.day),
+                    self.t("{count} 个时段可约").format(count=open_slots)
+                    if open_slots
+                    else self.t("已约满"),
+                    theme.BUTTON if open_slots else theme.TEXT_MUTED,
+                    lambda d=day: self.open_slots(d),
+                    enabled=open_slots > 0,
+                )
             )
-            for day, slots in days
-        ]
         question = self.t("请选择日期")
         explanation = self.pick(service.name_zh, service.name_en)
         self.screens["choice"].show("day", question, explanation, choices)  # type: ignore[attr-defined]
         self.show("choice")
 
-    def open_slots(self, day: date, slots: list[Slot]) -> None:
-        choices = [
-            Choice(
-                f"slot:{slot.start:%H%M}",
-                f"{slot.start:%H:%M}",
-                f"{slot.start:%H:%M}",
-                "",
-                f"– {slot.end:%H:%M}",
-                theme.BUTTON,
-                lambda s=slot: self.choose_slot(s),
-            )
-            for slot in slots
-        ]
+    def open_slots(self, day: date) -> None:
+        """The day's slots read again (others may have booked meanwhile), full ones shown
+        greyed out and not selectable."""
         service = self._booking_service
         assert service is not None
+        store, now, channel = self.store, self.now(), self.booking_channel()
+        self._run(
+            lambda: free_slots(store, service.id, day, now, channel),
+            lambda places: self._show_slots(day, places),
+        )
+
+    def _show_slots(self, day: date, places: list[SlotPlaces]) -> None:
+        service = self._booking_service
+        assert service is not None
+        choices = [
+            Choice(
+                f"slot:{p.slot.start:%H%M}",
+                f"{p.slot.start:%H:%M}",
+                f"{p.slot.start:%H:%M}",
+                "",
+                f"– {p.slot.end:%H:%M} · "
+                + (self.t("已约满") if p.full else self.t("余 {free} 个").format(free=p.free)),
+                theme.TEXT_MUTED if p.full else theme.BUTTON,
+                lambda s=p.slot: self.choose_slot(s),
+                enabled=not p.full,
+            )
+            for p in places
+        ]
         explanation = f"{self.pick(service.name_zh, service.name_en)} · {day:%Y-%m-%d}"
         self.screens["choice"].show("slot", self.t("请选择时段"), explanation, choices, 3)  # type: ignore[attr-defined]
         self.show("choice")
@@ -759,12 +851,16 @@ class KioskApp(HallApp):
         screen.print_text = self.t("正在打印预约凭条…")
 
         def done(_result: object) -> None:
+            self.printer_error = None
+            self._printer_works()
+            self.refresh_status()
             if session == self._session:
                 screen.print_text = self.t("请取走预约凭条")
 
         def failed(error: Exception) -> None:
             if isinstance(error, PrinterError):
                 self.printer_error = error
+                self._alert_staff(error, None)
             self.refresh_status()
             if session == self._session:
                 screen.print_text = self.t("凭条未能打印，请拍照记下以上内容，或到前台咨询")
@@ -779,7 +875,54 @@ class KioskApp(HallApp):
         screen.title = self.pick(service.name_zh, service.name_en)
         screen.subtitle = self.t("办理时请携带本人有效身份证件。")
         screen.materials = list(self._materials(service))
+        screen.can_print = bool(screen.materials)
+        self._guide_service = service
         self.show("materials")
+
+    def print_guide(self) -> None:
+        """The guide's list on paper, in the language on screen."""
+        screen: MaterialsScreen = self.screens["materials"]  # type: ignore[assignment]
+        service = self._guide_service
+        if service is None or screen.kind != "guide":
+            return
+        if self.printer is None:
+            screen.print_text = self.t("打印机未连接，请拍照记下以上内容")
+            return
+        plan = self.plan_today()
+        english = self.lang == "en"
+        slip = GuideSlip(
+            hall_name_zh=self.hall.name_zh,
+            hall_name_en=self.hall.name_en,
+            item_name=service.name_en if english and service.name_en else service.name_zh,
+            materials=tuple(self._materials(service)),
+            printed_at=self.now(),
+            note=screen.subtitle,
+            hours_today=hours_line(plan) if plan is not None else "",
+            phone=self.hall.phone or None,
+            language=self.lang,
+        )
+        printer, session = self.printer, self._session
+        screen.can_print = False  # one copy per tap: the button comes back when it is out
+        screen.print_text = self.t("正在打印材料清单…")
+
+        def done(_result: object) -> None:
+            self.printer_error = None
+            self._printer_works()
+            self.refresh_status()
+            if session == self._session:
+                screen.print_text = self.t("请取走材料清单")
+                screen.can_print = True
+
+        def failed(error: Exception) -> None:
+            if isinstance(error, PrinterError):
+                self.printer_error = error
+                self._alert_staff(error, None)
+            self.refresh_status()
+            if session == self._session:
+                screen.print_text = self.t("材料清单未能打印，请拍照记下以上内容")
+                screen.can_print = True
+
+        self.printer_worker.submit(lambda: printer.print_guide(slip), done, failed)
 
     def _materials(self, service: Service) -> tuple[str, ...]:
         if self.lang == "en" and service.materials_en:
@@ -851,3 +994,12 @@ class KioskApp(HallApp):
             )
 
         self.store_worker.submit(job, done, failed)
+
+
+def _status_error(status: PrinterStatus) -> PrinterError:
+    """A status that is not ready, as the error a print would have met."""
+    if status.paper == "out":
+        return PaperOut("status")
+    if status.cover_open:
+        return CoverOpen("status")
+    return PrinterOffline("status")

@@ -27,7 +27,11 @@ from screens.widgets import BigButton, WrapLabel
 
 @dataclass(frozen=True)
 class Choice:
-    """One big button: ``name`` is stable for tests and logs; ``zh``/``en`` are shown."""
+    """One big button: ``name`` is stable for tests and logs; ``zh``/``en`` are shown.
+
+    A choice that cannot be taken now (a full slot) stays visible with ``enabled=False``, so
+    the person sees why it is missing from what can be chosen.
+    """
 
     name: str
     zh: str
@@ -36,6 +40,7 @@ class Choice:
     note: str = ""
     tone: tuple[float, float, float, float] = theme.BUTTON
     action: Callable[[], None] | None = None
+    enabled: bool = True
 
 
 def fill_buttons(container: object, choices: Sequence[Choice]) -> None:
@@ -48,8 +53,9 @@ def fill_buttons(container: object, choices: Sequence[Choice]) -> None:
             note=choice.note,
             tone=choice.tone,
             name=choice.name,
+            disabled=not choice.enabled,
         )
-        if choice.action is not None:
+        if choice.action is not None and choice.enabled:
             action = choice.action
             button.bind(on_release=lambda _button, act=action: act())
         container.add_widget(button)  # type: ignore[attr-defined]
@@ -169,6 +175,7 @@ class MaterialsScreen(KioskScreen):
     materials = ListProperty([])
     print_text = StringProperty("")
     kind = StringProperty("")
+    can_print = BooleanProperty(False)  # the guide offers its list on paper
 
     def on_materials(self, *_args: object) -> None:
         container = self.ids.list
@@ -179,6 +186,7 @@ class MaterialsScreen(KioskScreen):
     def clear(self) -> None:
         self.title = self.subtitle = self.print_text = self.kind = ""
         self.materials = []
+        self.can_print = False
 
 
 def keep_two_actions(screen: AttractScreen, elderly: bool) -> None:

@@ -21,7 +21,9 @@ from hardware.idcard.driver import IdCardReader, ReaderSettings  # noqa: E402
 from hardware.idcard.simulator import ReaderSimulator  # noqa: E402
 from kiosk.clock import FixedClock  # noqa: E402
 from kiosk.services import add_booking  # noqa: E402
+from kiosk.services.devices import device_alerts  # noqa: E402
 from tests.screens.harness import Driver, image_stats, open_store, report, run_main  # noqa: E402
+from tests.services.people import person  # noqa: E402
 
 MONDAY = datetime(2026, 11, 23, 10, 0)
 SATURDAY = datetime(2026, 11, 28, 9, 30)
@@ -42,6 +44,13 @@ def main() -> int:
         channel="on_site",
     )
     assert booked.booking is not None, booked.message
+    # Tuesday 10:00 is full for household registration, 10:30 has one place taken
+    friday = datetime(2026, 11, 20, 9, 0)
+    for index, minute in enumerate((0, 0, 0, 0, 30)):
+        other = person(f"预约{index}", sequence=800 + index)
+        slot = datetime(2026, 11, 24, 10, minute)
+        result = add_booking(store, other, "household", slot, friday, channel="on_site")
+        assert result.booking is not None, result.message
 
     clock = FixedClock(MONDAY)
     simulator = ReaderSimulator().start()
@@ -49,10 +58,16 @@ def main() -> int:
         ReaderSettings(port=simulator.url, poll_interval=0.05), today=lambda: clock.now().date()
     )
     printer, printer_log = make_printer(folder)
+    voice_dir = folder / "kiosk-voice"
+    for old in voice_dir.glob("*.wav"):
+        old.unlink()
+    from hardware.voice import make_announcer
+
+    voice = make_announcer("espeak", wav_dir=voice_dir, repeat=1)
 
     from screens.kiosk_app import KioskApp
 
-    app = KioskApp(store, clock, reader=reader, printer=printer, idle_seconds=3)
+    app = KioskApp(store, clock, reader=reader, printer=printer, idle_seconds=3, voice=voice)
     driver = Driver(app, folder)
     seen: dict[str, object] = {"steps": []}
     steps: list[dict[str, object]] = seen["steps"]  # type: ignore[assignment]
@@ -132,6 +147,7 @@ def main() -> int:
             header=app.hours_text,
         )
         driver.tap("toggle_lang")
+        said_before_elderly = list(voice.said)
         driver.tap("toggle_elderly")
         names = [getattr(w, "name", "") for w in app.screens["attract"].ids.actions.children]
         note(
@@ -143,7 +159,16 @@ def main() -> int:
         )
         driver.tap("take_ticket")
         driver.tap("home")
-        note("elderly_reset", scale=app.scale, lang=app.lang)
+        voice.wait_idle(30)
+        note(
+            "elderly_reset",
+            scale=app.scale,
+            lang=app.lang,
+            said_before=said_before_elderly,
+            said=list(voice.said),
+            voice_files=sorted(p.name for p in voice_dir.glob("*.wav")),
+            voice_failed=[str(error) for _item, error in voice.failed],
+        )
 
         # 5. a card with no booking today: told so, offered a walk-in ticket
         simulator.place_card(li)
@@ -157,11 +182,26 @@ def main() -> int:
         # 6. on-site booking: item, day, slot, card, confirmation with every material
         driver.tap("book")
         driver.tap("service:household")
+        driver.wait(lambda: app.pending == 0, "the free places")
         note("days", "kiosk-booking-days")
         day = [w.name for w in app.screens["choice"].ids.choices.children][-1]
         driver.tap(day)
-        slot = [w.name for w in app.screens["choice"].ids.choices.children][-1]
-        note("slots", "kiosk-booking-slots", day=day)
+        driver.wait(lambda: app.pending == 0, "the day's free places")
+        buttons = list(reversed(app.screens["choice"].ids.choices.children))
+        slot = next(w.name for w in buttons if not w.disabled)
+        full_tap = "no"
+        try:
+            driver.tap(buttons[0].name)
+        except AssertionError:
+            full_tap = "refused"  # a full slot cannot be found among the selectable ones
+        note(
+            "slots",
+            "kiosk-booking-slots",
+            day=day,
+            slot_buttons=[[w.name, w.disabled, w.ids.sub.text] for w in buttons],
+            full_tap=full_tap,
+            screen_after_full_tap=app.manager.current,
+        )
         driver.tap(slot)
         note("booking_card", "kiosk-booking-card", slot=slot)
         simulator.place_card(li)
@@ -181,6 +221,16 @@ def main() -> int:
         driver.tap("guide")
         driver.tap("service:real-estate")
         note("guide", "kiosk-guide", materials=list(app.screens["materials"].materials))
+        before = len(printer_log())
+        driver.tap("print_guide")
+        driver.wait(lambda: app.pending == 0, "the printed guide")
+        guide_job = PRINTERS[0].jobs[-1].data if len(printer_log()) > before else b""
+        note(
+            "guide_printed",
+            jobs=len(printer_log()) - before,
+            print_text=app.screens["materials"].print_text,
+            guide_text="".join(guide_texts(guide_job)),
+        )
         driver.tap("home")
 
         # 8. Saturday: booking-only, so a walk-in is refused with the reason and the next step
@@ -208,7 +258,20 @@ def main() -> int:
             paper_fault=app.screens["ticket"].paper_fault,
             printed=list(app.printed),
         )
+        alerts = device_alerts(store).alerts
+        note(
+            "paper_out_alert",
+            alerts=[[a.terminal, a.device, a.code, list(a.tickets)] for a in alerts],
+        )
         PRINTERS[0].set_paper_out(False)
+        app.check_printer()  # the kiosk asks again (every 10 s while faulty) and finds it back
+        driver.wait(lambda: app.pending == 0, "the printer status")
+        note(
+            "printer_back",
+            alerts=len(device_alerts(store).alerts),
+            status=app.status_text,
+            events=event_types(store),
+        )
         driver.tap("home")
 
         # 10. the reader is unplugged: the status line says so honestly
@@ -264,6 +327,20 @@ def make_printer(folder: Path):  # type: ignore[no-untyped-def]
 
 
 PRINTERS: list = []  # type: ignore[type-arg]
+
+
+def guide_texts(data: bytes) -> list[str]:
+    from hardware.printer.decode import parse, texts
+
+    return texts(parse(data)) if data else []
+
+
+def event_types(store) -> list[str]:  # type: ignore[no-untyped-def]
+    from kiosk.store.models import Event
+
+    with store.read() as session:
+        rows = session.query(Event.type).filter(Event.type.like("printer%")).order_by(Event.seq)
+        return [row[0] for row in rows]
 
 
 if __name__ == "__main__":

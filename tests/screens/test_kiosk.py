@@ -76,11 +76,35 @@ def test_language_switch_and_elderly_mode(kiosk_run: dict[str, Any]) -> None:
     assert (reset["scale"], reset["lang"]) == (1.0, "zh_CN")
 
 
+def test_elderly_mode_reads_each_title_aloud(kiosk_run: dict[str, Any]) -> None:
+    reset = kiosk_run["elderly_reset"]
+    assert reset["said_before"] == []  # titles are read only in elderly mode
+    # the attract screen when the mode is switched on, then the service question
+    assert reset["said"] == ["请将身份证放在感应区", "请选择要办理的事项"]
+    assert reset["voice_files"] == ["0001-say-zh.wav", "0002-say-zh.wav"]
+    assert reset["voice_failed"] == []
+
+
 def test_card_without_booking_is_told_and_offered_a_walk_in(kiosk_run: dict[str, Any]) -> None:
     answer = kiosk_run["no_booking"]
     assert answer["kind"] == "no_booking"
     assert "现场取号" in answer["body"]
     assert "李*红" in kiosk_run["walk_in_after_card"]["explanation"]
+
+
+def test_booking_slots_show_free_places_and_full_ones_cannot_be_chosen(
+    kiosk_run: dict[str, Any],
+) -> None:
+    slots = kiosk_run["slots"]
+    assert slots["day"] == "day:2026-11-24"
+    buttons = {name: (disabled, note) for name, disabled, note in slots["slot_buttons"]}
+    # booking closes 24 h ahead: Tuesday before 10:00 is not offered on Monday at 10:00
+    assert min(buttons) == "slot:1000" and "slot:0930" not in buttons
+    assert buttons["slot:1000"] == (True, "– 10:30 · 已约满")
+    assert buttons["slot:1030"] == (False, "– 11:00 · 余 3 个")
+    assert buttons["slot:1100"][0] is False and "余 4 个" in buttons["slot:1100"][1]
+    assert slots["full_tap"] == "refused" and slots["screen_after_full_tap"] == "choice"
+    assert kiosk_run["booking_card"]["slot"] == "slot:1030"
 
 
 def test_on_site_booking_confirms_with_every_material(kiosk_run: dict[str, Any]) -> None:
@@ -98,6 +122,8 @@ def test_guide_lists_what_to_bring(kiosk_run: dict[str, Any]) -> None:
     guide = kiosk_run["guide"]
     assert guide["title"] == "不动产登记"
     assert "不动产登记申请书" in guide["materials"]
+    printed = kiosk_run["guide_printed"]
+    assert printed["jobs"] == 1 and printed["print_text"] == "请取走材料清单"
 
 
 def test_saturday_walk_in_is_refused_with_reason_and_next_step(kiosk_run: dict[str, Any]) -> None:
@@ -114,6 +140,14 @@ def test_paper_out_keeps_the_number_on_screen_and_alerts(kiosk_run: dict[str, An
     assert "请拍照或记住您的号码" in paper["print_text"]
     assert "D001" not in paper["printed"]
     assert paper["fault"] is True and "缺纸" in paper["status"]
+
+
+def test_paper_out_alerts_staff_until_the_printer_is_back(kiosk_run: dict[str, Any]) -> None:
+    alert = kiosk_run["paper_out_alert"]
+    assert alert["alerts"] == [["kiosk-1", "printer", "paper_out", ["D001"]]]
+    back = kiosk_run["printer_back"]
+    assert back["alerts"] == 0 and "打印机：正常" in back["status"]
+    assert back["events"] == ["printer_fault", "printer_ok"]
 
 
 def test_unplugged_reader_shows_on_the_status_line(kiosk_run: dict[str, Any]) -> None:
