@@ -21,6 +21,7 @@ from kiosk.i18n import use_language
 from kiosk.messages import period_label
 from kiosk.ports.announcer import Announcement, Announcer
 from kiosk.services import Call, ServiceQueue, calls_since, queue_overview
+from kiosk.services.devices import DeviceAlerts, device_alerts
 from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
 from screens.fonts import register_cjk_font
@@ -47,6 +48,7 @@ class DisplayApp(HallApp):
     central_online = BooleanProperty(True)
     central_text = StringProperty("")
     notice = StringProperty("")
+    device_faults = NumericProperty(0)  # machines of the hall with an open device fault
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class DisplayApp(HallApp):
         self.announced: list[Announcement] = []
         self.calls: list[Call] = []  # today's calls, oldest first
         self._polling = False
+        self._alerts = DeviceAlerts()  # read incrementally on the worker thread
         self._flash_until = 0.0
         self._clock_ticks = 0.0
 
@@ -191,15 +194,17 @@ class DisplayApp(HallApp):
     # -- waiting counts ----------------------------------------------------------------------
     def _poll_queues(self, _dt: float) -> None:
         store, now = self.store, self.now()
-        self.worker.submit(
-            lambda: (queue_overview(store, now), read_state(store, now)),
-            self._got_queues,
-            self._poll_failed,
-        )
 
-    def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState]) -> None:
-        overview, central = answer
+        def read() -> tuple[list[ServiceQueue], SyncState, DeviceAlerts]:
+            self._alerts = device_alerts(store, self._alerts.seq, self._alerts)
+            return queue_overview(store, now), read_state(store, now), self._alerts
+
+        self.worker.submit(read, self._got_queues, self._poll_failed)
+
+    def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState, DeviceAlerts]) -> None:
+        overview, central, alerts = answer
         self.online = True
+        self.device_faults = len(alerts.alerts)
         self.central_online = central.online
         with use_language(self.lang):
             self.central_text = "" if central.online else central.summary(self.now())

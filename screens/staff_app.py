@@ -24,7 +24,6 @@ from kiosk.clock import Clock as HallClockProtocol
 from kiosk.services import (
     TicketView,
     call_next,
-    calls_since,
     complete,
     find_ticket,
     no_show,
@@ -36,6 +35,8 @@ from kiosk.services import (
     transfer,
     windows,
 )
+from kiosk.services.counts import WindowCounts, window_counts
+from kiosk.services.devices import DeviceAlerts, device_alerts
 from kiosk.services.errors import QueueError
 from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
@@ -63,8 +64,8 @@ class ConsoleSnapshot:
     current: TicketView | None
     waiting: list[tuple[str, str, list[str]]]  # (service zh, service en, marked numbers)
     waiting_total: int
-    calls_today: int
-    last_seq: int
+    counts: WindowCounts
+    alerts: DeviceAlerts
     services: tuple[str, ...] = field(default=())
 
 
@@ -79,6 +80,7 @@ class StaffApp(HallApp):
     current_materials = ListProperty([])
     waiting_lines = ListProperty([])
     counts_text = StringProperty("")
+    alert_lines = ListProperty([])  # device faults of the hall's machines, until they recover
     feedback = StringProperty("")
     feedback_fault = BooleanProperty(False)
     online = BooleanProperty(True)
@@ -92,9 +94,7 @@ class StaffApp(HallApp):
         self.config_window = store.hall.window(window)  # KeyError: the CLI checks first
         self.worker = Worker("console-store")
         self.snapshot: ConsoleSnapshot | None = None
-        self._calls_seq = 0
-        self._calls_today = 0
-        self._calls_day: str | None = None
+        self._alerts = DeviceAlerts()  # read incrementally, on the worker thread only
         self._refreshing = False
 
     def build(self) -> Any:
@@ -253,18 +253,9 @@ class StaffApp(HallApp):
                 marked.append(f"+{len(queue.waiting) - MARKED}")
             waiting.append((queue.name_zh, queue.name_en, marked))
         current = find_ticket(store, current_number, now.date()) if current_number else None
-        day = now.date().isoformat()
-        if self._calls_day != day:
-            self._calls_day, self._calls_seq, self._calls_today = day, 0, 0
-        while True:  # today's calls of this window, read incrementally (worker thread only)
-            calls = calls_since(store, self._calls_seq, limit=500)
-            for call in calls:
-                if call.window == number and not call.recall and call.at.date() == now.date():
-                    self._calls_today += 1
-            if not calls:
-                break
-            self._calls_seq = calls[-1].seq
-        return ConsoleSnapshot(state, current, waiting, total, self._calls_today, self._calls_seq)
+        counts = window_counts(store, number, now.date())
+        self._alerts = device_alerts(store, self._alerts.seq, self._alerts)
+        return ConsoleSnapshot(state, current, waiting, total, counts, self._alerts)
 
     def _show(self, snapshot: ConsoleSnapshot) -> None:
         self._refreshing = False
@@ -299,9 +290,27 @@ class StaffApp(HallApp):
             f"{self.pick(zh, en)}：" + ("  ".join(numbers) if numbers else self.t("无人等候"))
             for zh, en, numbers in snapshot.waiting
         ]
-        self.counts_text = self.t("等候 {waiting} 人 · 本窗口今日已叫号 {calls} 次").format(
-            waiting=snapshot.waiting_total, calls=snapshot.calls_today
+        counts = snapshot.counts
+        waiting = " · ".join(
+            self.t("{service} {count} 人").format(
+                service=self.pick(*self._service_names(service)), count=count
+            )
+            for service, count in counts.waiting
         )
+        self.counts_text = (
+            self.t("等候：{services}").format(services=waiting)
+            + "\n"
+            + self.t("本窗口今日：办结 {done} · 过号 {no_show} · 转出 {transferred}").format(
+                done=counts.done, no_show=counts.no_show, transferred=counts.transferred
+            )
+        )
+        self.alert_lines = [alert.text() for alert in snapshot.alerts.alerts]
+
+    def _service_names(self, service_id: str) -> tuple[str, str]:
+        for service in self.hall.services:
+            if service.id == service_id:
+                return service.name_zh, service.name_en
+        return service_id, service_id
 
     def _refresh_failed(self, error: Exception) -> None:
         self._refreshing = False

@@ -49,9 +49,11 @@ def main() -> int:
             "window": app.newest_window,
             "history": [list(h) for h in app.history],
             "announced": len(app.announced),
+            "device_faults": app.device_faults,
         }
         shot = driver.screenshot(f"display-start-{expected}")
         report_doc["start_stats"] = image_stats(shot)
+        report_doc["start_shot"] = shot
         ready.write_text("ready")
         seen_at: list[float] = []
         target = expected

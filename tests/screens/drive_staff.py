@@ -55,6 +55,7 @@ def main() -> int:
             "fault": app.feedback_fault,
             "waiting": list(app.waiting_lines),
             "counts": app.counts_text,
+            "alerts": list(app.alert_lines),
         }
         if shot:
             path = driver.screenshot(shot)
@@ -96,12 +97,28 @@ def main() -> int:
             driver.press_key(F1)
             settle()
             note("called_last")
+            # the kiosk's printer runs out of paper (what drive_kiosk.py shows the kiosk record)
+            from kiosk.services.devices import record_device_fault, record_device_ok
+
+            record_device_fault(
+                store, "kiosk-1", "printer", "paper_out", "打印机缺纸", "A009", clock.now()
+            )
+            settle()
+            note("printer_alert", "console-printer-alert")
+            record_device_ok(store, "kiosk-1", "printer", clock.now())
+            settle()
+            note("printer_back")
             driver.press_key(F5)
             settle()
             note("paused", "console-paused")
             driver.press_key(F1)
             settle()
             note("call_while_paused")
+            driver.tap("toggle_lang")
+            driver.press_key(F1)
+            settle()
+            note("call_while_paused_en")
+            driver.tap("toggle_lang")
             driver.press_key(F5)
             settle()
             note("resumed")

@@ -57,6 +57,20 @@ def hall(window_available: None, artefacts: Path, tmp_path_factory: Any) -> dict
 
     shown = json.loads(lines[-1])
     ready.unlink()
+    # while the display was away, a kiosk's printer failed: the restarted display marks it
+    from kiosk.services.devices import record_device_fault
+
+    store = open_store(url, "xixia", "test")
+    record_device_fault(
+        store,
+        "kiosk-2",
+        "printer",
+        "cover_open",
+        "打印机盖未关好",
+        None,
+        datetime(2026, 11, 23, 10),
+    )
+    store.close()
     restarted_display = subprocess.run(
         [sys.executable, str(HERE / "drive_display.py"), url, str(artefacts), str(ready), "0"],
         capture_output=True,
@@ -85,7 +99,11 @@ def test_console_keys_drive_the_queue(hall: dict[str, Any]) -> None:
     assert steps["recalled"]["feedback"] == "已重呼 B002"
     assert steps["transferred"]["feedback"] == "已转移：B002 → E001"
     assert steps["called_last"]["current"] == "B003"
-    assert steps["called_last"]["counts"] == "等候 0 人 · 本窗口今日已叫号 3 次"
+    assert (
+        steps["called_last"]["counts"]
+        == "等候：社保医保 0 人\n本窗口今日：办结 1 · 过号 0 · 转出 1"
+    )
+    assert steps["start"]["counts"] == "等候：社保医保 3 人\n本窗口今日：办结 0 · 过号 0 · 转出 0"
     assert steps["paused"]["state"] == "paused"
     assert steps["resumed"]["state"] == "open"
 
@@ -96,6 +114,18 @@ def test_console_refusals_are_one_line_for_the_clerk(hall: dict[str, Any]) -> No
     assert steps["done_again"]["feedback"] == "3号窗口没有可办结的号码"
     assert steps["call_while_paused"]["fault"] is True
     assert steps["call_while_paused"]["current"] == "B003"  # nothing else was called
+    assert steps["call_while_paused"]["feedback"] == "3号窗口当前为“暂停服务”，请先恢复服务"
+    english = steps["call_while_paused_en"]
+    assert english["feedback"] == "Window 3 is “Paused”: resume service first"
+    assert english["fault"] is True
+
+
+def test_console_alerts_on_a_kiosk_printer_fault_until_it_is_back(hall: dict[str, Any]) -> None:
+    steps = hall["console"]
+    assert steps["called_last"]["alerts"] == []
+    assert steps["printer_alert"]["alerts"] == ["kiosk-1：打印机缺纸（未打印号票：A009）"]
+    assert steps["printer_back"]["alerts"] == []
+    assert steps["printer_alert"]["current"] == "B003"  # the clerk's work is untouched
 
 
 def test_display_shows_and_announces_each_call_once(hall: dict[str, Any]) -> None:
@@ -119,6 +149,8 @@ def test_restarted_roles_come_back_to_the_same_state(hall: dict[str, Any]) -> No
     restored = hall["display_restart"]["restored"]
     assert restored["newest"] == "B003" and restored["window"] == 3
     assert restored["announced"] == 0  # earlier calls are not announced again
+    assert restored["device_faults"] == 1  # the small mark on the status line
+    assert hall["display"]["restored"]["device_faults"] == 0
     console = hall["console_restart"]
     assert console["current"] == "B003"
     assert console["status"] == "已呼叫，等候到窗口"
