@@ -106,7 +106,7 @@ def ticket_document(slip: TicketSlip) -> list[Block]:
         if slip.item_name:
             blocks.append(Text(_("办理事项：{item}").format(item=slip.item_name), indent=10))
         blocks += _materials(slip.materials)
-        blocks += [Rule(), Text(_("请留意叫号，过号需重新取号"), align="center", bold=True)]
+        blocks += [Rule(), Text(_("请留意叫号，过号请到窗口咨询"), align="center", bold=True)]
         if slip.status_url:
             blocks.append(Qr(slip.status_url, _("扫码查看排队进度")))
         blocks.append(Text(_("今日办公时间：{hours}").format(hours=slip.hours_today), indent=2))
