@@ -248,7 +248,7 @@ def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResu
     holder = store.holder_hash(identity.id_number)
     today = now.date()
     with store.write() as session:
-        bookings = repo.holder_bookings(session, holder)
+        bookings = repo.holder_bookings(session, holder, for_update=True)
         here = [b for b in bookings if b.hall_id == hall.id and b.slot_start.date() == today]
         result = _already_checked_in(session, store, here, now)
         if result is not None:

@@ -540,8 +540,22 @@ def recent_service_minutes(
     ]
 
 
-def holder_bookings(session: Session, holder_hash: str) -> Sequence[Booking]:
-    query = select(Booking).where(Booking.holder_hash == holder_hash).order_by(Booking.slot_start)
+def holder_bookings(
+    session: Session, holder_hash: str, *, for_update: bool = False
+) -> Sequence[Booking]:
+    """A holder's bookings in every hall of the store, by slot.
+
+    ``for_update`` locks them until commit (in slot order, so two lockers never cross): a
+    check-in decides on their status, and the same card tapped at two kiosks at once must not
+    turn one booking into two tickets (PostgreSQL; SQLite writers are serialised anyway).
+    """
+    query = (
+        select(Booking)
+        .where(Booking.holder_hash == holder_hash)
+        .order_by(Booking.slot_start, Booking.id)
+    )
+    if for_update:
+        query = query.with_for_update()
     return session.execute(query).scalars().all()
 
 
