@@ -27,14 +27,13 @@ from zoneinfo import ZoneInfo
 
 import requests
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock
 from kiosk.store import repositories as repo
 from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Booking
 from sync import outbox
 from sync import state as sync_state
 from sync.protocol import (
@@ -363,7 +362,7 @@ class HallSync:
         if not latest:
             return
         frozen = set(frozen)
-        _upsert_bookings(session, [self._booking_values(b) for b in latest.values()])
+        repo.upsert_bookings(session, [self._booking_values(b) for b in latest.values()])
         version_rows = []
         kept_rows = []
         for booking in latest.values():
@@ -415,31 +414,6 @@ def _versions(session: Session, ids: Iterable[str]) -> dict[str, int]:
         )
     )
     return {central_id: int(version) for central_id, version in rows}
-
-
-#: Statuses set at the hall that an older central copy does not undo (see upsert_booking).
-LOCAL_STATUSES = ("checked_in", "served", "forfeited")
-_KEPT_ON_REFRESH = ("central_id", "created_at", "status", "checked_in_at")
-
-
-def _upsert_bookings(session: Session, rows: list[dict[str, Any]]) -> None:
-    table = Booking.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    refreshed: dict[str, Any] = {
-        name: statement.excluded[name] for name in rows[0] if name not in _KEPT_ON_REFRESH
-    }
-    # Inline constants: a bound (expanding) IN list is not allowed in an executemany.
-    local = [literal_column(f"'{status}'") for status in LOCAL_STATUSES]
-    refreshed["status"] = case(
-        (table.c.status.in_(local), table.c.status), else_=statement.excluded.status
-    )
-    refreshed["checked_in_at"] = func.coalesce(
-        table.c.checked_in_at, statement.excluded.checked_in_at
-    )
-    session.execute(
-        statement.on_conflict_do_update(index_elements=["central_id"], set_=refreshed), rows
-    )
 
 
 def _upsert_versions(session: Session, rows: list[dict[str, Any]], *, with_version: bool) -> None:

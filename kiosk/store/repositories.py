@@ -21,7 +21,18 @@ from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -598,31 +609,42 @@ def unclaimed_bookings(session: Session, hall_id: str, ended_by: datetime) -> Se
     return session.execute(query).scalars().all()
 
 
-def upsert_booking(session: Session, values: dict[str, Any]) -> None:
-    """Insert or refresh a booking by its central id (the sync pull).
+#: Statuses set at the hall that an older central copy does not undo.
+LOCAL_BOOKING_STATUSES = ("checked_in", "served", "forfeited")
+_KEPT_ON_REFRESH = ("central_id", "created_at", "status", "checked_in_at")
+
+
+def upsert_bookings(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert or refresh bookings by their central id (the sync pull), in one statement.
 
     Status set locally (checked in, served, forfeited) is not overwritten by an older central
-    copy: the central store learns of those from the outbox.
+    copy: the central store learns of those from the outbox. A check-in time known only
+    centrally fills a missing local one.
     """
-    statement = _insert(session, Booking).values(**values)
-    local_states = ("checked_in", "served", "forfeited")
-    refreshed = {
-        key: statement.excluded[key]
-        for key in values
-        if key not in ("central_id", "created_at", "status", "checked_in_at")
+    if not rows:
+        return
+    table = Booking.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    refreshed: dict[str, Any] = {
+        name: statement.excluded[name] for name in rows[0] if name not in _KEPT_ON_REFRESH
     }
-    refreshed["status"] = func.coalesce(
-        _keep_local_status(Booking.status, local_states), statement.excluded.status
+    # Inline constants: a bound (expanding) IN list is not allowed in an executemany.
+    local = [literal_column(f"'{status}'") for status in LOCAL_BOOKING_STATUSES]
+    refreshed["status"] = case(
+        (table.c.status.in_(local), table.c.status), else_=statement.excluded.status
     )
+    if "checked_in_at" in rows[0]:
+        refreshed["checked_in_at"] = func.coalesce(
+            table.c.checked_in_at, statement.excluded.checked_in_at
+        )
     session.execute(
-        statement.on_conflict_do_update(index_elements=[Booking.central_id], set_=refreshed)
+        statement.on_conflict_do_update(index_elements=["central_id"], set_=refreshed), rows
     )
 
 
-def _keep_local_status(column: Any, local_states: tuple[str, ...]) -> Any:
-    from sqlalchemy import case
-
-    return case((column.in_(local_states), column), else_=None)
+def upsert_booking(session: Session, values: dict[str, Any]) -> None:
+    upsert_bookings(session, [values])
 
 
 def events_after(
