@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from kiosk.cli.common import CliError, CommandFailed, parse_minute, print_json
+from kiosk.cli.store import store_for
 
 if TYPE_CHECKING:
     from kiosk.domain.hall import HallProfile
@@ -115,26 +116,6 @@ def _hall(args: argparse.Namespace) -> HallProfile:
     return load_hall(hall_id)
 
 
-def _store(args: argparse.Namespace) -> HallStore:
-    from kiosk.config import load_calendar, load_hall
-    from kiosk.settings import load_settings
-    from kiosk.store.db import StoreError
-    from kiosk.store.hallstore import HallStore
-
-    settings = load_settings()
-    hall = load_hall(settings.require_hall(args.hall))
-    try:
-        return HallStore.open(
-            settings.database_url,
-            hall,
-            load_calendar(),
-            settings.id_hash_key,
-            terminal=settings.terminal,
-        )
-    except StoreError as error:
-        raise CommandFailed(str(error)) from None
-
-
 def _now(args: argparse.Namespace, hall: HallProfile) -> datetime:
     from kiosk.clock import clock_for
 
@@ -185,7 +166,7 @@ def _run(args: argparse.Namespace, work: Any) -> int:
     from kiosk.services.bookings import InvalidPhone
     from kiosk.services.errors import QueueError
 
-    store = _store(args)
+    store = store_for(args)
     try:
         return int(work(store, _now(args, store.hall)))
     except QueueError as error:

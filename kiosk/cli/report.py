@@ -19,13 +19,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from kiosk.cli.queue import _store
+    from kiosk.cli.store import store_for
     from kiosk.reports import build_report, format_csv, format_table
 
     end = args.to or args.date
     if end < args.date:
         raise CliError("--to must not be before --date")
-    store = _store(args)
+    store = store_for(args)
     try:
         report = build_report(store, args.date, end)
     finally:

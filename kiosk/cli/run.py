@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli.common import CliError, CommandFailed, parse_minute
+from kiosk.cli.common import CliError, parse_minute
 
 if TYPE_CHECKING:
     from kiosk.clock import Clock
@@ -58,11 +58,10 @@ def run_role(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     fullscreen = FULLSCREEN_BY_DEFAULT[args.role] if args.fullscreen is None else args.fullscreen
 
+    from kiosk.cli.store import open_hall_store
     from kiosk.clock import running_clock as hall_clock
-    from kiosk.config import load_calendar, load_hall
+    from kiosk.config import load_hall
     from kiosk.settings import load_settings
-    from kiosk.store.db import StoreError
-    from kiosk.store.hallstore import HallStore
 
     settings = load_settings()
     hall = load_hall(settings.require_hall(args.hall))
@@ -71,12 +70,7 @@ def run_role(args: argparse.Namespace) -> int:
         raise CliError(f"{hall.id} has no window {args.window}; windows: {known}")
     clock = hall_clock(hall.timezone, args.at)
     terminal = settings.terminal if args.role == "kiosk" else f"{args.role}-{args.window or 1}"
-    try:
-        store = HallStore.open(
-            settings.database_url, hall, load_calendar(), settings.id_hash_key, terminal=terminal
-        )
-    except StoreError as error:
-        raise CommandFailed(str(error)) from None
+    store = open_hall_store(settings, hall, terminal)
 
     env.prepare(size, fullscreen=fullscreen, title=hall.name_zh)
     app = _build(args, store, clock, settings)

@@ -58,27 +58,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_sync(args: argparse.Namespace) -> int:
     import logging
 
+    from kiosk.cli.store import open_hall_store
     from kiosk.clock import clock_for
-    from kiosk.config import load_calendar, load_hall
+    from kiosk.config import load_hall
     from kiosk.settings import load_settings
-    from kiosk.store.db import StoreError
-    from kiosk.store.hallstore import HallStore
 
     if args.interval <= 0 or args.timeout <= 0 or args.attempts < 1:
         raise CliError("--interval and --timeout must be positive, --attempts at least 1")
     settings = load_settings()
     hall = load_hall(settings.require_hall(args.hall))
     clock = clock_for(hall.timezone, args.at)
-    try:
-        store = HallStore.open(
-            settings.database_url,
-            hall,
-            load_calendar(),
-            settings.id_hash_key,
-            terminal=settings.terminal,
-        )
-    except StoreError as error:
-        raise CommandFailed(str(error)) from None
+    store = open_hall_store(settings, hall)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         if args.status:
