@@ -24,6 +24,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
+
 API_PREFIX = "/api/v1"
 MAX_BATCH = 500
 MAX_PAGE = 1000
@@ -46,11 +48,10 @@ class BookingStatus(StrEnum):
     REJECTED = "rejected"  # an on-site booking from a kiosk that the central rules refused
 
 
-#: Bookings that hold a place in their slot (capacity, one per person per slot).
-ACTIVE_STATUSES: tuple[BookingStatus, ...] = (
-    BookingStatus.BOOKED,
-    BookingStatus.CHECKED_IN,
-    BookingStatus.SERVED,
+#: Bookings that hold a place in their slot (capacity, one per person per slot): the rule of
+#: ``kiosk.domain.booking_rules``, which the hall's store counts by too.
+ACTIVE_STATUSES: tuple[BookingStatus, ...] = tuple(
+    BookingStatus(status) for status in PLACE_HOLDING_STATUSES
 )
 
 

@@ -37,6 +37,17 @@ class Slot:
     capacity: int
 
 
+#: Booking statuses (their stored values) that hold a place in their slot: they count against
+#: its capacity, on the kiosk's screen and booking as in the central store, so all agree.
+PLACE_HOLDING_STATUSES: tuple[str, ...] = ("booked", "checked_in", "served")
+
+
+def free_places(capacity: int, taken: int) -> int:
+    """Places left in a slot of ``capacity`` with ``taken`` place-holding bookings (never below
+    zero: a slot over-filled before its capacity was lowered is simply full)."""
+    return max(0, capacity - taken)
+
+
 def day_slots(
     hall: HallProfile, day: date, calendar: HolidayCalendar, service: Service | None = None
 ) -> list[Slot]:

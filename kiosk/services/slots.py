@@ -13,13 +13,17 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from kiosk.domain.booking_rules import Slot, booking_decision, day_slots
+from kiosk.domain.booking_rules import (
+    PLACE_HOLDING_STATUSES,
+    Slot,
+    booking_decision,
+    day_slots,
+    free_places,
+)
 from kiosk.domain.calendar import UnknownYear
 from kiosk.services.errors import UnknownService
 from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Booking, BookingStatus
-
-TAKEN = (BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.SERVED)
+from kiosk.store.models import Booking
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class SlotPlaces:
 
     @property
     def free(self) -> int:
-        return max(0, self.slot.capacity - self.taken)
+        return free_places(self.slot.capacity, self.taken)
 
     @property
     def full(self) -> bool:
@@ -73,7 +77,7 @@ def free_slots(
                     Booking.service_id == service.id,
                     Booking.slot_start >= start,
                     Booking.slot_start < start + timedelta(days=1),
-                    Booking.status.in_([s.value for s in TAKEN]),
+                    Booking.status.in_(PLACE_HOLDING_STATUSES),
                 )
                 .group_by(Booking.slot_start)
             ).all()

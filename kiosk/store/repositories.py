@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
+from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.queue_policy import Candidate
 from kiosk.store.models import (
@@ -589,7 +590,7 @@ def slot_bookings(session: Session, hall_id: str, service_id: str, slot_start: d
         Booking.hall_id == hall_id,
         Booking.service_id == service_id,
         Booking.slot_start == slot_start,
-        Booking.status.in_(["booked", "checked_in", "served"]),
+        Booking.status.in_(PLACE_HOLDING_STATUSES),
     )
     return int(session.execute(query).scalar_one())
 

@@ -24,6 +24,7 @@ from kiosk.domain.booking_rules import (
     BookingRefusal,
     booking_decision,
     day_slots,
+    free_places,
     hall_change_decision,
 )
 from kiosk.domain.hall import HallProfile, Service
@@ -504,7 +505,7 @@ def slots_of_day(
         decision = booking_decision(
             hall, slot.start, now, settings.calendar, channel=channel, service=service
         )
-        free = max(slot.capacity - booked, 0)
+        free = free_places(slot.capacity, booked)
         reason = decision.reason.value if decision.reason else None
         if decision.allowed and free == 0:
             reason = "slot_full"
