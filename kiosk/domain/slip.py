@@ -37,8 +37,25 @@ def _check_masked(name: str | None) -> None:
         raise SlipError("masked_name must be masked (e.g. 张*三), never the full name")
 
 
+class _HallHeading:
+    """Every slip heads with the hall's name in the slip's language (English when asked for and
+    the hall has an English name, else Chinese)."""
+
+    hall_name_zh: str
+    hall_name_en: str
+    language: str
+
+    @property
+    def english(self) -> bool:
+        return self.language == "en"
+
+    @property
+    def hall_name(self) -> str:
+        return self.hall_name_en if self.english and self.hall_name_en else self.hall_name_zh
+
+
 @dataclass(frozen=True)
-class TicketSlip:
+class TicketSlip(_HallHeading):
     """Everything printed on one queue ticket, in the citizen's language (Chinese by default)."""
 
     hall_name_zh: str
@@ -76,14 +93,6 @@ class TicketSlip:
         _check_language(self.language)
 
     @property
-    def english(self) -> bool:
-        return self.language == "en"
-
-    @property
-    def hall_name(self) -> str:
-        return self.hall_name_en if self.english and self.hall_name_en else self.hall_name_zh
-
-    @property
     def service_name(self) -> str:
         if self.english and self.service_name_en:
             return self.service_name_en
@@ -91,7 +100,7 @@ class TicketSlip:
 
 
 @dataclass(frozen=True)
-class BookingSlip:
+class BookingSlip(_HallHeading):
     """The confirmation of a booking made on the kiosk (现场预约): slot, item, all materials."""
 
     hall_name_zh: str
@@ -115,17 +124,9 @@ class BookingSlip:
         _check_masked(self.masked_name)
         _check_language(self.language)
 
-    @property
-    def english(self) -> bool:
-        return self.language == "en"
-
-    @property
-    def hall_name(self) -> str:
-        return self.hall_name_en if self.english and self.hall_name_en else self.hall_name_zh
-
 
 @dataclass(frozen=True)
-class GuideSlip:
+class GuideSlip(_HallHeading):
     """What to bring for one item (办事指南), printed at the kiosk before anyone has booked:
     no person on it, only the item, its materials, and where to ask."""
 
@@ -145,11 +146,3 @@ class GuideSlip:
         if not isinstance(self.materials, tuple) or not self.materials:
             raise SlipError("a guide needs its materials as a non-empty tuple of strings")
         _check_language(self.language)
-
-    @property
-    def english(self) -> bool:
-        return self.language == "en"
-
-    @property
-    def hall_name(self) -> str:
-        return self.hall_name_en if self.english and self.hall_name_en else self.hall_name_zh
