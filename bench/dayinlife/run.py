@@ -197,13 +197,16 @@ def _play(
                 outages[-1].up_wall = time.time()
         if not killed and now >= faults.kill_at:
             victim = kiosks[faults.kill_kiosk]
-            victim.kill()  # SIGKILL, mid-whatever it was doing
+            kill_mid_tap(victim, day.journal(faults.kill_kiosk))
             victim.join()
+            mid_tap = roles.read_lines(day.journal(faults.kill_kiosk))[-1]["ev"] == "tap"
             kiosks[faults.kill_kiosk] = kiosk(faults.kill_kiosk)  # systemd: Restart=always
             processes.append(kiosks[faults.kill_kiosk])
             killed = True
+            moment = "in the middle of a tap" if mid_tap else "between citizens"
             print(
-                f"    {now:%H:%M} kiosk {faults.kill_kiosk + 1} killed (SIGKILL) and restarted",
+                f"    {now:%H:%M} kiosk {faults.kill_kiosk + 1} killed (SIGKILL) {moment} and "
+                "restarted",
                 flush=True,
             )
         control = day.workdir / f"printer-{faults.paper_kiosk + 1}.ctl"
@@ -256,6 +259,25 @@ def _play(
         speed=clock.speed,
     )
     return report
+
+
+def kill_mid_tap(victim: BaseProcess, journal: Path, wait: float = 5.0) -> None:
+    """SIGKILL the kiosk right after it journals a tap (its transaction or print under way),
+    or after ``wait`` wall seconds without one."""
+    deadline = time.time() + wait
+    size = journal.stat().st_size if journal.exists() else 0
+    while time.time() < deadline:
+        grown = journal.stat().st_size if journal.exists() else 0
+        if grown != size:
+            size = grown
+            with journal.open("rb") as stream:
+                stream.seek(max(0, size - 400))
+                last = stream.read().splitlines()[-1]
+            if b'"ev": "tap"' in last:
+                victim.kill()
+                return
+        time.sleep(0.0005)
+    victim.kill()
 
 
 def print_report(kind: str, report: Report) -> None:

@@ -32,7 +32,7 @@ def run_day(*options: str) -> str:
 
 
 def assert_reconciled(output: str) -> None:
-    assert "killed (SIGKILL) and restarted" in output
+    assert "killed (SIGKILL)" in output and "restarted" in output
     assert "reconciliation: OK" in output
     assert "FAILED" not in output
     drops = [line for line in output.splitlines() if "link drop" in line]
