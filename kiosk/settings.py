@@ -12,6 +12,7 @@ It is read from ``$KIOSK_DEVICE_CONFIG`` or ``device.toml`` in the platform conf
     reader_port = "/dev/ttyUSB0"
     printer_url = "usb://0x0416:0x5011"
     kiosk_voice = "espeak"   # elderly mode reads each screen's title aloud (default: "none")
+    staff_pin = "2580"       # full-screen roles: staff leave with the hidden gesture and this PIN
 
     [central]
     url = "https://bookings.example.gov.cn"
@@ -38,6 +39,7 @@ DEVICE_CONFIG_ENV = "KIOSK_DEVICE_CONFIG"
 DATABASE_URL_ENV = "KIOSK_DATABASE_URL"
 ID_HASH_KEY_ENV = "KIOSK_ID_HASH_KEY"
 HALL_ENV = "KIOSK_HALL"
+STAFF_PIN_ENV = "KIOSK_STAFF_PIN"
 MIN_KEY_LENGTH = 32
 KEY_FILE_NAME = "id-hash.key"
 
@@ -50,6 +52,7 @@ _KEYS = {
     "reader_baud",
     "printer_url",
     "kiosk_voice",
+    "staff_pin",
     "central",
 }
 KIOSK_VOICES = ("none", "espeak", "clips")
@@ -76,6 +79,7 @@ class DeviceSettings:
     reader_baud: int = 115200
     printer_url: str | None = None
     kiosk_voice: str = "none"
+    staff_pin: str | None = field(default=None, repr=False)
     central: CentralSettings = CentralSettings()
     source: Path | None = None
 
@@ -153,6 +157,11 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
         raise SettingsError(
             f"{where}: kiosk_voice: {kiosk_voice!r}; expected one of {', '.join(KIOSK_VOICES)}"
         )
+    staff_pin = os.environ.get(STAFF_PIN_ENV) or _text(data, "staff_pin", where)
+    if staff_pin is not None and not (
+        staff_pin.isascii() and staff_pin.isdigit() and 4 <= len(staff_pin) <= 8
+    ):
+        raise SettingsError(f"{where}: staff_pin: expected 4 to 8 digits")
     return DeviceSettings(
         hall=hall,
         database_url=database_url,
@@ -162,6 +171,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
         reader_baud=baud,
         printer_url=_text(data, "printer_url", where),
         kiosk_voice=kiosk_voice,
+        staff_pin=staff_pin,
         central=CentralSettings(
             _text(central, "url", f"{where}: central"), _text(central, "token", f"{where}: central")
         ),

@@ -50,6 +50,7 @@ class HallApp(App):
     period_line = StringProperty("")
     hours_text = StringProperty("")
     touch = NumericProperty(theme.TOUCH)  # height of a big button: less in landscape
+    exit_status = 0  # what `kiosk run` exits with (screens.kioskmode.STAFF_EXIT_STATUS: staff left)
 
     def __init__(
         self, hall: HallProfile, calendar: HolidayCalendar, clock: HallClockProtocol, **kwargs

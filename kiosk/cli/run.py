@@ -74,6 +74,8 @@ def run_role(args: argparse.Namespace) -> int:
 
     env.prepare(size, fullscreen=fullscreen, title=hall.name_zh)
     app = _build(args, store, clock, settings)
+    if fullscreen:
+        _kiosk_mode(app, settings.staff_pin)
     _systemd(app)
     worker = _background_sync(args, store, clock, settings)
     try:
@@ -82,7 +84,21 @@ def run_role(args: argparse.Namespace) -> int:
         if worker is not None:
             worker.stop()
         store.close()
-    return 0
+    return int(app.exit_status)
+
+
+def _kiosk_mode(app: Any, staff_pin: str | None) -> None:
+    """Full screen in a public hall: no mouse cursor, and the hidden staff exit when a PIN is
+    set (without one, staff stop the role with systemctl)."""
+    from screens.kioskmode import StaffExit, hide_cursor
+
+    def on_start(*_args: Any) -> None:
+        hide_cursor()
+        if staff_pin:  # kept on the app: Kivy holds bound methods only weakly
+            app.staff_exit = StaffExit(app, staff_pin, app.t)
+            app.staff_exit.attach()
+
+    app.bind(on_start=on_start)
 
 
 def _background_sync(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) -> Any:
