@@ -327,6 +327,12 @@ class KioskApp(HallApp):
             self._alert_staff(_status_error(status), None)
         self.refresh_status()
 
+    def _printer_printed(self) -> None:
+        """A slip came out: whatever fault the printer had is over."""
+        self.printer_error = None
+        self._printer_works()
+        self.refresh_status()
+
     def _printer_fault(self, error: Exception) -> None:
         if isinstance(error, PrinterError):
             self.printer_error = error
@@ -626,9 +632,7 @@ class KioskApp(HallApp):
 
         def done(_result: object) -> None:
             self.printed.append(number)
-            self.printer_error = None
-            self._printer_works()
-            self.refresh_status()
+            self._printer_printed()
             self._print_outcomes[(session, number)] = "printed"
             self._apply_print(session, number)
 
@@ -847,25 +851,13 @@ class KioskApp(HallApp):
             screen.print_text = self.t("打印机未连接，请拍照记下以上内容")
             return
         printer = self.printer
-        session = self._session
         screen.print_text = self.t("正在打印预约凭条…")
-
-        def done(_result: object) -> None:
-            self.printer_error = None
-            self._printer_works()
-            self.refresh_status()
-            if session == self._session:
-                screen.print_text = self.t("请取走预约凭条")
-
-        def failed(error: Exception) -> None:
-            if isinstance(error, PrinterError):
-                self.printer_error = error
-                self._alert_staff(error, None)
-            self.refresh_status()
-            if session == self._session:
-                screen.print_text = self.t("凭条未能打印，请拍照记下以上内容，或到前台咨询")
-
-        self.printer_worker.submit(lambda: printer.print_booking(slip), done, failed)
+        self._print_for_screen(
+            screen,
+            lambda: printer.print_booking(slip),
+            self.t("请取走预约凭条"),
+            self.t("凭条未能打印，请拍照记下以上内容，或到前台咨询"),
+        )
 
     # -- what to bring (办事指南) -------------------------------------------------------------
     def open_guide(self, service: Service) -> None:
@@ -901,28 +893,45 @@ class KioskApp(HallApp):
             phone=self.hall.phone or None,
             language=self.lang,
         )
-        printer, session = self.printer, self._session
+        printer = self.printer
         screen.can_print = False  # one copy per tap: the button comes back when it is out
         screen.print_text = self.t("正在打印材料清单…")
+        self._print_for_screen(
+            screen,
+            lambda: printer.print_guide(slip),
+            self.t("请取走材料清单"),
+            self.t("材料清单未能打印，请拍照记下以上内容"),
+            again=True,
+        )
+
+    def _print_for_screen(
+        self,
+        screen: MaterialsScreen,
+        job: Callable[[], object],
+        printed: str,
+        not_printed: str,
+        *,
+        again: bool = False,
+    ) -> None:
+        """Run a print job on the printer worker and say on ``screen`` how it went, if the same
+        person is still at the kiosk (``again``: the print button comes back either way)."""
+        session = self._session
+
+        def outcome(text: str) -> None:
+            if session == self._session:
+                screen.print_text = text
+                if again:
+                    screen.can_print = True
 
         def done(_result: object) -> None:
-            self.printer_error = None
-            self._printer_works()
-            self.refresh_status()
-            if session == self._session:
-                screen.print_text = self.t("请取走材料清单")
-                screen.can_print = True
+            self._printer_printed()
+            outcome(printed)
 
         def failed(error: Exception) -> None:
-            if isinstance(error, PrinterError):
-                self.printer_error = error
-                self._alert_staff(error, None)
-            self.refresh_status()
-            if session == self._session:
-                screen.print_text = self.t("材料清单未能打印，请拍照记下以上内容")
-                screen.can_print = True
+            self._printer_fault(error)
+            outcome(not_printed)
 
-        self.printer_worker.submit(lambda: printer.print_guide(slip), done, failed)
+        self.printer_worker.submit(job, done, failed)
 
     def _materials(self, service: Service) -> tuple[str, ...]:
         if self.lang == "en" and service.materials_en:
