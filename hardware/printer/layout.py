@@ -9,6 +9,7 @@ the one function the printer adapter calls.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -172,6 +173,28 @@ def cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def wrap_tokens(text: str, stands_alone: Callable[[str], bool] = _wide) -> list[str]:
+    """What a line may break between: each space, each character that ``stands_alone``
+    (Chinese: any two may part), and the runs of other characters (Latin words) kept whole."""
+    tokens: list[str] = []
+    word = ""
+    for ch in text:
+        if ch == " " or stands_alone(ch):
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(ch)
+        else:
+            word += ch
+    if word:
+        tokens.append(word)
+    return tokens
+
+
 def wrap_cells(text: str, width: int, indent: int = 0) -> list[str]:
     """Break a paragraph into lines of at most ``width`` cells, at spaces where possible.
 
@@ -183,19 +206,7 @@ def wrap_cells(text: str, width: int, indent: int = 0) -> list[str]:
     indent = min(indent, width // 2)
     lines: list[str] = []
     line, used, room = "", 0, width
-    tokens: list[str] = []
-    word = ""
-    for ch in text:
-        if ch == " " or unicodedata.east_asian_width(ch) in "WF":
-            if word:
-                tokens.append(word)
-                word = ""
-            tokens.append(ch)
-        else:
-            word += ch
-    if word:
-        tokens.append(word)
-    for token in tokens:
+    for token in wrap_tokens(text):
         size = cells(token)
         if used + size > room and line.strip():
             lines.append(line.rstrip())

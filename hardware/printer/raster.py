@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from hardware.printer import commands as cmd
-from hardware.printer.layout import Block, Number, Qr, Rule, Space, Text, qr_module
+from hardware.printer.layout import Block, Number, Qr, Rule, Space, Text, qr_module, wrap_tokens
 from hardware.printer.profiles import PrinterProfile
 
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -57,7 +57,7 @@ def _wrap(text: str, face: ImageFont.FreeTypeFont, width: int, indent_px: int) -
     lines: list[str] = []
     line = ""
     room = width
-    for token in _tokens(text):
+    for token in wrap_tokens(text, _cjk):
         candidate = line + token
         if face.getlength(candidate) <= room or not line.strip():
             while face.getlength(candidate) > room and len(candidate) > 1:
@@ -78,20 +78,8 @@ def _wrap(text: str, face: ImageFont.FreeTypeFont, width: int, indent_px: int) -
     return lines
 
 
-def _tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    word = ""
-    for ch in text:
-        if ch == " " or ord(ch) > 0x2E7F:
-            if word:
-                tokens.append(word)
-                word = ""
-            tokens.append(ch)
-        else:
-            word += ch
-    if word:
-        tokens.append(word)
-    return tokens
+def _cjk(ch: str) -> bool:
+    return ord(ch) > 0x2E7F
 
 
 def _x(align: str, width: float, dots: int) -> int:
