@@ -46,6 +46,20 @@ def central_booking(central: Central, booking_id: str) -> central_models.Booking
         return booking
 
 
+def moved_by_hall(
+    central: Central, booking_id: str, slot_start: datetime, approver: str, reason: str
+) -> None:
+    """The hall moves a booking at the central store (approved, with a reason)."""
+    with central.transaction() as session:
+        central_bookings.change_by_hall(
+            session,
+            central.settings,
+            HALL,
+            booking_id,
+            HallChange(approver=approver, reason=reason, slot_start=slot_start),
+        )
+
+
 def test_pull_check_in_and_push_agree(
     central: Central, hall_store: HallStore, make_sync: SyncFactory, clock: FixedClock
 ) -> None:
@@ -192,18 +206,9 @@ def test_booking_moved_by_the_hall_while_the_kiosk_was_offline(
     booking = book_centrally(central, 9)
     sync = make_sync()
     sync.sync_once()
-    with central.transaction() as session:
-        central_bookings.change_by_hall(
-            session,
-            central.settings,
-            HALL,
-            booking,
-            HallChange(
-                approver="管理办 王主任",
-                reason="窗口调整",
-                slot_start=SATURDAY_09 + timedelta(minutes=30),
-            ),
-        )
+    moved_by_hall(
+        central, booking, SATURDAY_09 + timedelta(minutes=30), "管理办 王主任", "窗口调整"
+    )
     proxy.down = True
     clock.set(SATURDAY_0850)
     assert check_in(hall_store, identity(9), clock.now()).outcome is CheckInOutcome.CHECKED_IN
@@ -229,16 +234,7 @@ def test_the_version_a_check_in_quotes_is_the_one_the_hall_acted_on(
     booking = book_centrally(central, 10)
     sync = make_sync()
     sync.sync_once()
-    with central.transaction() as session:
-        central_bookings.change_by_hall(
-            session,
-            central.settings,
-            HALL,
-            booking,
-            HallChange(
-                approver="王主任", reason="调整", slot_start=SATURDAY_09 + timedelta(hours=1)
-            ),
-        )
+    moved_by_hall(central, booking, SATURDAY_09 + timedelta(hours=1), "王主任", "调整")
     clock.set(SATURDAY_0850)
     check_in(hall_store, identity(10), clock.now())
     proxy.plan(["drop_reply"])
