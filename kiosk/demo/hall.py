@@ -424,6 +424,7 @@ def guide(run: DemoRun) -> str:
         "",
         f"Bookings seeded in the central store: {len(plan.bookings)} (today and the coming days)",
         *[f"  note: {note}" for note in plan.notes],
+        *_open_hint(run),
         f"Ticket previews (PNG): {demo.tickets}",
         f"Logs: {demo.logs}",
         f"Central booking store: {run.central_url}/api/v1/docs (log: {demo.log('central')})",
@@ -435,3 +436,37 @@ def guide(run: DemoRun) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _open_hint(run: DemoRun) -> list[str]:
+    """When the hall is not open for check-in at the demo's hall time (a night, a holiday),
+    say which ``--at`` shows it working."""
+    if not run.plan.notes:
+        return []
+    from kiosk.config import load_calendar
+
+    when = suggested_start(run.hall, load_calendar(), run.start)
+    if when is None:
+        return []
+    return [
+        "  tip: the hall is not open for check-in now; to see it working, run",
+        f"       ./hall demo --hall {run.hall.id} --at {when:%Y-%m-%dT%H:%M}",
+    ]
+
+
+def suggested_start(hall: HallProfile, calendar: Any, now: datetime) -> datetime | None:
+    """An hour into the next regular period that starts after ``now`` (within two weeks)."""
+    from kiosk.domain.calendar import UnknownYear
+    from kiosk.domain.schedule import PeriodKind, day_plan
+
+    for offset in range(15):
+        day = now.date() + timedelta(days=offset)
+        try:
+            plan = day_plan(hall, day, calendar)
+        except UnknownYear:
+            return None
+        for period in plan.periods:
+            start = datetime.combine(day, period.start)
+            if period.kind is PeriodKind.REGULAR and start > now:
+                return min(start + timedelta(hours=1), datetime.combine(day, period.end))
+    return None

@@ -84,3 +84,26 @@ def test_booked_when_is_never_after_the_demo_start() -> None:
     slot = datetime(2026, 11, 25, 10, 0)
     made = booked_when(hall, calendar, service, slot, datetime(2026, 11, 24, 8, 0))
     assert made is not None and made[0] <= datetime(2026, 11, 24, 8, 0)
+
+
+def test_suggested_start_is_an_hour_into_the_next_regular_period() -> None:
+    from datetime import datetime
+
+    from kiosk.config import load_calendar, load_hall
+    from kiosk.demo.hall import suggested_start
+
+    hall, calendar = load_hall("xixia"), load_calendar()
+    # Monday night -> Tuesday 09:00; Friday night -> Monday; the National Day holiday -> 10-08.
+    assert suggested_start(hall, calendar, datetime(2026, 11, 23, 21, 45)) == datetime(
+        2026, 11, 24, 9, 0
+    )
+    assert suggested_start(hall, calendar, datetime(2026, 11, 27, 20, 0)) == datetime(
+        2026, 11, 30, 9, 0
+    )
+    assert suggested_start(hall, calendar, datetime(2026, 10, 1, 9, 0)) == datetime(
+        2026, 10, 8, 9, 0
+    )
+    # Lunch: the afternoon period starts 14:30.
+    assert suggested_start(hall, calendar, datetime(2026, 11, 23, 12, 10)) == datetime(
+        2026, 11, 23, 15, 30
+    )
