@@ -103,6 +103,9 @@ CATEGORY_NAMES = {
 }
 
 
+READER_GRACE_TICKS = 5  # seconds offline before staff are alerted
+
+
 class KioskApp(HallApp):
     idle_left = NumericProperty(theme.IDLE_SECONDS)
     away_from_home = BooleanProperty(False)  # True on every screen but the attract screen
@@ -131,7 +134,8 @@ class KioskApp(HallApp):
         self.store_worker = Worker("kiosk-store")
         self.printer_worker = Worker("kiosk-printer")
         self.store_ok = True
-        self.reader_online: bool | None = None
+        self.reader_online: bool | None = None  # as last recorded for staff; None: not yet
+        self._reader_offline_ticks = 0
         self.printer_status: PrinterStatus | None = None
         self.printer_error: PrinterError | None = None
         # The fault code last recorded for staff; "" until the store has heard from us once
@@ -233,6 +237,7 @@ class KioskApp(HallApp):
     def _tick(self, _dt: float) -> None:
         self.refresh_header()
         self.refresh_status()
+        self._watch_reader()
         self._ticks += 1
         if self._ticks % CENTRAL_POLL_TICKS == 1:
             self.check_central()
@@ -369,6 +374,33 @@ class KioskApp(HallApp):
             lambda: record_device_ok(store, terminal, "printer", now),
             lambda _result: None,
             lambda failure: log.warning("printer recovery not recorded: %s", failure),
+        )
+
+    # -- staff alerts: the card reader ------------------------------------------------------------
+    def _watch_reader(self) -> None:
+        """Record the reader going offline (after READER_GRACE_TICKS seconds, so start-up and a
+        reopen do not alarm anyone) and coming back, for every window console."""
+        if self.reader is None:
+            return
+        online = self.reader.online
+        self._reader_offline_ticks = 0 if online else self._reader_offline_ticks + 1
+        if not online and self._reader_offline_ticks < READER_GRACE_TICKS:
+            return
+        if online is self.reader_online:
+            return
+        self.reader_online = online
+        store, terminal, now = self.store, self.store.terminal, self.now()
+        if online:  # also closes a fault an earlier run left open
+            work = lambda: record_device_ok(store, terminal, "reader", now)  # noqa: E731
+        else:
+            message = self.t("读卡器未连接")
+            work = lambda: record_device_fault(  # noqa: E731
+                store, terminal, "reader", "reader_offline", message, None, now
+            )
+        self.store_worker.submit(
+            work,
+            lambda _result: None,
+            lambda failure: log.warning("reader state not recorded: %s", failure),
         )
 
     # -- the card reader ---------------------------------------------------------------------

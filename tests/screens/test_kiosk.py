@@ -156,6 +156,13 @@ def test_unplugged_reader_shows_on_the_status_line(kiosk_run: dict[str, Any]) ->
     assert offline["fault"] is True
 
 
+def test_unplugged_reader_alerts_staff_after_a_grace_and_clears(kiosk_run: dict[str, Any]) -> None:
+    assert kiosk_run["reader_grace"]["alerts"] == 0
+    assert kiosk_run["reader_alert"]["alerts"] == [["kiosk-1", "reader", "reader_offline"]]
+    back = kiosk_run["reader_back"]
+    assert back["alerts"] == 0 and back["events"] == ["reader_fault", "reader_ok"]
+
+
 def test_lost_link_to_the_central_store_is_shown(kiosk_run: dict[str, Any]) -> None:
     # no sync process has run: events wait to be sent since the first booking (Friday)
     assert kiosk_run["central_never"]["central"].startswith("已离线 3 天")
