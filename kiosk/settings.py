@@ -13,6 +13,7 @@ It is read from ``$KIOSK_DEVICE_CONFIG`` or ``device.toml`` in the platform conf
     printer_url = "usb://0x0416:0x5011"
     kiosk_voice = "espeak"   # elderly mode reads each screen's title aloud (default: "none")
     staff_pin = "2580"       # full-screen roles: staff leave with the hidden gesture and this PIN
+    queue_page_url = "http://hall-server:8090"  # the QR code on tickets opens this page
 
     [central]
     url = "https://bookings.example.gov.cn"
@@ -53,6 +54,7 @@ _KEYS = {
     "printer_url",
     "kiosk_voice",
     "staff_pin",
+    "queue_page_url",
     "central",
 }
 KIOSK_VOICES = ("none", "espeak", "clips")
@@ -80,6 +82,7 @@ class DeviceSettings:
     printer_url: str | None = None
     kiosk_voice: str = "none"
     staff_pin: str | None = field(default=None, repr=False)
+    queue_page_url: str | None = None
     central: CentralSettings = CentralSettings()
     source: Path | None = None
 
@@ -162,6 +165,9 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
         staff_pin.isascii() and staff_pin.isdigit() and 4 <= len(staff_pin) <= 8
     ):
         raise SettingsError(f"{where}: staff_pin: expected 4 to 8 digits")
+    queue_page_url = _text(data, "queue_page_url", where)
+    if queue_page_url is not None and not queue_page_url.startswith(("http://", "https://")):
+        raise SettingsError(f"{where}: queue_page_url: expected an http:// or https:// address")
     return DeviceSettings(
         hall=hall,
         database_url=database_url,
@@ -172,6 +178,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
         printer_url=_text(data, "printer_url", where),
         kiosk_voice=kiosk_voice,
         staff_pin=staff_pin,
+        queue_page_url=queue_page_url,
         central=CentralSettings(
             _text(central, "url", f"{where}: central"), _text(central, "token", f"{where}: central")
         ),

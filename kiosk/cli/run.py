@@ -166,6 +166,7 @@ def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) ->
         printer=printer,
         idle_seconds=args.idle,
         voice=title_voice,
+        queue_base_url=settings.queue_page_url,
     )
 
 

@@ -6,7 +6,7 @@ half second from every display of the hall.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -116,3 +116,19 @@ def find_ticket(store: HallStore, number: str, day: date) -> TicketView | None:
             return None
         booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
         return ticket_view(store.hall, ticket, booking=booking)
+
+
+def ticket_progress(store: HallStore, number: str, day: date, now: datetime) -> TicketView | None:
+    """A ticket and, while it waits, the people ahead and the minutes to go: what the page
+    behind the ticket's QR code shows. Carries no name or booking details."""
+    from kiosk.services.tickets import wait_for
+
+    with store.read() as session:
+        ticket = repo.ticket_by_number(session, store.hall.id, day, number.strip().upper())
+        if ticket is None:
+            return None
+        ahead = minutes = None
+        if ticket.status == TicketStatus.WAITING.value:
+            ahead, minutes = wait_for(session, store, ticket, now)
+        view = ticket_view(store.hall, ticket, ahead=ahead, wait_minutes=minutes)
+    return replace(view, name_masked=None)
