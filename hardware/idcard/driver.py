@@ -38,6 +38,7 @@ from hardware.idcard.codec import (
     encode_request,
     encode_set_baud,
 )
+from hardware.idcard.ports import parse_usb_spec, resolve_port
 from kiosk.domain.identity import Identity, is_expired
 from kiosk.ports.card_reader import (
     CardCallback,
@@ -56,7 +57,9 @@ log = logging.getLogger(__name__)
 class ReaderSettings:
     """How to talk to one reader. Times are in seconds."""
 
-    port: str  # /dev/ttyUSB0, a symlink, or a pyserial URL (socket://host:port, loop://)
+    port: (
+        str  # /dev/ttyUSB0, a symlink, usb:VID:PID[:SERIAL], or a pyserial URL (socket://, loop://)
+    )
     baudrate: int = 115200
     switch_baudrate: int | None = None  # send ``60 xx`` after opening and move to this rate
     reply_at_new_rate: bool = False  # unsourced: whether the ``60 xx`` answer uses the new rate
@@ -77,6 +80,8 @@ class ReaderSettings:
             raise ValueError("retries >= 0, offline_after >= 1 and absent_polls >= 1")
         if self.switch_baudrate is not None:
             encode_set_baud(self.switch_baudrate)  # refuses an unknown rate now, not later
+        if self.port.startswith("usb:"):
+            parse_usb_spec(self.port)  # a mistyped usb:VID:PID is refused at start-up
 
 
 class _NoAnswer(Exception):
@@ -188,7 +193,10 @@ class IdCardReader:
         self.stats.reopens += 1
         try:
             self._port = self._serial_factory(
-                settings.port, baudrate=settings.baudrate, timeout=0.05, write_timeout=1.0
+                resolve_port(settings.port),
+                baudrate=settings.baudrate,
+                timeout=0.05,
+                write_timeout=1.0,
             )
         except (serial.SerialException, OSError, ValueError) as error:
             text = str(error)
