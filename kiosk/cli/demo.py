@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from kiosk.cli.common import CliError, CommandFailed, parse_date, parse_minute, print_json
@@ -141,17 +140,15 @@ def _print_headless(document: dict[str, object]) -> None:
 
 def print_plans(args: argparse.Namespace) -> int:
     """Today's plan and this week's posted notice for every shipped hall."""
-    from kiosk.cli.schedule import _today, day_table, week_notice
+    from kiosk.cli.schedule import day_table, hall_today, week_notice, week_plans
     from kiosk.config import load_calendar, load_halls
     from kiosk.domain.schedule import day_plan
 
     calendar = load_calendar()
     for hall in load_halls().values():
-        day = args.date or _today(hall)
+        day = args.date or hall_today(hall)
         print(day_table(hall, day_plan(hall, day, calendar)))
         print()
-        monday = day - timedelta(days=day.weekday())
-        plans = [day_plan(hall, monday + timedelta(days=i), calendar) for i in range(7)]
-        print(week_notice(hall, plans, calendar))
+        print(week_notice(hall, week_plans(hall, day, calendar)))
         print()
     return 0

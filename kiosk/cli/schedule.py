@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from kiosk.cli.common import format_minute, parse_date, parse_minute, print_json
+from kiosk.clock import HallClock
 from kiosk.config import load_calendar, load_hall, load_halls
 from kiosk.domain.booking_rules import booking_decision
 from kiosk.domain.calendar import HolidayCalendar
@@ -57,10 +58,14 @@ def run_halls(args: argparse.Namespace) -> int:
     return 0
 
 
-def _today(hall: HallProfile) -> date:
-    from zoneinfo import ZoneInfo
+def hall_today(hall: HallProfile) -> date:
+    return HallClock(hall.timezone).now().date()
 
-    return datetime.now(ZoneInfo(hall.timezone)).date()
+
+def week_plans(hall: HallProfile, day: date, calendar: HolidayCalendar) -> list[DayPlan]:
+    """The plans of the week (Monday to Sunday) that holds ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return [day_plan(hall, monday + timedelta(days=i), calendar) for i in range(7)]
 
 
 def run_hours(args: argparse.Namespace) -> int:
@@ -68,13 +73,12 @@ def run_hours(args: argparse.Namespace) -> int:
     calendar = load_calendar()
     documents: list[Any] = []
     for hall in halls:
-        day = args.date or _today(hall)
+        day = args.date or hall_today(hall)
         if args.week:
-            monday = day - timedelta(days=day.weekday())
-            plans = [day_plan(hall, monday + timedelta(days=i), calendar) for i in range(7)]
+            plans = week_plans(hall, day, calendar)
             documents.append({"hall": hall.id, "days": [p.as_dict() for p in plans]})
             if not args.json:
-                print(week_notice(hall, plans, calendar))
+                print(week_notice(hall, plans))
         else:
             plan = day_plan(hall, day, calendar)
             documents.append(plan.as_dict())
@@ -114,7 +118,7 @@ def day_table(hall: HallProfile, plan: DayPlan) -> str:
     return "\n".join(lines)
 
 
-def week_notice(hall: HallProfile, plans: list[DayPlan], calendar: HolidayCalendar) -> str:
+def week_notice(hall: HallProfile, plans: list[DayPlan]) -> str:
     """The posted notice of office and extended hours that the rules require in the hall."""
     first, last = plans[0].day, plans[-1].day
     lines = [
