@@ -125,10 +125,6 @@ class Report:
     windows: list[WindowRow]
 
     def as_dict(self) -> dict[str, object]:
-        def service(row: ServiceRow) -> dict[str, object]:
-            data = asdict(row)
-            return data
-
         def window(row: WindowRow) -> dict[str, object]:
             data = asdict(row)
             data["extended_served"] = row.extended_served
@@ -138,7 +134,7 @@ class Report:
             "hall": self.hall_id,
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
-            "services": [service(r) for r in self.services],
+            "services": [asdict(r) for r in self.services],
             "windows": [window(r) for r in self.windows],
         }
 

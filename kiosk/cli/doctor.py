@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from kiosk.cli.common import print_json
+from kiosk.domain.calendar import HolidayCalendar
 
 Level = Literal["ok", "warn", "fail", "skip"]
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -78,9 +79,7 @@ def diagnose(hall_id: str | None, today: date | None = None) -> list[Check]:
 
         today = HallClock(hall.timezone).now().date()
     checks.append(_calendar(calendar, today))
-    checks.append(
-        _guard("store", lambda: _store(settings.database_url, hall, calendar, settings.id_hash_key))
-    )
+    checks.append(_guard("store", lambda: _store(settings.database_url)))
     checks.append(_guard("reader", lambda: _reader(settings.reader_port, settings.reader_baud)))
     checks.append(_guard("printer", lambda: _printer(settings.printer_url)))
     checks.append(_voice())
@@ -110,10 +109,9 @@ def _fonts() -> Check:
     )
 
 
-def _calendar(calendar: object, today: date) -> Check:
-    from kiosk.domain.calendar import HolidayCalendar, UnknownYear
+def _calendar(calendar: HolidayCalendar, today: date) -> Check:
+    from kiosk.domain.calendar import UnknownYear
 
-    assert isinstance(calendar, HolidayCalendar)
     try:
         calendar.info(today)
     except UnknownYear as error:
@@ -131,7 +129,7 @@ def _calendar(calendar: object, today: date) -> Check:
     return Check("calendar", "ok", f"holiday data known through {horizon}")
 
 
-def _store(url: str, hall: object, calendar: object, key: bytes) -> Check:
+def _store(url: str) -> Check:
     from sqlalchemy import text
 
     from kiosk.store.db import current_revision, head_revision, is_sqlite, make_engine
