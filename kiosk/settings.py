@@ -21,19 +21,28 @@ It is read from ``$KIOSK_DEVICE_CONFIG`` or ``device.toml`` in the platform conf
 
 Environment variables win over the file: ``KIOSK_HALL``, ``KIOSK_DATABASE_URL``,
 ``KIOSK_ID_HASH_KEY``. The ID-hash key is a secret: ID numbers are matched by their HMAC under it,
-so every terminal of a hall and the central store must share it. A single demo machine without
-one gets a random key generated once into the platform data directory (mode 0600).
+so every terminal of a hall and the central store must share it. It is kept apart from the store
+(``kiosk.idkey``): in the environment, in ``device.toml`` (then refused if every user may read
+the file), or in ``id-hash.key`` beside ``device.toml`` (``id_hash_key_file`` names another
+place), generated there once for a single demo machine.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kiosk.config import ConfigError, read_toml
+from kiosk.idkey import (
+    KEY_FILE_NAME,
+    KeySource,
+    check_key,
+    load_key_file,
+    refuse_if_world_readable,
+)
+from kiosk.idkey import MIN_KEY_LENGTH as MIN_KEY_LENGTH
 
 APP_NAME = "hall-kiosk"
 DEVICE_CONFIG_ENV = "KIOSK_DEVICE_CONFIG"
@@ -41,14 +50,13 @@ DATABASE_URL_ENV = "KIOSK_DATABASE_URL"
 ID_HASH_KEY_ENV = "KIOSK_ID_HASH_KEY"
 HALL_ENV = "KIOSK_HALL"
 STAFF_PIN_ENV = "KIOSK_STAFF_PIN"
-MIN_KEY_LENGTH = 32
-KEY_FILE_NAME = "id-hash.key"
 
 _KEYS = {
     "hall",
     "terminal",
     "database_url",
     "id_hash_key",
+    "id_hash_key_file",
     "reader_port",
     "reader_baud",
     "printer_url",
@@ -85,6 +93,7 @@ class DeviceSettings:
     queue_page_url: str | None = None
     central: CentralSettings = CentralSettings()
     source: Path | None = None
+    key_source: KeySource = field(default_factory=lambda: KeySource("environment"))
 
     def require_hall(self, override: str | None = None) -> str:
         hall = override or self.hall
@@ -140,12 +149,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
     )
     if "://" not in database_url:
         raise SettingsError(f"{where}: database_url: {database_url!r} is not a database URL")
-    key_text = os.environ.get(ID_HASH_KEY_ENV)
-    key_where = ID_HASH_KEY_ENV
-    if not key_text:
-        key_text = _text(data, "id_hash_key", where)
-        key_where = f"{where}: id_hash_key"
-    key = _check_key(key_text, key_where) if key_text else local_key()
+    key, key_source = _id_hash_key(data, where, source, database_url)
     central = data.get("central", {})
     if not isinstance(central, dict):
         raise SettingsError(f"{where}: central: expected a table [central]")
@@ -183,6 +187,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
             _text(central, "url", f"{where}: central"), _text(central, "token", f"{where}: central")
         ),
         source=source,
+        key_source=key_source,
     )
 
 
@@ -195,35 +200,42 @@ def _text(data: dict[str, Any], key: str, where: str) -> str | None:
     return value.strip()
 
 
-def _check_key(text: str, where: str) -> bytes:
-    if len(text) < MIN_KEY_LENGTH:
-        raise SettingsError(
-            f"{where}: the ID-hash key must be at least {MIN_KEY_LENGTH} characters "
-            "(e.g. the output of `python -c 'import secrets; print(secrets.token_hex(32))'`)"
-        )
-    return text.encode("utf-8")
+def _id_hash_key(
+    data: dict[str, Any], where: str, source: Path | None, database_url: str
+) -> tuple[bytes, KeySource]:
+    """The key and where it came from; see ``kiosk.idkey`` for the order and the checks."""
+    text = os.environ.get(ID_HASH_KEY_ENV)
+    if text:
+        return check_key(text, ID_HASH_KEY_ENV), KeySource("environment")
+    text = _text(data, "id_hash_key", where)
+    if text:
+        if source is not None:
+            refuse_if_world_readable(source, "device.toml, which holds the ID-hash key,")
+        return check_key(text, f"{where}: id_hash_key"), KeySource("device.toml", source)
+    named = _text(data, "id_hash_key_file", where)
+    path = Path(named).expanduser() if named else key_file_default()
+    return load_key_file(path, state_dirs(database_url), data_dir() / KEY_FILE_NAME)
+
+
+def key_file_default() -> Path:
+    """``id-hash.key`` in the device's config directory (beside ``device.toml``)."""
+    return device_config_path().parent / KEY_FILE_NAME
+
+
+def state_dirs(database_url: str) -> list[Path]:
+    """Directories the key must never lie in: the data directory and the SQLite store's."""
+    from kiosk.store.errors import sqlite_path
+
+    dirs = [data_dir()]
+    path = sqlite_path(database_url)
+    if path is not None:
+        dirs.append(path.parent)
+    return dirs
 
 
 def local_key(directory: Path | None = None) -> bytes:
-    """This machine's own key, generated on first use, for a hall of one machine."""
-    directory = directory or data_dir()
-    path = directory / KEY_FILE_NAME
-    if not path.exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        # Written whole to a private temporary file, then linked into place: a second process
-        # starting at the same moment either wins the link or reads the complete winner.
-        temporary = directory / f".{KEY_FILE_NAME}.{os.getpid()}"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass
-        finally:
-            temporary.unlink()
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except OSError as error:
-        raise SettingsError(f"{path}: cannot read the ID-hash key: {error.strerror}") from None
-    return _check_key(text, str(path))
+    """This machine's own key file (generated on first use, for a hall of one machine): in
+    ``directory``, by default the device's config directory."""
+    path = (directory / KEY_FILE_NAME) if directory is not None else key_file_default()
+    key, _source = load_key_file(path, [data_dir()], data_dir() / KEY_FILE_NAME)
+    return key

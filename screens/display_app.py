@@ -22,6 +22,7 @@ from kiosk.messages import period_label
 from kiosk.ports.announcer import Announcement, Announcer
 from kiosk.services import Call, ServiceQueue, calls_since, queue_overview
 from kiosk.services.devices import DeviceAlerts, device_alerts
+from kiosk.store.errors import StoreFault
 from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
 from screens.fonts import register_cjk_font
@@ -45,6 +46,7 @@ class DisplayApp(HallApp):
     waiting_lines = ListProperty([])
     period_lines = ListProperty([])
     online = BooleanProperty(True)  # the hall store answers
+    store_fault = StringProperty("")  # why not, for staff: disk full, damaged... ("": offline)
     central_online = BooleanProperty(True)
     central_text = StringProperty("")
     notice = StringProperty("")
@@ -153,6 +155,7 @@ class DisplayApp(HallApp):
     def _got_calls(self, result: tuple[list[Call], int, bool]) -> None:
         self._polling = False
         self.online = True
+        self.store_fault = ""
         calls, seq, first_read = result
         self.last_seq = max(self.last_seq or 0, seq)
         if not calls:
@@ -190,6 +193,9 @@ class DisplayApp(HallApp):
         self._polling = False
         self.online = False
         log.warning("display poll failed: %s", error)
+        if isinstance(error, StoreFault):
+            with use_language(self.lang):
+                self.store_fault = error.staff_text()
 
     # -- waiting counts ----------------------------------------------------------------------
     def _poll_queues(self, _dt: float) -> None:
@@ -204,6 +210,7 @@ class DisplayApp(HallApp):
     def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState, DeviceAlerts]) -> None:
         overview, central, alerts = answer
         self.online = True
+        self.store_fault = ""
         self.device_faults = len(alerts.alerts)
         self.central_online = central.online
         with use_language(self.lang):

@@ -21,6 +21,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.modalview import ModalView
 
 from kiosk.clock import Clock as HallClockProtocol
+from kiosk.i18n import use_language
 from kiosk.services import (
     TicketView,
     call_next,
@@ -38,6 +39,7 @@ from kiosk.services import (
 from kiosk.services.counts import WindowCounts, window_counts
 from kiosk.services.devices import DeviceAlerts, device_alerts
 from kiosk.services.errors import QueueError
+from kiosk.store.errors import StoreFault, StoreUnreachable
 from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
 from screens.fonts import register_cjk_font
@@ -96,6 +98,7 @@ class StaffApp(HallApp):
         self.snapshot: ConsoleSnapshot | None = None
         self._alerts = DeviceAlerts()  # read incrementally, on the worker thread only
         self._refreshing = False
+        self._store_fault = False  # the feedback line shows a store fault seen by refresh
 
     def build(self) -> Any:
         register_cjk_font()
@@ -183,9 +186,19 @@ class StaffApp(HallApp):
         if isinstance(error, QueueError):
             self.feedback = str(error)
         else:
-            self.online = False
-            self.feedback = self.t("无法连接排队系统，请联系管理员")
+            self.feedback = self._fault_line(error)
         self.refresh()
+
+    def _fault_line(self, error: Exception) -> str:
+        """A store fault (disk full, damaged...) or a clock behind the store's is one line for
+        the clerk in the console's language (``staff_text``); anything else: the store is gone."""
+        staff_text = getattr(error, "staff_text", None)
+        if isinstance(error, StoreUnreachable) or not callable(staff_text):
+            self.online = False
+        if not callable(staff_text):
+            return self.t("无法连接排队系统，请联系管理员")
+        with use_language(self.lang):
+            return str(staff_text())
 
     def open_transfer(self) -> None:
         if not self.current_number:
@@ -260,6 +273,9 @@ class StaffApp(HallApp):
     def _show(self, snapshot: ConsoleSnapshot) -> None:
         self._refreshing = False
         self.online = True
+        if self._store_fault:  # the store answers again: the fault line has had its day
+            self._store_fault = False
+            self.feedback, self.feedback_fault = "", False
         self.snapshot = snapshot
         self.refresh_header()
         self.window_state = snapshot.state
@@ -316,3 +332,6 @@ class StaffApp(HallApp):
         self._refreshing = False
         self.online = False
         log.warning("console refresh failed: %s", error)
+        if isinstance(error, StoreFault):
+            self._store_fault = True
+            self.feedback, self.feedback_fault = self._fault_line(error), True

@@ -8,17 +8,25 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
+from kiosk.errors import ExitCode, KioskError
 
-class CliError(Exception):
+
+class CliError(KioskError):
     """A problem with what the user asked for; shown as one line on stderr, exit status 2."""
 
-    exit_status = 2
+    exit_code = ExitCode.USAGE
 
 
 class CommandFailed(CliError):
     """The request was understood but could not be carried out (a device error, say): exit 1."""
 
-    exit_status = 1
+    exit_code = ExitCode.FAILED
+
+
+class Refused(CliError):
+    """The hall's rules (or the queue's state) refuse the request: exit 3."""
+
+    exit_code = ExitCode.REFUSED
 
 
 def print_json(document: Any) -> None:

@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import stat
 import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kiosk.cli.common import print_json
 from kiosk.domain.calendar import HolidayCalendar
 
+if TYPE_CHECKING:
+    from kiosk.domain.hall import HallProfile
+    from kiosk.settings import DeviceSettings
+
 Level = Literal["ok", "warn", "fail", "skip"]
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 MARKS = {"ok": "✔", "warn": "!", "fail": "✘", "skip": "-"}
+#: Free space beside an SQLite store. See ``disk_warn_below`` and docs/troubleshooting.md.
+DISK_FAIL_BELOW = 100 * 1024 * 1024
+DISK_WARN_BELOW = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,10 @@ def diagnose(hall_id: str | None, today: date | None = None) -> list[Check]:
 
         today = HallClock(hall.timezone).now().date()
     checks.append(_calendar(calendar, today))
+    checks.append(_guard("id key", lambda: _id_key(settings)))
     checks.append(_guard("store", lambda: _store(settings.database_url)))
+    checks.append(_guard("disk", lambda: _disk(settings.database_url)))
+    checks.append(_guard("hall clock", lambda: _hall_clock(settings, hall)))
     checks.append(_guard("reader", lambda: _reader(settings.reader_port, settings.reader_baud)))
     checks.append(_guard("printer", lambda: _printer(settings.printer_url)))
     checks.append(_voice())
@@ -130,31 +141,136 @@ def _calendar(calendar: HolidayCalendar, today: date) -> Check:
 
 
 def _store(url: str) -> Check:
-    from sqlalchemy import text
+    from kiosk.store.errors import sqlite_path
+    from kiosk.store.maintenance import check_store
 
-    from kiosk.store.db import current_revision, head_revision, is_sqlite, make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            mode = ""
-            if is_sqlite(engine):
-                mode = ", journal " + str(
-                    connection.exec_driver_sql("PRAGMA journal_mode").scalar()
-                )
-        current, head = current_revision(engine), head_revision()
-    finally:
-        engine.dispose()
-    where = url.split("@")[-1] if "@" in url else url
-    if current != head:
+    result = check_store(url)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return Check(
+            "store", "warn", f"{path}: no store yet", "run `kiosk db upgrade` (every role does)"
+        )
+    if result.fault is not None:
+        fixes = {
+            "newer_schema": "install the hall-kiosk version the other machines run "
+            "(`kiosk db upgrade` cannot help: this program is the older one)",
+            "foreign_database": "point database_url at a new file or an empty database",
+            "unreachable": "check the path or the database server and the network",
+            "read_only": "remount the filesystem read-write, or fix the file's owner/mode",
+            "disk_full": "free space on that disk",
+            "damaged": "stop the roles; `kiosk db check`; `kiosk db restore` the newest backup",
+        }
+        return Check("store", "fail", str(result.fault), fixes.get(result.fault.code, ""))
+    if not result.ok:
+        return Check(
+            "store",
+            "fail",
+            f"{result.store}: DAMAGED: {result.findings[0]}",
+            "stop the hall's roles, then `kiosk db restore` the newest backup "
+            "(`kiosk db check` lists the damage)",
+        )
+    checked = "; ".join(line for line in result.checked if not line.startswith("schema"))
+    if result.revision != result.head:
         return Check(
             "store",
             "warn",
-            f"{where}: schema {current or 'empty'}, expected {head}",
+            f"{result.store}: schema {result.revision or 'empty'}, expected {result.head}",
             "run `kiosk db upgrade` (every role also does on start)",
         )
-    return Check("store", "ok", f"{where}: schema {head}{mode}")
+    return Check("store", "ok", f"{result.store}: schema {result.head}, {checked}")
+
+
+def _disk(url: str) -> Check:
+    from kiosk.store.errors import format_bytes
+    from kiosk.store.maintenance import describe_space, disk_space
+
+    space = disk_space(url)
+    if space is None:
+        return Check("disk", "skip", "PostgreSQL: watch the database server's disk (`df -h`)")
+    text = describe_space(space)
+    if space.free < DISK_FAIL_BELOW:
+        return Check(
+            "disk",
+            "fail",
+            text,
+            f"free space now: under {format_bytes(DISK_FAIL_BELOW)} a busy morning can fill "
+            "it and issuing stops (old logs, old backups: `kiosk db backup --keep`)",
+        )
+    if space.free < disk_warn_below(space.store_bytes):
+        return Check(
+            "disk",
+            "warn",
+            text,
+            f"keep at least {format_bytes(disk_warn_below(space.store_bytes))} free "
+            "(a month of a busy hall plus a backup of the store)",
+        )
+    return Check("disk", "ok", text)
+
+
+def disk_warn_below(store_bytes: int) -> int:
+    """Warn under a month of a busy hall's growth plus room for one more backup copy."""
+    return max(DISK_WARN_BELOW, DISK_WARN_BELOW // 2 + 2 * store_bytes)
+
+
+def _id_key(settings: DeviceSettings) -> Check:
+    from kiosk.idkey import KEY_FILE_NAME, world_readable
+    from kiosk.settings import data_dir
+
+    source = settings.key_source
+    old = data_dir() / KEY_FILE_NAME
+    if old.exists():
+        return Check(
+            "id key",
+            "fail",
+            f"an ID-hash key still lies in the data directory ({old}), beside the store",
+            f"move it: `install -m 0640 {old} <config dir>/{KEY_FILE_NAME} && rm {old}` "
+            "(the same key, or the hall's stored hashes stop matching)",
+        )
+    if source.kind == "environment":
+        return Check("id key", "ok", "from KIOSK_ID_HASH_KEY (keep its EnvironmentFile 0600)")
+    assert source.path is not None
+    mode = f"mode {stat.S_IMODE(source.path.stat().st_mode):04o}"
+    if world_readable(source.path):  # load_settings refuses this; a race or a chmod since
+        return Check("id key", "fail", f"{source.path} is readable by every user", "chmod 0640")
+    moved = f", moved from {source.migrated_from}" if source.migrated_from else ""
+    return Check("id key", "ok", f"{source.path} ({source.kind}, {mode}){moved}")
+
+
+def _hall_clock(settings: DeviceSettings, hall: HallProfile) -> Check:
+    from kiosk.clock import HallClock
+    from kiosk.store import hallclock
+    from kiosk.store.errors import sqlite_path
+    from kiosk.store.hallstore import HallStore
+
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.exists():
+        return Check("hall clock", "skip", "no store yet")
+    from kiosk.config import load_calendar
+    from kiosk.store.db import current_revision, head_revision
+
+    store = HallStore.open(
+        settings.database_url, hall, load_calendar(), settings.id_hash_key, migrate=False
+    )
+    try:
+        if current_revision(store.engine) != head_revision():
+            return Check("hall clock", "skip", "the store's schema is not current (see store)")
+        with store.read() as session:
+            state = hallclock.state(session, hall.id)
+    finally:
+        store.close()
+    now = HallClock(hall.timezone).now()
+    if state.latest_seen is None:
+        return Check("hall clock", "ok", "the store has seen no time yet")
+    if hallclock.is_behind(now, state.latest_seen):
+        return Check(
+            "hall clock",
+            "fail",
+            f"this machine says {now:%Y-%m-%d %H:%M}, the store has seen "
+            f"{state.latest_seen:%Y-%m-%d %H:%M}: issuing and calling are refused",
+            "correct this machine's clock (NTP); if the store's time is the wrong one, "
+            "`kiosk clock confirm` on a machine with the right time",
+        )
+    return Check("hall clock", "ok", f"store's latest time {state.latest_seen:%Y-%m-%d %H:%M}")
 
 
 def _reader(port: str | None, baud: int) -> Check:

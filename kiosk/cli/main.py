@@ -13,15 +13,16 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from kiosk.cli.common import CliError
-from kiosk.config import ConfigError
 from kiosk.domain.calendar import UnknownYear
+from kiosk.errors import ExitCode, KioskError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.schedule",
     "kiosk.cli.demo",
     "kiosk.cli.card",
     "kiosk.cli.queue",
+    "kiosk.cli.db",
+    "kiosk.cli.clock",
     "kiosk.cli.central",
     "kiosk.cli.sync",
     "kiosk.cli.report",
@@ -36,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
     """Argument errors are one line on stderr and exit status 2, never a usage dump."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message}\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,18 +53,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status = args.handler(args)
-    except CliError as error:
+    except KioskError as error:
         print(f"kiosk: {error}", file=sys.stderr)
-        return error.exit_status
-    except (ConfigError, UnknownYear) as error:
+        return int(error.exit_code)
+    except UnknownYear as error:
         print(f"kiosk: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
-        return 0
+        return ExitCode.OK
+    except Exception as error:
+        fault = _driver_fault(error)
+        if fault is None:
+            raise
+        print(f"kiosk: {fault}", file=sys.stderr)
+        return int(fault.exit_code)
     return int(status or 0)
+
+
+def _driver_fault(error: Exception) -> KioskError | None:
+    """A database driver error that no engine translated (a store the command opened without
+    ``make_engine``) is still one line, never a traceback. SQLAlchemy is imported only then,
+    so commands that never touch a store start fast."""
+    if not type(error).__module__.startswith("sqlalchemy"):
+        return None
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from kiosk.store.errors import StoreFailed, fault_from
+
+    if not isinstance(error, DBAPIError) or isinstance(error, IntegrityError):
+        return None
+    return fault_from(error, None) or StoreFailed("the hall store", str(error.orig))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Queue commands: ``kiosk booking add``, ``checkin``, ``ticket …``, ``services``, ``windows``,
-``queue``, ``close-day`` and ``db upgrade``.
+``queue`` and ``close-day``.
 
 They call the same services as the kiosk screens, the window console and the card reader, on
 the store named by the device settings (``KIOSK_DATABASE_URL``). ``--now`` replaces the clock,
@@ -12,8 +12,9 @@ import argparse
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli.common import CliError, CommandFailed, parse_minute, print_json
+from kiosk.cli.common import CliError, parse_minute, print_json
 from kiosk.cli.store import store_for
+from kiosk.errors import ExitCode
 
 if TYPE_CHECKING:
     from kiosk.domain.hall import HallProfile
@@ -98,12 +99,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     _common(close_day)
     close_day.set_defaults(handler=run_close_day)
 
-    db = subparsers.add_parser("db", help="the hall store")
-    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    upgrade = db_sub.add_parser("upgrade", help="create or migrate the store's tables")
-    upgrade.add_argument("--json", action="store_true", help="print one JSON document")
-    upgrade.set_defaults(handler=run_db_upgrade)
-
 
 # --- plumbing --------------------------------------------------------------------------------
 
@@ -169,10 +164,10 @@ def _run(args: argparse.Namespace, work: Any) -> int:
     store = store_for(args)
     try:
         return int(work(store, _now(args, store.hall)))
-    except QueueError as error:
+    except QueueError as error:  # its exit status says refused (3) or usage (2)
         if args.json:
             print_json({"error": error.code, "message": str(error)})
-        raise CliError(str(error)) from None
+        raise
     except InvalidPhone as error:
         raise CliError(f"--phone: {error}") from None
     finally:
@@ -239,7 +234,7 @@ def run_booking_add(args: argparse.Namespace) -> int:
             )
         else:
             print(result.message)
-        return 0 if result.reason is None else 1
+        return ExitCode.OK if result.reason is None else ExitCode.REFUSED
 
     return _run(args, work)
 
@@ -266,7 +261,7 @@ def run_checkin(args: argparse.Namespace) -> int:
             print(result.message)
             if result.ticket:
                 print(_ticket_line(result.ticket))
-        return 0
+        return ExitCode.OK if result.ticket is not None else ExitCode.REFUSED
 
     return _run(args, work)
 
@@ -285,7 +280,7 @@ def run_take(args: argparse.Namespace) -> int:
                 print_json({"ticket": None, "reason": result.reason, "message": result.message})
         else:
             print(_ticket_line(result.ticket) if result.ticket else result.message)
-        return 0
+        return ExitCode.OK if result.ticket is not None else ExitCode.REFUSED
 
     return _run(args, work)
 
@@ -424,23 +419,3 @@ def run_close_day(args: argparse.Namespace) -> int:
         return 0
 
     return _run(args, work)
-
-
-def run_db_upgrade(args: argparse.Namespace) -> int:
-    from kiosk.settings import load_settings
-    from kiosk.store.db import StoreError, make_engine, upgrade
-
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        revision = upgrade(engine)
-    except StoreError as error:
-        raise CommandFailed(str(error)) from None
-    finally:
-        engine.dispose()
-    url = engine.url.render_as_string(hide_password=True)
-    if args.json:
-        print_json({"database": url, "revision": revision})
-    else:
-        print(f"{url}: schema at revision {revision}")
-    return 0

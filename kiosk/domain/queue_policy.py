@@ -7,7 +7,11 @@ priority tickets would starve the walk-ins, so after ``max_consecutive_priority`
 a row a window takes the longest-waiting walk-in next.
 
 A booked ticket whose slot has not begun yet (its holder checked in early) waits as a walk-in
-does, by its issue time; once the slot begins it moves to the booked class.
+does, by its arrival; once the slot begins it moves to the booked class.
+
+"First come" is the order tickets were issued in (``arrival``, the ticket id of the person's
+first ticket), not their issue time: a kiosk whose clock stepped back must not put a newcomer
+ahead of the people already waiting.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class Candidate:
     booked: bool = False
     slot_start: datetime | None = None
     priority_group: str | None = None
+    arrival: int | None = None
+    """Issue order of the person's first ticket (kept on a transfer); None: ``ticket_id``."""
 
     def queue_class(self, now: datetime) -> QueueClass:
         if self.booked and (self.slot_start is None or self.slot_start <= now):
@@ -44,8 +50,9 @@ class Candidate:
             return QueueClass.PRIORITY
         return QueueClass.WALK_IN
 
-    def sort_key(self, now: datetime) -> tuple[int, datetime, int]:
-        return (int(self.queue_class(now)), self.queued_at, self.ticket_id)
+    def sort_key(self, now: datetime) -> tuple[int, int, int]:
+        arrival = self.ticket_id if self.arrival is None else self.arrival
+        return (int(self.queue_class(now)), arrival, self.ticket_id)
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
     waits. Two windows calling at once never get the same ticket."""
     hall = store.hall
     config = window_of(store, window)
-    with store.write() as session:
+    with store.write_at(now) as session:
         row = _open_window(session, store, window, now)
         previous = repo.current_ticket(session, hall.id, window, now.date())
         closed = None
@@ -204,7 +204,7 @@ def _by_number(session: Session, store: HallStore, number: str, now: datetime) -
 def recall(store: HallStore, window: int, now: datetime, number: str | None = None) -> TicketView:
     """Call a ticket again: the window's current one, or a missed one still within its grace."""
     hall = store.hall
-    with store.write() as session:
+    with store.write_at(now) as session:
         _open_window(session, store, window, now)
         if number is None:
             ticket = _current(session, store, window, now, "重呼")
@@ -274,7 +274,7 @@ def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> T
     """
     hall = store.hall
     service = service_of(store, service_id)
-    with store.write() as session:
+    with store.write_at(now) as session:
         old = _current(session, store, window, now, "转办")
         if old.service_id == service.id:
             raise InvalidTransition(old.number, old.status, "转到同一事项")
@@ -291,6 +291,7 @@ def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> T
             name_masked=old.name_masked,
             booking=booking,
             transferred_from=old.id,
+            arrival=old.arrival or old.id,
         )
         repo.update_ticket(session, old, status=TicketStatus.TRANSFERRED.value, finished_at=now)
         _event(

@@ -7,6 +7,7 @@ errors are for requests that cannot be carried out as asked (an unknown window, 
 
 from __future__ import annotations
 
+from kiosk.errors import ExitCode, KioskError
 from kiosk.i18n import N_, _
 
 # The store's state words in the clerk's words; a state not listed is shown as stored.
@@ -30,14 +31,20 @@ def ticket_state_label(status: str) -> str:
     return _(TICKET_STATES[status]) if status in TICKET_STATES else status
 
 
-class QueueError(Exception):
-    """A request the queue cannot carry out; ``code`` is stable for scripts and screens."""
+class QueueError(KioskError):
+    """A request the queue cannot carry out; ``code`` is stable for scripts and screens.
+
+    The queue's state refuses it (nobody called, the window paused): exit status 3, except for
+    a window or service the hall does not have, which is a wrong request (2).
+    """
 
     code = "queue_error"
+    exit_code = ExitCode.REFUSED
 
 
 class UnknownService(QueueError):
     code = "unknown_service"
+    exit_code = ExitCode.USAGE
 
     def __init__(self, service_id: str, known: list[str]) -> None:
         self.service_id = service_id
@@ -50,6 +57,7 @@ class UnknownService(QueueError):
 
 class UnknownWindow(QueueError):
     code = "unknown_window"
+    exit_code = ExitCode.USAGE
 
     def __init__(self, window: int, known: list[int]) -> None:
         self.window = window

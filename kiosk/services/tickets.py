@@ -59,6 +59,7 @@ def issue(
     name_masked: str | None = None,
     booking: Booking | None = None,
     transferred_from: int | None = None,
+    arrival: int | None = None,
 ) -> TicketRecord:
     """Insert a waiting ticket with the next serial of its prefix (caller records the event)."""
     day = now.date()
@@ -88,6 +89,7 @@ def issue(
             "holder_hash": holder_hash,
             "name_masked": name_masked,
             "transferred_from": transferred_from,
+            "arrival": arrival,
         },
     )
 
@@ -100,6 +102,7 @@ def candidate(ticket: Ticket | TicketRecord) -> queue_policy.Candidate:
         booked=ticket.kind == TicketKind.BOOKED.value,
         slot_start=ticket.slot_start,
         priority_group=ticket.priority_group,
+        arrival=ticket.arrival,
     )
 
 
@@ -177,7 +180,7 @@ def take_ticket(
     holder = store.holder_hash(identity.id_number) if identity is not None else None
     priority = priority_group(store, identity, now)
     try:
-        with store.write() as session:
+        with store.write_at(now) as session:
             ticket = issue(
                 session,
                 store,
@@ -247,7 +250,7 @@ def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResu
     hall = store.hall
     holder = store.holder_hash(identity.id_number)
     today = now.date()
-    with store.write() as session:
+    with store.write_at(now) as session:
         bookings = repo.holder_bookings(session, holder, for_update=True)
         here = [b for b in bookings if b.hall_id == hall.id and b.slot_start.date() == today]
         result = _already_checked_in(session, store, here, now)

@@ -20,12 +20,15 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import Connection, make_url
 
+from kiosk.store import errors
+from kiosk.store.errors import ForeignDatabase, NewerStore, StoreError, StoreFault, where_of
+
+__all__ = ["StoreError", "check_schema", "ensure_schema", "make_engine", "upgrade"]
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-class StoreError(Exception):
-    """The store cannot be opened or migrated; the message says which and why."""
+#: Alembic's bookkeeping table: its presence marks a database as this program's store.
+VERSION_TABLE = "alembic_version"
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -38,9 +41,12 @@ def make_engine(url: str, **options: Any) -> Engine:
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options
         )
         _sqlite_setup(engine)
+        errors.install(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, **options)
+        engine = create_engine(parsed, pool_pre_ping=True, **options)
+        errors.install(engine)
+        return engine
     raise StoreError(f"unsupported database {url!r}: use sqlite:/// or postgresql+psycopg://")
 
 
@@ -85,6 +91,36 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return {script.revision for script in scripts.walk_revisions()}
+
+
+def check_schema(engine: Engine) -> str | None:
+    """The store's revision, after making sure this program may touch it at all.
+
+    Raises ``NewerStore`` for a revision this program does not know (a newer version migrated
+    it: running the older migrations would fail or, worse, half-apply) and ``ForeignDatabase``
+    for a database that holds other tables and no revision of ours (another program's SQLite
+    file, or the wrong PostgreSQL database): adding the hall's tables to it would mix two
+    programs' data.
+    """
+    current = current_revision(engine)
+    if current is not None:
+        if current not in known_revisions():
+            raise NewerStore(where_of(engine.url), current, head_revision())
+        return current
+    from kiosk.store.models import Base
+
+    ours = set(Base.metadata.tables) | {VERSION_TABLE}
+    foreign = sorted(set(table_names(engine)) - ours)
+    if foreign:
+        raise ForeignDatabase(where_of(engine.url), foreign)
+    return None
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
@@ -101,11 +137,14 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """
     from alembic import command
 
+    check_schema(engine)
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7318001)")
             command.upgrade(alembic_config(connection), revision)
+    except StoreFault:
+        raise
     except Exception as error:
         url = engine.url.render_as_string(hide_password=True)
         raise StoreError(f"cannot migrate the store at {url}: {error}") from error
@@ -115,7 +154,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
 def ensure_schema(engine: Engine) -> None:
     """Run pending migrations; cheap when the store is already current (every role's start)."""
     try:
-        current = current_revision(engine)
+        current = check_schema(engine)
+    except StoreFault:
+        raise
     except Exception as error:
         url = engine.url.render_as_string(hide_password=True)
         raise StoreError(f"cannot open the store at {url}: {error}") from error

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.identity import id_hash
+from kiosk.store import hallclock
 from kiosk.store import repositories as repo
 from kiosk.store.db import ensure_schema, make_engine
 
@@ -27,6 +29,8 @@ class HallStore:
     calendar: HolidayCalendar
     id_hash_key: bytes = field(repr=False)
     terminal: str = "kiosk"
+    clock_tolerance: timedelta = hallclock.TOLERANCE
+    """How far behind the store's latest time this machine may issue and call."""
     _writer: sessionmaker[Session] = field(init=False, repr=False)
     _reader: sessionmaker[Session] = field(init=False, repr=False)
 
@@ -49,18 +53,33 @@ class HallStore:
         *,
         terminal: str = "kiosk",
         migrate: bool = True,
+        clock_tolerance: timedelta = hallclock.TOLERANCE,
     ) -> HallStore:
         """Open (and, as every role does on start, migrate) the store at ``url``."""
         engine = make_engine(url)
         if migrate:
             ensure_schema(engine)
-        return cls(engine, hall, calendar, id_hash_key, terminal)
+        return cls(engine, hall, calendar, id_hash_key, terminal, clock_tolerance)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One read-write transaction: committed when the block ends, rolled back on error."""
         with self._writer.begin() as session:
             yield session
+
+    @contextmanager
+    def write_at(self, now: datetime) -> Iterator[Session]:
+        """A write that issues or calls at hall time ``now``: refused with ``ClockBehind`` when
+        this machine's clock is behind the store's (``kiosk.store.hallclock``), the fault then
+        recorded once in a transaction of its own."""
+        try:
+            with self.write() as session:
+                hallclock.guard(session, self.hall.id, now, self.terminal, self.clock_tolerance)
+                yield session
+        except hallclock.ClockBehind as fault:
+            with self.write() as session:
+                hallclock.record_behind(session, self.hall.id, fault, self.terminal)
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:

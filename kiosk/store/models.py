@@ -104,7 +104,7 @@ class Ticket(Base):
     kind: Mapped[str] = mapped_column(String(16))
     priority_group: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=TicketStatus.WAITING.value)
-    # Place in the queue: the first issue time, kept when a ticket is transferred.
+    # Wait start shown to staff and in reports: the first issue time, kept on a transfer.
     queued_at: Mapped[datetime] = mapped_column(DateTime)
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     called_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -118,6 +118,10 @@ class Ticket(Base):
     holder_hash: Mapped[str | None] = mapped_column(String(64))
     name_masked: Mapped[str | None] = mapped_column(String(64))
     transferred_from: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # Place in the queue: the id of the ticket first issued to this person (NULL: its own id),
+    # kept on a transfer. An issue order, not a wall time, so a clock stepped back does not
+    # put a newcomer ahead of people already waiting.
+    arrival: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         UniqueConstraint("hall_id", "day", "prefix", "serial", name="uq_tickets_serial"),
@@ -171,3 +175,16 @@ class Event(Base):
         Index("ix_events_type", "hall_id", "type", "seq"),
         Index("ix_events_unpushed", "pushed_at", "seq"),
     )
+
+
+class HallClockState(Base):
+    """The latest hall time the store has seen, and an open clock fault (see
+    ``kiosk.store.hallclock``)."""
+
+    __tablename__ = "hall_clock"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    latest_seen: Mapped[datetime] = mapped_column(DateTime)
+    behind_since: Mapped[datetime | None] = mapped_column(DateTime)
+    """The (wrong) time a machine first tried to issue or call with while behind."""
+    behind_terminal: Mapped[str | None] = mapped_column(String(64))

@@ -46,6 +46,7 @@ from kiosk.store.models import (
     Booking,
     Counter,
     Event,
+    HallClockState,
     Ticket,
     TicketKind,
     TicketStatus,
@@ -57,6 +58,7 @@ TICKETS: Table = Ticket.__table__  # type: ignore[assignment]
 WINDOWS: Table = Window.__table__  # type: ignore[assignment]
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
 COUNTERS: Table = Counter.__table__  # type: ignore[assignment]
+HALL_CLOCK: Table = HallClockState.__table__  # type: ignore[assignment]
 
 _BIND = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -162,6 +164,7 @@ class TicketRecord:
     holder_hash: str | None
     name_masked: str | None
     transferred_from: int | None
+    arrival: int | None = None
 
 
 TICKET_FIELDS = tuple(TicketRecord.__dataclass_fields__)
@@ -321,10 +324,32 @@ def write_pending_events(session: Session) -> None:
             {name: event[name] for name in _EVENT_FIELDS} | {"lock_key": key} for event in pending
         ]
         _run(session, _LOCKED_INSERT_EVENT, rows)
-        return
-    for hall_id in halls:
-        lock(session, f"events:{hall_id}")
-    connection_of(session).execute(_INSERT_EVENT, pending)
+    else:
+        for hall_id in halls:
+            lock(session, f"events:{hall_id}")
+        connection_of(session).execute(_INSERT_EVENT, pending)
+    _advance_clock(session, pending)
+
+
+_ADVANCE_CLOCK = _register(
+    "advance_clock",
+    "INSERT INTO hall_clock (hall_id, latest_seen) VALUES (:hall_id, :latest_seen)"
+    " ON CONFLICT (hall_id) DO UPDATE SET latest_seen = excluded.latest_seen"
+    " WHERE hall_clock.latest_seen < excluded.latest_seen",
+    HALL_CLOCK,
+)
+
+
+def _advance_clock(session: Session, events: list[dict[str, Any]]) -> None:
+    """Move the hall's latest time seen forward to its newest event (see
+    ``kiosk.store.hallclock``); taken after the event lock, so it adds no lock of its own."""
+    latest: dict[str, datetime] = {}
+    for event in events:
+        hall_id, at = event["hall_id"], event["at"]
+        if hall_id not in latest or at > latest[hall_id]:
+            latest[hall_id] = at
+    rows = [{"hall_id": hall_id, "latest_seen": at} for hall_id, at in sorted(latest.items())]
+    _run(session, _ADVANCE_CLOCK, rows)
 
 
 def discard_pending_events(session: Session) -> None:
@@ -410,11 +435,12 @@ def open_windows_for(session: Session, hall: HallProfile, service_id: str) -> in
 
 _WAITING = _register(
     "waiting",
-    "SELECT id, service_id, queued_at, kind, slot_start, priority_group FROM tickets"
+    "SELECT id, service_id, queued_at, kind, slot_start, priority_group,"
+    " COALESCE(arrival, id) AS arrival FROM tickets"
     f" WHERE hall_id = :hall_id AND status = '{TicketStatus.WAITING.value}' AND day = :day"
     " AND service_id IN :service_ids",
     TICKETS,
-    ["id", "service_id", "queued_at", "kind", "slot_start", "priority_group"],
+    ["id", "service_id", "queued_at", "kind", "slot_start", "priority_group", "arrival"],
     service_ids=Expanding(TICKETS.c.service_id.type),
 )
 
@@ -428,8 +454,8 @@ def waiting_candidates(
     rows = _run(session, _WAITING, params)
     booked = TicketKind.BOOKED.value
     return [
-        Candidate(ticket_id, service_id, queued_at, kind == booked, slot_start, group)
-        for ticket_id, service_id, queued_at, kind, slot_start, group in rows
+        Candidate(ticket_id, service_id, queued_at, kind == booked, slot_start, group, arrival)
+        for ticket_id, service_id, queued_at, kind, slot_start, group, arrival in rows
     ]
 
 

@@ -76,17 +76,25 @@ def test_refusals_and_errors(kiosk) -> None:
     status, refused = kiosk(
         "ticket", "take", "--service", "social-insurance", "--now", "2026-11-21T09:30", "--json"
     )
-    assert status == 0 and refused == {
+    assert status == 3 and refused == {  # refused by the hall's rules: exit status 3
         "ticket": None,
         "reason": "booking_only",
         "message": refused["message"],
     }
-    status, none = kiosk("checkin", "--id-number", id_number(date(1990, 1, 1), 77), "--json")
-    assert none["outcome"] == "no_booking" and none["ticket"] is None
+    status, none = kiosk(
+        "checkin",
+        "--id-number",
+        id_number(date(1990, 1, 1), 77),
+        "--now",
+        "2026-11-21T09:31",
+        "--json",
+    )
+    assert status == 3 and none["outcome"] == "no_booking" and none["ticket"] is None
     assert kiosk("checkin", "--id-number", "110117198506011230")[0] == 2
     assert "校验位" in kiosk.err
-    assert kiosk("ticket", "start", "--window", "3", "--now", "2026-11-19T09:00")[0] == 2
-    assert kiosk("ticket", "call", "--window", "42", "--now", "2026-11-19T09:00")[0] == 2
+    # nobody called at window 3: refused (3); a window the hall does not have: usage (2)
+    assert kiosk("ticket", "start", "--window", "3", "--now", "2026-11-21T09:32")[0] == 3
+    assert kiosk("ticket", "call", "--window", "42", "--now", "2026-11-21T09:32")[0] == 2
 
 
 def test_services_and_windows(kiosk) -> None:

@@ -1,5 +1,6 @@
 """The calling policy on its own (pure), with hypothesis: whatever the queue, no ticket is called
-twice, each class is first-in-first-out, and the walk-in cap holds."""
+twice, each class is first-in-first-out (by arrival order, whatever the clock said), and the
+walk-in cap holds."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ NOW = datetime(2026, 11, 19, 10, 0)
 @st.composite
 def queues(draw: st.DrawFn) -> list[Candidate]:
     count = draw(st.integers(0, 30))
+    arrivals = draw(st.permutations(range(1, count + 1)))
     tickets = []
     for index in range(count):
         booked = draw(st.booleans())
@@ -29,9 +31,14 @@ def queues(draw: st.DrawFn) -> list[Candidate]:
                 booked=booked,
                 slot_start=slot,
                 priority_group=draw(st.sampled_from([None, None, "elderly"])),
+                arrival=draw(st.sampled_from([None, arrivals[index]])),
             )
         )
     return tickets
+
+
+def arrival(candidate: Candidate) -> int:
+    return candidate.ticket_id if candidate.arrival is None else candidate.arrival
 
 
 def drain(tickets: list[Candidate], cap: int) -> list[tuple[Candidate, QueueClass, bool]]:
@@ -62,8 +69,8 @@ def test_every_ticket_called_exactly_once(tickets: list[Candidate], cap: int) ->
 def test_fifo_within_each_class(tickets: list[Candidate], cap: int) -> None:
     calls = drain(tickets, cap)
     for queue_class in QueueClass:
-        times = [(c.queued_at, c.ticket_id) for c, k, _ in calls if k is queue_class]
-        assert times == sorted(times)
+        turns = [(arrival(c), c.ticket_id) for c, k, _ in calls if k is queue_class]
+        assert turns == sorted(turns)
 
 
 @settings(max_examples=200, deadline=None)
@@ -105,16 +112,35 @@ def test_choice_is_the_head_of_the_published_order(
 
 
 def test_class_order_without_cap_pressure() -> None:
-    walk_in = Candidate(1, "a", NOW - timedelta(minutes=50))
-    elder = Candidate(2, "a", NOW - timedelta(minutes=10), priority_group="elderly")
-    booked_now = Candidate(3, "a", NOW, booked=True, slot_start=NOW)
+    walk_in = Candidate(1, "a", NOW - timedelta(minutes=50), arrival=2)
+    elder = Candidate(2, "a", NOW - timedelta(minutes=10), priority_group="elderly", arrival=3)
+    booked_now = Candidate(3, "a", NOW, booked=True, slot_start=NOW, arrival=4)
     booked_later = Candidate(
-        4, "a", NOW - timedelta(minutes=60), booked=True, slot_start=NOW + timedelta(minutes=30)
+        4,
+        "a",
+        NOW - timedelta(minutes=60),
+        booked=True,
+        slot_start=NOW + timedelta(minutes=30),
+        arrival=1,  # checked in first (early for its slot): waits as a walk-in, by arrival
     )
     calls = drain([walk_in, elder, booked_now, booked_later], cap=5)
     assert [c.ticket_id for c, _, _ in calls] == [3, 2, 4, 1]
     assert ahead_of(walk_in, [walk_in, elder, booked_now, booked_later], NOW) == 3
     assert ahead_of(booked_now, [walk_in, elder, booked_now, booked_later], NOW) == 0
+
+
+def test_a_clock_stepped_back_does_not_jump_the_queue() -> None:
+    """Issue order decides, not the issue time: a ticket issued after two others by a kiosk
+    whose clock went back ten minutes still waits behind them ("前面 2 人", called third)."""
+    first = Candidate(1, "a", NOW)
+    second = Candidate(2, "a", NOW + timedelta(minutes=1))
+    late_but_earlier_clock = Candidate(3, "a", NOW - timedelta(minutes=10))
+    waiting = [first, second, late_but_earlier_clock]
+    assert ahead_of(late_but_earlier_clock, waiting, NOW) == 2
+    assert [c.ticket_id for c, _, _ in drain(waiting, cap=3)] == [1, 2, 3]
+    # ticket 2 transferred to this service as ticket 9: it keeps its place behind ticket 1 only
+    transferred = Candidate(9, "a", NOW - timedelta(minutes=30), arrival=2)
+    assert ahead_of(transferred, [first, late_but_earlier_clock, transferred], NOW) == 1
 
 
 def test_wait_estimate_moving_average() -> None:
