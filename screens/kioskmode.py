@@ -15,7 +15,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal
 
-STAFF_EXIT_STATUS = 64
+from kiosk.errors import ExitCode
+
+STAFF_EXIT_STATUS = int(ExitCode.STAFF_EXIT)  # the exit-code table's "staff left kiosk mode"
 CORNER = 120  # px from the top-left corner
 TAPS = 5
 WITHIN = 4.0  # seconds for all taps

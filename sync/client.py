@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock
 from kiosk.store import repositories as repo
+from kiosk.store.errors import StoreFault
 from kiosk.store.hallstore import HallStore
 from sync import outbox
 from sync import state as sync_state
@@ -545,6 +546,10 @@ class SyncWorker:
             outcome = error
             delay = self.interval
         except SyncFailed as error:
+            outcome = error
+            delay = self.backoff.next()
+        except StoreFault as error:  # disk full, damaged...: one line, not a traceback; retry
+            log.error("sync cycle failed: %s", error)
             outcome = error
             delay = self.backoff.next()
         except Exception as error:  # the store itself failed: keep the thread alive, retry

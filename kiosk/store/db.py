@@ -29,6 +29,8 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Alembic's bookkeeping table: its presence marks a database as this program's store.
 VERSION_TABLE = "alembic_version"
+#: The hall store's and the central store's (``sync/server``, which shares this engine set-up).
+OUR_VERSION_TABLES = frozenset({VERSION_TABLE, "central_alembic_version"})
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -36,7 +38,13 @@ def make_engine(url: str, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            directory = Path(database).expanduser().parent
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise errors.StoreUnreachable(
+                    where_of(url), f"cannot create its directory {directory}: {error.strerror}"
+                ) from None
         engine = create_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options
         )
@@ -58,7 +66,11 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        # WAL is a setting stored in the file: switch only a new file or one of ours, so another
+        # program's database is not changed before ``check_schema`` refuses it.
+        tables = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master")}
+        if not tables or tables & OUR_VERSION_TABLES:
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()

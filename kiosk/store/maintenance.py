@@ -18,7 +18,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
@@ -121,7 +121,8 @@ def check_store(url: str, *, full: bool = False) -> CheckResult:
         else:
             _check_postgres(engine, findings, checked)
     except StoreFault as fault:
-        return CheckResult(where, backend, False, revision, head, [str(fault)], checked, fault)
+        findings.append(str(fault))
+        return CheckResult(where, backend, False, revision, head, findings, checked, fault)
     finally:
         engine.dispose()
     if revision is not None and revision != head:
@@ -134,9 +135,7 @@ def _check_sqlite(engine: Engine, full: bool, findings: list[str], checked: list
     with engine.connect() as connection:
         rows = [str(row[0]) for row in connection.exec_driver_sql(f"PRAGMA {pragma}")]
         if rows != ["ok"]:
-            lines = [line for row in rows for line in row.splitlines() if line.strip()]
-            lines = [line for line in lines if not line.startswith("***")]
-            findings.extend(f"{pragma}: {line}" for line in lines[:MAX_FINDINGS])
+            findings.extend(f"{pragma}: {line}" for line in problem_lines(rows)[:MAX_FINDINGS])
         else:
             checked.append(f"{pragma}: ok")
         journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
@@ -182,6 +181,12 @@ def _check_postgres(engine: Engine, findings: list[str], checked: list[str]) -> 
             checked.append("amcheck: indexes ok")
         else:
             checked.append("amcheck not installed: indexes not verified")
+
+
+def problem_lines(rows: list[str]) -> list[str]:
+    """The lines of an SQLite check's answer, without its "*** in database main ***" headers."""
+    lines = [line.strip() for row in rows for line in row.splitlines()]
+    return [line for line in lines if line and not line.startswith("***")] or ["unknown"]
 
 
 # --- free space ------------------------------------------------------------------------------
@@ -328,8 +333,9 @@ def check_backup(backup: Path) -> str:
         with _sqlite(backup, read_only=True) as connection:
             rows = [str(r[0]) for r in connection.execute("PRAGMA integrity_check").fetchall()]
             if rows != ["ok"]:
+                first = next(line for line in problem_lines(rows))
                 raise BackupRefused(
-                    f"{backup}: the backup is damaged ({rows[0]}): restore an older one",
+                    f"{backup}: the backup is damaged ({first}): restore an older one",
                     ExitCode.STORE_DAMAGED,
                 )
             revision = _revision_of(connection)
@@ -397,12 +403,32 @@ def _set_aside(path: Path, saved: Path) -> None:
 
 
 def _readable_counters(path: Path) -> list[tuple[str, str, str, int]] | None:
+    """The replaced store's ticket counters, or None when they cannot be trusted: a damaged
+    page can read back as rows of garbage, and a garbage counter must not renumber a day."""
     try:
         with _sqlite(path, read_only=True) as connection:
             rows = connection.execute("SELECT hall_id, day, prefix, value FROM counters").fetchall()
     except sqlite3.Error:
         return None
+    if not all(_sane_counter(row) for row in rows):
+        return None
     return [(str(h), str(d), str(p), int(v)) for h, d, p, v in rows]
+
+
+def _sane_counter(row: tuple[object, ...]) -> bool:
+    hall_id, day, prefix, value = row
+    try:
+        date.fromisoformat(str(day))
+    except ValueError:
+        return False
+    return (
+        isinstance(hall_id, str)
+        and bool(hall_id)
+        and isinstance(prefix, str)
+        and prefix.isalpha()
+        and isinstance(value, int)
+        and 0 < value < 100_000
+    )
 
 
 def _carry_counters(engine: Engine, counters: list[tuple[str, str, str, int]] | None) -> int:
