@@ -36,6 +36,11 @@ class ConfigError(KioskError):
     exit_code = ExitCode.USAGE
 
 
+class SettingsError(ConfigError):
+    """The device configuration is wrong; the message names the file and the key
+    (``kiosk.settings``, ``kiosk.idkey``)."""
+
+
 def config_dir() -> Path:
     """Where the configuration lives: ``$KIOSK_CONFIG_DIR``, the source checkout's ``config/``,
     or the copy installed under ``<prefix>/share/hall-kiosk/config``."""

@@ -30,14 +30,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.config import ConfigError
+from kiosk.config import SettingsError
 
 KEY_FILE_NAME = "id-hash.key"
 MIN_KEY_LENGTH = 32
 KEY_FILE_MODE = 0o640
 
 
-class KeyFileError(ConfigError):
+class KeyFileError(SettingsError):
     """The ID-hash key is missing, misplaced or exposed; the message says how to fix it."""
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import ConfigError, read_toml
+from kiosk.config import SettingsError, read_toml
 from kiosk.idkey import (
     KEY_FILE_NAME,
     KeySource,
@@ -67,10 +67,6 @@ _KEYS = {
 }
 KIOSK_VOICES = ("none", "espeak", "clips")
 _CENTRAL_KEYS = {"url", "token"}
-
-
-class SettingsError(ConfigError):
-    """The device configuration is wrong; the message names the file and the key."""
 
 
 @dataclass(frozen=True)

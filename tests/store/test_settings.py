@@ -22,6 +22,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def write(tmp_path: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "device.toml"
     path.write_text(body, encoding="utf-8")
+    path.chmod(0o640)  # as deployed: it may hold the ID-hash key
     monkeypatch.setenv("KIOSK_DEVICE_CONFIG", str(path))
     return path
 
@@ -30,8 +31,11 @@ def test_demo_machine_defaults_and_generated_key(tmp_path: Path) -> None:
     settings = load_settings()
     assert settings.hall is None
     assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'hall-kiosk' / 'hall.sqlite3'}"
-    key_file = tmp_path / "data" / "hall-kiosk" / "id-hash.key"
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # apart from the store: in the device's config directory, not the data directory
+    key_file = tmp_path / "config" / "hall-kiosk" / "id-hash.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o640
+    assert not (tmp_path / "data" / "hall-kiosk" / "id-hash.key").exists()
+    assert settings.key_source.path == key_file
     assert load_settings().id_hash_key == settings.id_hash_key  # generated once
     assert local_key(key_file.parent) == settings.id_hash_key
     with pytest.raises(SettingsError, match="pass --hall"):

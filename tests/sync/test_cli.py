@@ -36,6 +36,7 @@ def device_file(tmp_path: Path, database_url: str, url: str | None, token: str |
     if url and token:
         lines += ["[central]", f"url = {json.dumps(url)}", f"token = {json.dumps(token)}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o640)  # it holds the ID-hash key: never readable by every user
     return path
 
 
