@@ -6,7 +6,7 @@ come from the gettext catalogues, so the kiosk, the printed slip and the CLI say
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from kiosk.domain.booking_rules import BookingDecision, BookingRefusal
 from kiosk.domain.calendar import DayType
@@ -130,3 +130,16 @@ def hours_line(plan: DayPlan) -> str:
             span if period.kind is PeriodKind.REGULAR else f"{period_label(period)} {span}"
         )
     return " · ".join(parts)
+
+
+def format_duration(delta: timedelta) -> str:
+    """ "3 天 1 小时", "2 小时 5 分钟", "7 分钟": how long the hall has been offline, how far a
+    clock is behind."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("{days} 天 {hours} 小时").format(days=days, hours=hours)
+    if hours:
+        return _("{hours} 小时 {minutes} 分钟").format(hours=hours, minutes=minutes)
+    return _("{minutes} 分钟").format(minutes=minutes)

@@ -68,6 +68,7 @@ class DisplayApp(HallApp):
         self.announced: list[Announcement] = []
         self.calls: list[Call] = []  # today's calls, oldest first
         self._polling = False
+        self._failing: set[str] = set()  # the reads ("calls", "queues") failing now
         self._alerts = DeviceAlerts()  # read incrementally on the worker thread
         self._flash_until = 0.0
         self._clock_ticks = 0.0
@@ -150,12 +151,11 @@ class DisplayApp(HallApp):
                 if len(batch) < 500:
                     return [c for c in calls if c.at.date() == today], seq, after is None
 
-        self.worker.submit(read, self._got_calls, self._poll_failed)
+        self.worker.submit(read, self._got_calls, lambda error: self._poll_failed(error, "calls"))
 
     def _got_calls(self, result: tuple[list[Call], int, bool]) -> None:
         self._polling = False
-        self.online = True
-        self.store_fault = ""
+        self._read_ok("calls")
         calls, seq, first_read = result
         self.last_seq = max(self.last_seq or 0, seq)
         if not calls:
@@ -189,13 +189,26 @@ class DisplayApp(HallApp):
     def _blink(self, _dt: float) -> None:
         self.flash_on = Clock.get_time() < self._flash_until and not self.flash_on
 
-    def _poll_failed(self, error: Exception) -> None:
+    def _poll_failed(self, error: Exception, read: str) -> None:
         self._polling = False
+        self._failed_read(error, read)
+
+    def _failed_read(self, error: Exception, read: str) -> None:
+        """A read of the store failed: offline, and a store fault (disk full, damaged...) shown
+        in words until every read that failed has succeeded again (one table may be damaged
+        while another still reads)."""
+        log.warning("display %s read failed: %s", read, error)
+        self._failing.add(read)
         self.online = False
-        log.warning("display poll failed: %s", error)
         if isinstance(error, StoreFault):
             with use_language(self.lang):
                 self.store_fault = error.staff_text()
+
+    def _read_ok(self, read: str) -> None:
+        self._failing.discard(read)
+        if not self._failing:
+            self.online = True
+            self.store_fault = ""
 
     # -- waiting counts ----------------------------------------------------------------------
     def _poll_queues(self, _dt: float) -> None:
@@ -205,12 +218,11 @@ class DisplayApp(HallApp):
             self._alerts = device_alerts(store, self._alerts.seq, self._alerts)
             return queue_overview(store, now), read_state(store, now), self._alerts
 
-        self.worker.submit(read, self._got_queues, self._poll_failed)
+        self.worker.submit(read, self._got_queues, lambda error: self._failed_read(error, "queues"))
 
     def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState, DeviceAlerts]) -> None:
         overview, central, alerts = answer
-        self.online = True
-        self.store_fault = ""
+        self._read_ok("queues")
         self.device_faults = len(alerts.alerts)
         self.central_online = central.online
         with use_language(self.lang):

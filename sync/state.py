@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.i18n import _
+from kiosk.messages import format_duration
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Booking, Event
 
@@ -175,17 +176,6 @@ class SyncState:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
-
-
-def format_duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("{days} 天 {hours} 小时").format(days=days, hours=hours)
-    if hours:
-        return _("{hours} 小时 {minutes} 分钟").format(hours=hours, minutes=minutes)
-    return _("{minutes} 分钟").format(minutes=minutes)
 
 
 def read_state(

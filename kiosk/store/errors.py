@@ -83,9 +83,7 @@ class DiskFull(StoreFault):
 
     def staff_text(self) -> str:
         left = format_bytes(self.free) if self.free is not None else "?"
-        text = _(
-            "排队系统磁盘已满（剩余 {free}），本次操作未执行，已有数据未丢失；请联系管理员清理磁盘"
-        )
+        text = _("排队系统磁盘已满（剩余 {free}），本次操作未执行，请联系管理员")
         return text.format(free=left)
 
 

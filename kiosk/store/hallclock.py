@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.errors import ExitCode, KioskError
 from kiosk.i18n import _
+from kiosk.messages import format_duration
 from kiosk.store import repositories as repo
 from kiosk.store.models import HallClockState
 
@@ -52,7 +53,10 @@ class ClockBehind(KioskError):
         )
 
     def staff_text(self) -> str:
-        return str(self)
+        """Short enough for a console's status line; the command line gets the times."""
+        return _("本机时钟慢于排队系统 {behind}，已暂停取号和叫号，请联系管理员").format(
+            behind=format_duration(self.latest - self.now)
+        )
 
 
 @dataclass(frozen=True)

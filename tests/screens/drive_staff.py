@@ -1,8 +1,9 @@
 """Drive a window console with its keyboard shortcuts and touches. Prints one JSON report.
 
 usage: drive_staff.py STORE_URL ARTEFACT_DIR WINDOW SCRIPT
-SCRIPT is "work" (call, start, done, call, recall, transfer, pause, resume) or "restart"
-(start, look, leave: what a console shows after a crash).
+SCRIPT is "work" (call, start, done, call, recall, transfer, pause, resume), "restart"
+(start, look, leave: what a console shows after a crash) or "faults" (a clock behind the store's,
+then the store's file damaged: the clerk reads one line, never a traceback).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -18,7 +20,14 @@ from screens import env
 env.prepare((1280, 800))
 
 from kiosk.clock import FixedClock  # noqa: E402
-from tests.screens.harness import Driver, image_stats, open_store, report, run_main  # noqa: E402
+from tests.screens.harness import (  # noqa: E402
+    Driver,
+    damage_table,
+    image_stats,
+    open_store,
+    report,
+    run_main,
+)
 
 MONDAY = datetime(2026, 11, 23, 10, 0)
 F1, F2, F3, F5, F6, F7 = 282, 283, 284, 286, 287, 288
@@ -122,11 +131,32 @@ def main() -> int:
             driver.press_key(F5)
             settle()
             note("resumed")
+        if script == "faults":
+            faults(store, clock, driver, settle, note)
     finally:
         driver.stop()
         store.close()
     report({"steps": steps, "shots": driver.shots})
     return 0
+
+
+def faults(store: Any, clock: FixedClock, driver: Driver, settle: Any, note: Any) -> None:
+    from kiosk.store import hallclock
+
+    with store.write() as session:  # another machine ran ahead: the store has seen 10:30
+        hallclock.confirm(session, store.hall.id, MONDAY.replace(minute=30), "kiosk-9")
+    clock.set(MONDAY.replace(minute=5))
+    driver.press_key(F1)
+    settle()
+    note("clock_behind", "console-clock-behind")
+    clock.set(MONDAY.replace(minute=31))  # the clock is right again
+    driver.press_key(F1)
+    settle()
+    note("clock_right")
+    damage_table(Path(store.engine.url.database), "tickets")
+    store.engine.dispose()  # the next connection reads the damaged file from the disk
+    settle()
+    note("damaged", "console-store-damaged")
 
 
 if __name__ == "__main__":

@@ -182,3 +182,20 @@ def open_store(url: str, hall_id: str, terminal: str) -> Any:
 
     key = b"screen-tests-id-hash-key-0123456789abcdef"
     return HallStore.open(url, load_hall(hall_id), load_calendar(), key, terminal=terminal)
+
+
+def damage_table(path: Path, table: str) -> None:
+    """Overwrite the root page of ``table`` in the SQLite file ``path`` with garbage, as a
+    failing disk would (the store then says "database disk image is malformed")."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchone()
+    connection.close()
+    with path.open("r+b") as handle:
+        handle.seek((root - 1) * page_size + 8)
+        handle.write(bytes(range(7, 207)))
