@@ -47,9 +47,11 @@ from kiosk.store.errors import (
 MAX_FINDINGS = 10
 BACKUP_PREFIX = "hall-"
 BACKUP_SUFFIX = ".sqlite3"
-#: Pages copied per step of the online backup; between steps writers may commit (a kiosk
-#: waits at most one step: 1,024 pages of 4 KiB, a few milliseconds).
-BACKUP_STEP_PAGES = 1024
+#: The whole store in one step of the backup API: in WAL mode that step reads one consistent
+#: snapshot while kiosks keep committing (readers never block writers). Copying in smaller steps
+#: would restart the copy each time another connection commits, which in a busy hall could be
+#: for ever.
+BACKUP_STEP_PAGES = -1
 
 
 class MaintenanceError(KioskError):
@@ -248,7 +250,7 @@ def default_backup_dir(url: str) -> Path:
 
 
 def backup_store(url: str, directory: Path | None = None, *, keep: int = 14) -> BackupResult:
-    """Copy the live SQLite store to ``directory/hall-YYYYMMDD-HHMMSS.sqlite3``.
+    """Copy the live SQLite store to ``directory/hall-YYYYMMDD-HHMMSS-mmm.sqlite3``.
 
     SQLite's online backup API copies a consistent snapshot while kiosks and consoles keep
     writing; the copy is checked (``quick_check``) before it gets its final name, so a backup
@@ -269,7 +271,8 @@ def backup_store(url: str, directory: Path | None = None, *, keep: int = 14) -> 
     if free < size + size // 10:
         raise DiskFull(str(directory), free, str(directory))
     started = time.monotonic()
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    now = datetime.now()
+    stamp = f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}"  # sorts in time order
     target = directory / f"{BACKUP_PREFIX}{stamp}{BACKUP_SUFFIX}"
     partial = target.with_name(f".{target.name}.partial")
     engine = make_engine(url)
@@ -279,7 +282,7 @@ def backup_store(url: str, directory: Path | None = None, *, keep: int = 14) -> 
         engine.dispose()
     try:
         with _sqlite(path) as source, _sqlite(partial, create=True) as copy:
-            source.backup(copy, pages=BACKUP_STEP_PAGES, sleep=0.005)
+            source.backup(copy, pages=BACKUP_STEP_PAGES)
             verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
             if verdict != "ok":
                 raise MaintenanceError(
