@@ -1,9 +1,17 @@
 """The 256-byte text block of the four card types, to and from ``Identity``.
 
 The block is UCS-2 little-endian padded with spaces; its layout depends on the card type
-character at bytes 248-249. Decoding is strict: an unknown code, a date that does not exist or a
-number that fails its check raises ``CardDataError`` (an ``InvalidCardData`` for the kiosk), so a
-damaged block never becomes a wrong person. The encoder lives here too, so the simulator builds its
+character at bytes 248-249. Decoding is strict: every field is checked against what a real card
+of its type holds (``hardware.idcard.fields``: character classes, codes, dates, validity spans,
+the number's format and check digit), the bytes no field uses must be blank, and any failure
+raises ``CardDataError`` (an ``InvalidCardData`` for the kiosk).
+
+What this cannot promise: damage that turns a valid value into another valid one passes every
+check here (one ideograph of a name into another, two digits of a number whose check digit
+happens to agree, any digit of a 2017 foreigner's number, which has no check digit). The reply's
+XOR checksum misses exactly such pairs of flips, so the driver accepts a card only when two
+consecutive reads agree byte for byte (``hardware.idcard.confirm``); ``bench/idcard_fuzz.py``
+measures what gets through each layer. The encoder lives here too, so the simulator builds its
 cards with the same table the decoder reads, and round trips are tested.
 """
 
@@ -12,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from hardware.idcard import fields
+from hardware.idcard.fields import FieldError
 from kiosk.domain.identity import CardType, Identity, IdentityError
 
 TEXT_SIZE = 256
@@ -187,13 +197,41 @@ def card_type_letter(block: bytes) -> str:
     return letter or " "
 
 
+def _unused(layout: Layout) -> list[tuple[int, int]]:
+    """The byte ranges of a layout that no field (nor the type character) covers."""
+    used = sorted([*layout.values(), (TYPE_OFFSET, 2)])
+    gaps, position = [], 0
+    for offset, size in used:
+        if offset > position:
+            gaps.append((position, offset))
+        position = max(position, offset + size)
+    if position < TEXT_SIZE:
+        gaps.append((position, TEXT_SIZE))
+    return gaps
+
+
+_BLANK = frozenset({b" \x00", b"\x00\x00"})
+
+
 def decode_text(block: bytes) -> CardRecord:
     """Turn a text block into a checked identity, or raise ``CardDataError`` saying why."""
     letter = card_type_letter(block)
     if letter not in LAYOUTS:
         raise CardDataError(f"unknown card type character {letter!r}")
     card_type, layout = LAYOUTS[letter]
+    for start, end in _unused(layout):
+        if any(block[i : i + 2] not in _BLANK for i in range(start, end, 2)):
+            raise CardDataError(f"bytes {start}-{end}, which no field uses, are not blank")
     raw = {name: _field(block, off, size) for name, (off, size) in layout.items()}
+    try:
+        record = _decode_fields(letter, card_type, raw)
+        _check_fields(record)
+    except FieldError as error:
+        raise CardDataError(str(error)) from None
+    return record
+
+
+def _decode_fields(letter: str, card_type: CardType, raw: dict[str, str]) -> CardRecord:
 
     sex_code = raw.pop("sex")
     if sex_code not in SEX_BY_CODE:
@@ -229,6 +267,39 @@ def decode_text(block: bytes) -> CardRecord:
     except IdentityError as error:
         raise CardDataError(str(error)) from None
     return CardRecord(identity, letter, {k: v for k, v in raw.items() if v})
+
+
+def _check_fields(record: CardRecord) -> None:
+    """Each field against what a card of its type holds (``FieldError`` saying which)."""
+    identity, extras = record.identity, record.extras
+    card_type, letter = identity.card_type, record.type_letter
+    fields.validity(card_type, identity.birth, identity.valid_from, identity.valid_to)
+    if letter in (" ", "J"):
+        fields.chinese_name(identity.name, "the name")
+        fields.address(identity.address or "")
+        fields.authority(identity.authority)
+    if letter == " ":
+        fields.resident_number(identity.id_number)
+    elif letter == "J":
+        fields.hmt_pass(identity.id_number, extras.get("pass_number", ""))
+        fields.digits(extras.get("issue_count", ""), 2, "the issue count", optional=True)
+    else:
+        nationality = identity.nationality or ""
+        fields.country(nationality)
+        fields.chinese_name(identity.name, "the Chinese name", required=False)
+        fields.english_name(identity.name_en or "", "the English name")
+    if letter == "I":
+        fields.foreign_2017_number(
+            identity.id_number, nationality, identity.birth, identity.authority
+        )
+        fields.digits(extras.get("card_version", ""), 2, "the card version", optional=True)
+    elif letter == "Y":
+        fields.foreign_2023_number(identity.id_number, nationality)
+        fields.authority(identity.authority)
+        fields.digits(extras.get("renewal_count", ""), 2, "the renewal count", optional=True)
+        link = extras.get("old_number_link", "")
+        if not (link.isascii() and link.isalnum()) and link:
+            raise FieldError("the link to the old number is not letters and digits")
 
 
 def type_letter_for(identity: Identity) -> str:

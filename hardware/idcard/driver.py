@@ -1,12 +1,12 @@
 """The ID-card reader driver: polls a SAM reader over pyserial and reports each tap.
 
-One background thread owns the port (the shape of pyserial's ``threaded`` helper, but request and
-answer in one loop, since the reader never speaks unasked): find → select → read every
-``poll_interval``, each step with its own timeout and a few retries on transient result codes
-and damaged frames. A card is reported once per stay on the reader: readers that keep answering
-"found" for a card already read are not read twice, and a new tap of the same card is reported
-again. A reader that is unplugged or stops answering is reported offline once, then reopened
-until it answers again. Nothing here logs a full ID number.
+One background thread owns the port (the shape of pyserial's ``threaded`` helper, but request and answer in one
+loop, since the reader never speaks unasked): find → select → read → read again (two reads must
+agree, ``hardware.idcard.confirm``) every ``poll_interval``, each step with its own timeout and a
+few retries on transient result codes and damaged frames. A card is reported once per stay on the
+reader: readers that keep answering "found" for a card already read are not read twice, and a new
+tap of the same card is reported again. A reader that is unplugged or stops answering is reported
+offline once, then reopened until it answers again. Nothing here logs a full ID number.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import serial
 
-from hardware.idcard.card import CardDataError, decode_text, split_read_data
+from hardware.idcard.card import CardDataError, split_read_data
 from hardware.idcard.codec import (
     MIN_REPLY_LEN,
     SAM_FAULT_CODES,
@@ -38,6 +38,7 @@ from hardware.idcard.codec import (
     encode_request,
     encode_set_baud,
 )
+from hardware.idcard.confirm import ReadConfirmation, ReadsDisagree
 from hardware.idcard.ports import parse_usb_spec, resolve_port
 from kiosk.domain.identity import Identity, is_expired
 from kiosk.ports.card_reader import (
@@ -72,6 +73,8 @@ class ReaderSettings:
     offline_after: int = 3  # unanswered polls in a row before the reader counts as offline
     absent_polls: int = 1  # "no card" answers in a row that end a card's stay
     with_fingerprints: bool = False  # read with ``30 10`` instead of ``30 01``
+    # Accept a card only when two reads agree; False: only cards whose number has no check digit
+    confirm_all_reads: bool = True
 
     def __post_init__(self) -> None:
         if self.poll_interval <= 0 or self.command_timeout <= 0 or self.read_timeout <= 0:
@@ -107,6 +110,8 @@ class ReaderStats:
     timeouts: int = 0
     reopens: int = 0
     cards: int = 0
+    confirm_reads: int = 0  # reads after the first to confirm a card
+    disagreements: int = 0  # taps given up because no two reads agreed
 
 
 class IdCardReader:
@@ -300,26 +305,41 @@ class IdCardReader:
         return True
 
     def _select_and_read(self) -> Identity:
+        """Select, then read until two consecutive reads agree (``hardware.idcard.confirm``)."""
         settings = self.settings
+        command = (
+            Command.READ_TEXT_PHOTO_FINGERPRINT
+            if settings.with_fingerprints
+            else Command.READ_TEXT_PHOTO
+        )
+        confirmation = ReadConfirmation(confirm_all=settings.confirm_all_reads)
         try:
             selected = self._transact(Command.SELECT_CARD, settings.command_timeout)
             self._check(selected, "select")
-            command = (
-                Command.READ_TEXT_PHOTO_FINGERPRINT
-                if settings.with_fingerprints
-                else Command.READ_TEXT_PHOTO
-            )
-            reply = self._transact(command, settings.read_timeout)
-            self._check(reply, "read")
+            while True:
+                reply = self._transact(command, settings.read_timeout)
+                if confirmation.reads and reply.sw3 not in SAM_FAULT_CODES | {ResultCode.SUCCESS}:
+                    # a reader that wants a new select before reading the same card again
+                    self._check(
+                        self._transact(Command.SELECT_CARD, settings.command_timeout), "select"
+                    )
+                    reply = self._transact(command, settings.read_timeout)
+                self._check(reply, "read")
+                try:
+                    block = split_read_data(reply.data, settings.with_fingerprints)
+                    record = confirmation.offer(block)
+                except ReadsDisagree as error:
+                    self.stats.disagreements += 1
+                    raise CardUnreadable(str(error)) from None
+                except CardDataError as error:
+                    raise InvalidCardData(str(error)) from None
+                if record is not None:
+                    return record.identity
+                self.stats.confirm_reads += 1
         except _NoAnswer:
             raise CardUnreadable("the reader stopped answering during the read") from None
         except FrameError as error:
             raise CardUnreadable(f"damaged reply: {error}") from None
-        try:
-            record = decode_text(split_read_data(reply.data, settings.with_fingerprints))
-        except CardDataError as error:
-            raise InvalidCardData(str(error)) from None
-        return record.identity
 
     @staticmethod
     def _check(reply: Reply, step: str) -> None:
