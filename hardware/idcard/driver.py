@@ -1,12 +1,13 @@
 """The ID-card reader driver: polls a SAM reader over pyserial and reports each tap.
 
-One background thread owns the port (the shape of pyserial's ``threaded`` helper, but request and answer in one
-loop, since the reader never speaks unasked): find → select → read → read again (two reads must
-agree, ``hardware.idcard.confirm``) every ``poll_interval``, each step with its own timeout and a
-few retries on transient result codes and damaged frames. A card is reported once per stay on the
-reader: readers that keep answering "found" for a card already read are not read twice, and a new
-tap of the same card is reported again. A reader that is unplugged or stops answering is reported
-offline once, then reopened until it answers again. Nothing here logs a full ID number.
+One background thread owns the port (the shape of pyserial's ``threaded`` helper, but request
+and answer in one loop, since the reader never speaks unasked): find → select → read → read
+again (two reads must agree, ``hardware.idcard.confirm``) every ``poll_interval``, each step
+with its own timeout and a few retries on transient result codes and damaged frames. A card is
+reported once per stay on the reader: readers that keep answering "found" for a card already
+read are not read twice, and a new tap of the same card is reported again. A reader that is
+unplugged or stops answering is reported offline once, then reopened until it answers again.
+Nothing here logs a full ID number.
 """
 
 from __future__ import annotations
