@@ -58,6 +58,7 @@ class Fault(StrEnum):
     TRUNCATED = "truncated"  # only the first part of the reply is sent
     STALL = "stall"  # the reader says nothing at all
     SAM_FAILURE = "sam_failure"  # every answer carries a SAM failure code (default 60)
+    FLIP = "flip"  # the name's first two characters damaged alike, unseen by the XOR checksum
 
 
 #: Names accepted for ``on``: which command a fault hits.
@@ -70,7 +71,13 @@ FAULT_TARGETS: dict[str, tuple[int, ...]] = {
 
 
 #: Faults that only make sense for one command hit it even without ``on``.
-_NATURAL_TARGETS: dict[Fault, str] = {Fault.NO_CARD: "find", Fault.REMOVE_BEFORE_READ: "read"}
+_NATURAL_TARGETS: dict[Fault, str] = {
+    Fault.NO_CARD: "find",
+    Fault.REMOVE_BEFORE_READ: "read",
+    Fault.FLIP: "read",
+}
+#: Where a read reply's text block starts: preamble, LEN, SW1-SW3 and the two block lengths.
+TEXT_IN_REPLY = 5 + 2 + 3 + 4
 
 
 @dataclass
@@ -465,6 +472,14 @@ class ReaderSimulator:
             reply = noise.replace(PREAMBLE, b"") + reply
         elif kind is Fault.TRUNCATED:
             reply = reply[: max(1, len(reply) // 2)]
+        elif kind is Fault.FLIP and len(reply) > TEXT_IN_REPLY + 4:
+            # the same bit of both characters' low bytes (张伟 → 弢伝): still ideographs, and
+            # the two flips cancel out in the checksum; the bit alternates from read to read
+            damaged = bytearray(reply)
+            bit = 1 << (self.card_reads % 2)
+            damaged[TEXT_IN_REPLY] ^= bit
+            damaged[TEXT_IN_REPLY + 2] ^= bit
+            reply = bytes(damaged)
         if self.reply_delay:
             self._stop.wait(self.reply_delay)
         if new_rate is not None and self.reply_at_new_rate:
