@@ -89,8 +89,12 @@ class StaffExit:
         pin: str,
         translate: Callable[[str], str],
         monotonic: Callable[[], float] = time.monotonic,
+        pad_timeout: float = PAD_TIMEOUT,
     ) -> None:
+        """``monotonic`` and ``pad_timeout`` are injected by tests: a loaded test machine must
+        not turn five quick taps into slow ones, nor close the pad under the test's fingers."""
         self.app = app
+        self.pad_timeout = pad_timeout
         self.guard = PinGuard(pin)
         self.gesture = ExitGesture()
         self.translate = translate
@@ -129,7 +133,7 @@ class StaffExit:
         from kivy.clock import Clock
 
         Clock.unschedule(self._time_out)
-        Clock.schedule_once(self._time_out, PAD_TIMEOUT)
+        Clock.schedule_once(self._time_out, self.pad_timeout)
 
     def _time_out(self, _dt: float) -> None:
         if self.pad is not None:

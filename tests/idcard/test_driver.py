@@ -18,7 +18,7 @@ from kiosk.ports.card_reader import (
     ReaderOffline,
 )
 
-from .conftest import Events, wait_for_finds, wait_until
+from .conftest import STALL_TIMEOUT, Events, wait_for_finds, wait_until
 
 MakeReader = Callable[..., IdCardReader]
 Cards = dict[str, SimulatedCard]
@@ -183,7 +183,7 @@ def test_garbage_on_find_replies_does_not_cost_the_card(
 def test_stalled_reader_goes_offline_and_comes_back(
     cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
 ) -> None:
-    reader = make_reader(simulator.url, events)
+    reader = make_reader(simulator.url, events, command_timeout=STALL_TIMEOUT)  # silence tested
     wait_until(lambda: reader.online)
     simulator.set_fault(Fault.STALL)
     event = events.next()
@@ -262,7 +262,7 @@ def test_socket_url(cards: Cards, events: Events, make_reader: MakeReader) -> No
 def test_switch_to_9600_baud_and_read_at_wire_speed(
     cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
 ) -> None:
-    make_reader(simulator.url, events, switch_baudrate=9600, read_timeout=3.0)
+    make_reader(simulator.url, events, switch_baudrate=9600)
     wait_until(lambda: simulator.baudrate == 9600)
     simulator.place_card(cards["resident-zhang-wei"])
     assert events.next().identity == cards["resident-zhang-wei"].identity

@@ -116,7 +116,7 @@ def server(settings: ServerSettings, central: Central) -> Iterator[Server]:  # n
 
 @pytest.fixture
 def proxy(server: Server) -> Iterator[FaultProxy]:
-    with FaultProxy(server.port, delay_seconds=1.5) as running:
+    with FaultProxy(server.port) as running:
         yield running
 
 
@@ -128,6 +128,10 @@ def kiosk_token(devices: Any) -> str:  # noqa: F811
 SyncFactory = Callable[..., HallSync]
 
 
+#: For a test about the read timeout itself: the proxy's ``delay`` waits for this one to expire.
+TIMEOUT_TEST = Timeouts(connect=10.0, read=1.0)
+
+
 @pytest.fixture
 def make_sync(
     hall_store: HallStore,
@@ -135,12 +139,13 @@ def make_sync(
     kiosk_token: str,
     clock: FixedClock,  # noqa: F811
 ) -> Iterator[SyncFactory]:
-    """A sync client of the hall store through the fault proxy (short timeouts: a delayed
-    answer is a timeout, not a slow test)."""
+    """A sync client of the hall store through the fault proxy. Its timeouts are ample, so a
+    loaded machine never turns a slow answer into a fault; a test about a timeout passes
+    ``timeouts=TIMEOUT_TEST`` and the proxy's ``delay`` (which waits for the client to give up)."""
     made: list[HallSync] = []
 
     def factory(**options: Any) -> HallSync:
-        options.setdefault("timeouts", Timeouts(connect=2.0, read=1.0))
+        options.setdefault("timeouts", Timeouts(connect=10.0, read=10.0))
         config = SyncConfig(options.pop("url", proxy.url), kiosk_token, **options)
         sync = HallSync(hall_store, config, clock)
         made.append(sync)

@@ -9,7 +9,8 @@ the next fault from its plan (or ``ok``), and acts it out against the real upstr
 - ``drop_reply``: forward, let the server answer, close without passing the answer on
   (applied at the server, unknown to the client);
 - ``reset_reply``: forward, pass half the answer on, then reset;
-- ``delay``: wait ``delay_seconds`` before forwarding (a client with a shorter read timeout
+- ``delay``: answer nothing until the client hangs up (its read timeout expired, however slow
+  the machine), then forward (a client with a shorter read timeout
   gives up while the server still applies the request);
 - ``error500``: answer ``500`` without forwarding;
 - ``duplicate``: deliver the request to the server twice, return the second answer;
@@ -57,7 +58,7 @@ class FaultProxy:
         upstream_port: int,
         *,
         only_path: str | None = None,
-        delay_seconds: float = 2.0,
+        delay_seconds: float = _SOCKET_TIMEOUT,
         max_connections: int = 16,
     ) -> None:
         self.upstream = ("127.0.0.1", upstream_port)
@@ -185,7 +186,7 @@ class FaultProxy:
             _reset(client)
             return False
         if fault == "delay":
-            time.sleep(self.delay_seconds)
+            self._until_hung_up(client)
         if fault == "hold_request":
             self._hold()
         if fault == "duplicate":
@@ -202,6 +203,24 @@ class FaultProxy:
             return False
         client.sendall(answer)
         return True
+
+    def _until_hung_up(self, client: socket.socket) -> None:
+        """Answer nothing until the client gives up and closes the connection (its read
+        timeout, whatever the machine's load), then pass the request on: it reaches the server,
+        the answer is lost. Bounded by ``delay_seconds`` at most."""
+        client.settimeout(0.05)
+        deadline = time.monotonic() + self.delay_seconds
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    if client.recv(1, socket.MSG_PEEK) == b"":
+                        break
+                except TimeoutError:
+                    continue
+        except OSError:
+            pass
+        finally:
+            client.settimeout(_SOCKET_TIMEOUT)
 
     def _hold(self) -> None:
         self.held.set()

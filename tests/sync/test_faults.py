@@ -15,7 +15,7 @@ from sync.client import HallSync, SyncFailed
 from sync.server.app import Central
 from sync.state import read_state
 from tests.sync.agree import assert_agree
-from tests.sync.conftest import SyncFactory, book_centrally, saturday_slot
+from tests.sync.conftest import TIMEOUT_TEST, SyncFactory, book_centrally, saturday_slot
 from tests.sync.faultproxy import FaultProxy
 
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30)
@@ -49,7 +49,9 @@ def test_a_lost_batch_is_sent_again_and_applied_once(
 ) -> None:
     clock.set(MONDAY_0930)
     walk_ins(hall_store, clock, 7)
-    sync = make_sync(batch_size=3)
+    # a timeout is what "delay" tests: only then the short read timeout (and only /events
+    # requests are delayed, each until this client gives up)
+    sync = make_sync(batch_size=3, **({"timeouts": TIMEOUT_TEST} if fault == "delay" else {}))
     proxy.only_path = "/events"
     proxy.plan(["ok", fault])  # the second batch fails
     with pytest.raises(SyncFailed):
@@ -83,7 +85,7 @@ def test_pull_survives_every_fault_and_stores_each_booking_once(
 ) -> None:
     for n, serial in enumerate(range(40, 52)):
         book_centrally(central, serial, saturday_slot(n))
-    sync = make_sync(page_size=5)
+    sync = make_sync(page_size=5, timeouts=TIMEOUT_TEST)  # "delay" is in the plan
     proxy.only_path = "/bookings"
     proxy.plan(["ok", "drop_reply", "reset_reply", "error500", "delay", "duplicate", "ok"])
     assert drain(sync, attempts=12) == 4
