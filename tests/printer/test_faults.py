@@ -21,13 +21,22 @@ from kiosk.ports.printer import (
     TicketPrinter,
 )
 
-FAST = {"confirm_timeout": 0.3, "print_speed_mm_s": 100_000.0}
+#: Paper moves instantly; the timeouts stay ample (a loaded machine must not turn a slow answer
+#: into a fault). Only tests whose subject is silence wait short.
+FAST = {"confirm_timeout": 10.0, "print_speed_mm_s": 100_000.0}
+TIMEOUT = 10.0
+SILENCE = 0.3  # for a printer that never answers: the silence is what such a test is about
 
 
 def _printer(
-    sim: PrinterSimulator, faults: list[PrinterFault], profile: str = "58-gb18030"
+    sim: PrinterSimulator,
+    faults: list[PrinterFault],
+    profile: str = "58-gb18030",
+    timeout: float = TIMEOUT,
+    confirm: float = TIMEOUT,
 ) -> EscposPrinter:
-    return EscposPrinter(sim.url(profile, timeout=0.3), listeners=[faults.append], **FAST)
+    options = {**FAST, "confirm_timeout": confirm}
+    return EscposPrinter(sim.url(profile, timeout=timeout), listeners=[faults.append], **options)
 
 
 @pytest.mark.parametrize("profile", ["58-gb18030", "58-raster"])
@@ -67,7 +76,7 @@ def test_fault_found_before_printing(
     code,  # type: ignore[no-untyped-def]
 ) -> None:
     faults: list[PrinterFault] = []
-    printer = _printer(simulator, faults)
+    printer = _printer(simulator, faults, timeout=SILENCE if code == "printer_offline" else TIMEOUT)
     switch(simulator)
     with pytest.raises(error) as raised:
         printer.print_ticket(walk_in_slip)
@@ -91,7 +100,8 @@ def test_status_reports_each_state(simulator: PrinterSimulator) -> None:
     assert printer.status() == PrinterStatus(False, "ok", True)
     simulator.reset()
     simulator.set_offline()
-    assert printer.status() == PrinterStatus(False, "unknown", None)  # silence is not "paper OK"
+    silent = _printer(simulator, [], timeout=SILENCE)
+    assert silent.status() == PrinterStatus(False, "unknown", None)  # silence is not "paper OK"
 
 
 def test_write_error(simulator: PrinterSimulator, booked_slip: TicketSlip) -> None:
@@ -108,7 +118,8 @@ def test_paper_runs_out_mid_ticket(simulator: PrinterSimulator, booked_slip: Tic
     faults: list[PrinterFault] = []
     simulator.run_out_after(5000)
     with pytest.raises(PaperOut):
-        _printer(simulator, faults, "58-raster").print_ticket(booked_slip)
+        # the printer never confirms the ticket: that silence is the subject
+        _printer(simulator, faults, "58-raster", confirm=SILENCE).print_ticket(booked_slip)
     assert [(f.code, f.stage) for f in faults] == [("paper_out", "after")]
     assert not simulator.jobs
     assert simulator.rejected
@@ -141,13 +152,13 @@ def test_raster_bytes_that_look_like_status_requests_are_not_answered(
 
     rows = bytes([0x10, 0x04, 0x01] * 16)  # one 384-dot row of "DLE EOT 1"
     job = cmd.INIT + cmd.raster(384, 1, rows) + cmd.CUT
-    EscposPrinter(simulator.url("58-raster", timeout=0.3), **FAST).print_job(job, "X1")
+    EscposPrinter(simulator.url("58-raster", timeout=TIMEOUT), **FAST).print_job(job, "X1")
     assert simulator.jobs[0].data == job
 
 
 def test_preview_dir(tmp_path, walk_in_slip: TicketSlip) -> None:  # type: ignore[no-untyped-def]
     with PrinterSimulator(paper_mm=80, preview_dir=tmp_path) as sim:
-        EscposPrinter(sim.url("80-raster", timeout=0.5), **FAST).print_ticket(walk_in_slip)
+        EscposPrinter(sim.url("80-raster", timeout=TIMEOUT), **FAST).print_ticket(walk_in_slip)
         (job,) = sim.jobs
     assert job.preview == tmp_path / "job-0001.png"
     assert job.preview.stat().st_size > 1000
