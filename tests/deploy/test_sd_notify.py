@@ -13,7 +13,7 @@ def test_messages_reach_the_notify_socket(tmp_path: Path, monkeypatch: pytest.Mo
     path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
         server.bind(str(path))
-        server.settimeout(2)
+        server.settimeout(10)
         monkeypatch.setenv("NOTIFY_SOCKET", str(path))
         assert sd_notify.ready("attract screen shown")
         assert server.recv(256) == b"READY=1\nSTATUS=attract screen shown"

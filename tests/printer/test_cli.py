@@ -46,7 +46,7 @@ def test_print_ticket_png_and_bin(tmp_path: Path) -> None:
 
 def test_print_ticket_to_simulator_and_status(capsys: pytest.CaptureFixture[str]) -> None:
     with PrinterSimulator(paper_mm=80) as sim:
-        url = sim.url("80-raster", timeout=0.3)
+        url = sim.url("80-raster", timeout=10)
         assert main([*TICKET, "--printer", url]) == 0
         assert len(sim.jobs) == 1
         assert main(["print", "status", "--printer", url, "--json"]) == 0
@@ -101,12 +101,12 @@ def test_simulate_and_control_from_another_process(tmp_path: Path) -> None:
             if control.exists():
                 break
             time.sleep(0.05)
-        assert main([*TICKET, "--printer", url + "&timeout=0.5"]) == 0
+        assert main([*TICKET, "--printer", url + "&timeout=10"]) == 0
         state = send_control(control, "paper_out")
         assert state["paper"] == "out" and state["jobs"] == 1
-        assert main([*TICKET, "--printer", url + "&timeout=0.5"]) == 1
+        assert main([*TICKET, "--printer", url + "&timeout=10"]) == 1
         assert main(["printer", "control", "--control", str(control), "reset"]) == 0
-        assert main([*TICKET, "--printer", url + "&timeout=0.5"]) == 0
+        assert main([*TICKET, "--printer", url + "&timeout=10"]) == 0
         assert sorted(p.name for p in (tmp_path / "jobs").glob("*.png")) == [
             "job-0001.png",
             "job-0002.png",

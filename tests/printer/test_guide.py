@@ -91,7 +91,7 @@ def test_the_driver_prints_the_guide_or_says_why_not(guide: GuideSlip) -> None:
     faults: list[PrinterFault] = []
     with PrinterSimulator(port=0, paper_mm=80) as simulator:
         printer = EscposPrinter(
-            simulator.url("80-gb18030", timeout=0.5), listeners=[faults.append], confirm_timeout=2
+            simulator.url("80-gb18030", timeout=10), listeners=[faults.append], confirm_timeout=10
         )
         assert isinstance(printer, TicketPrinter)
         printer.print_guide(guide)

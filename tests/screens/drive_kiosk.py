@@ -346,7 +346,7 @@ def make_printer(folder: Path):  # type: ignore[no-untyped-def]
     from hardware.printer.simulator import PrinterSimulator
 
     simulator = PrinterSimulator(port=0, paper_mm=80, preview_dir=folder / "printer").start()
-    printer = EscposPrinter(simulator.url(timeout=2), confirm_timeout=5)
+    printer = EscposPrinter(simulator.url(timeout=10), confirm_timeout=10)
     PRINTERS.append(simulator)
     return printer, lambda: [len(job.data) for job in simulator.jobs]
 
