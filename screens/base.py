@@ -7,6 +7,7 @@ visible text at once without rebuilding a screen.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +40,39 @@ def tr(message: str, language: str) -> str:
     return translations(language).gettext(message)
 
 
+VIEW_SCALE_ENV = "KIOSK_VIEW_SCALE"
+
+
+def view_scale() -> float:
+    """How much smaller than its layout a window is drawn (``KIOSK_VIEW_SCALE``, 0.2-1): the
+    windowed demo puts a 1080×1920 kiosk and a 1920×1080 display side by side on one desktop."""
+    try:
+        value = float(os.environ.get(VIEW_SCALE_ENV, "1"))
+    except ValueError:
+        return 1.0
+    return value if 0.2 <= value <= 1.0 else 1.0
+
+
+def scale_view(factor: float) -> None:
+    """Draw the window's content, laid out at the window's configured size, ``factor`` smaller:
+    the root goes into a ``Scatter`` (touches are transformed back) and the window shrinks."""
+    from kivy.core.window import Window
+    from kivy.uix.scatter import Scatter
+
+    width, height = Window.size
+    for root in list(Window.children):
+        Window.remove_widget(root)
+        holder = Scatter(
+            do_rotation=False, do_scale=False, do_translation=False, scale=factor,
+            size_hint=(None, None), size=(width, height), pos=(0, 0),
+        )  # fmt: skip
+        root.size_hint = (None, None)
+        root.size = (width, height)
+        holder.add_widget(root)
+        Window.add_widget(holder)
+    Window.size = (round(width * factor), round(height * factor))
+
+
 class HallApp(App):
     """Base of the kiosk, console and display apps."""
 
@@ -60,6 +94,8 @@ class HallApp(App):
         self.calendar = calendar
         self.hall_clock = clock
         self.theme = theme
+        if view_scale() != 1.0:
+            self.bind(on_start=lambda *_args: scale_view(view_scale()))
 
     # -- language and text --------------------------------------------------------------
     def t(self, message: str, language: str | None = None) -> str:

@@ -54,7 +54,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.plans:
         return print_plans(args)
     from kiosk.config import load_halls
-    from kiosk.demo.hall import DemoOptions
+    from kiosk.demo.hall import DemoOptions, call_command
     from kiosk.demo.hall import run_demo as run
     from kiosk.demo.layout import DemoDirError, default_root
     from kiosk.demo.plan import PlanError
@@ -86,6 +86,7 @@ def run_demo(args: argparse.Namespace) -> int:
         "scenario": result.scenario,
         "exit_statuses": result.statuses,
         "timings_s": {k: round(v, 2) for k, v in result.timings.items()},
+        "clerk_call": call_command(result, result.consoles[0]),
         "failure": result.failure,
     }
     if args.headless:

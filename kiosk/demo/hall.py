@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -38,16 +39,19 @@ FOREIGN_ENV = (
     "WATCHDOG_USEC",
     "WATCHDOG_PID",
 )
-#: Window sizes and places on a desktop: the roles' own sizes (their layouts are drawn for
-#: them), overlapping; a window manager lets each be moved.
+#: Windows on a 1920×1080 desktop, side by side: each role laid out at its own size (its
+#: layout is drawn for it) and drawn smaller (``KIOSK_VIEW_SCALE``), with its place on screen:
+#: (layout size, scale, left, top). The kiosk 540×960, the display 960×540 beside it, the card
+#: drawer right of the display, the two consoles (576×360) below the display.
 WINDOWED = {
-    "kiosk": ("1080x1920", 0, 0),
-    "drawer": ("960x820", 1090, 0),
-    "display": ("1920x1080", 1090, 400),
-    "staff-a": ("1280x800", 1500, 0),
-    "staff-b": ("1280x800", 1500, 820),
+    "kiosk": ("1080x1920", 0.5, 0, 0),
+    "display": ("1920x1080", 0.5, 550, 0),
+    "drawer": ("960x820", 0.42, 1515, 0),
+    "staff-a": ("1280x800", 0.45, 550, 580),
+    "staff-b": ("1280x800", 0.45, 1136, 580),
 }
 HEADLESS_FPS = "20"
+VIEW_SCALE_ENV = "KIOSK_VIEW_SCALE"  # read by screens.base.view_scale
 READY_SECONDS = 90.0
 SERVICE_READY_SECONDS = 30.0
 
@@ -361,21 +365,24 @@ def _start_screens(
     }  # fmt: skip
     screens: dict[str, Child] = {}
     for name, command in commands.items():
-        size, left, top = WINDOWED[name]
+        size, scale, left, top = WINDOWED[name]
         if command[0] == "run":
             command += ["--windowed"]
         command += ["--size", size, *at_args]
         device = devices.get(name, devices["display"])
+        env = {
+            "KIOSK_DEVICE_CONFIG": str(device),
+            "KCFG_GRAPHICS_POSITION": "custom",
+            "KCFG_GRAPHICS_LEFT": str(left),
+            "KCFG_GRAPHICS_TOP": str(top),
+        }
+        if not options.headless:  # off-screen screenshots keep the layouts' full size
+            env[VIEW_SCALE_ENV] = str(scale)
         screens[name] = supervisor.start(
             name,
             _python("-m", "kiosk.demo.child", name, str(demo.screenshots), "--", *command),
             demo.log(name),
-            env={
-                "KIOSK_DEVICE_CONFIG": str(device),
-                "KCFG_GRAPHICS_POSITION": "custom",
-                "KCFG_GRAPHICS_LEFT": str(left),
-                "KCFG_GRAPHICS_TOP": str(top),
-            },
+            env=env,
             notify=True,
         )
     return screens
@@ -428,14 +435,37 @@ def guide(run: DemoRun) -> str:
         f"Ticket previews (PNG): {demo.tickets}",
         f"Logs: {demo.logs}",
         f"Central booking store: {run.central_url}/api/v1/docs (log: {demo.log('central')})",
-        "From another terminal, as a clerk would:",
-        f"  KIOSK_DEVICE_CONFIG={demo.device_config('staff-a')} kiosk ticket call --window {a}"
-        + ("  --now YYYY-MM-DDTHH:MM (the hall time shown)" if run.fixed_clock else ""),
+        "From another terminal, as a clerk would (it runs as printed):",
+        f"  {call_command(run, a)}",
         "",
         "Ctrl-C stops every process.",
         "",
     ]
     return "\n".join(lines)
+
+
+def kiosk_command() -> str:
+    """How a newcomer runs ``kiosk`` here: ``./hall kiosk`` of the checkout (``kiosk`` is not on
+    PATH), else the ``kiosk`` of this virtualenv."""
+    script = Path(__file__).resolve().parents[2] / "hall"
+    if script.is_file():
+        return f"{shlex.quote(str(script))} kiosk"
+    return shlex.quote(str(Path(sys.prefix) / "bin" / "kiosk"))
+
+
+def call_command(run: DemoRun, window: int) -> str:
+    """A clerk's ``kiosk ticket call`` on the demo's store. With ``--at`` the demo's hall time
+    runs from another instant than the machine's clock, so the command works it out itself
+    (shell arithmetic on ``date``: nobody has to type the hall time)."""
+    command = (
+        f"KIOSK_DEVICE_CONFIG={shlex.quote(str(run.demo.device_config('staff-a')))} "
+        f"{kiosk_command()} ticket call --window {window}"
+    )
+    if not run.fixed_clock:
+        return command
+    wall_at_start = time.time() - (time.monotonic() - run.started_monotonic)
+    offset = round(run.start.timestamp() - wall_at_start)
+    return command + f' --now "$(date -d @$(( $(date +%s) + {offset} )) +%Y-%m-%dT%H:%M)"'
 
 
 def _open_hint(run: DemoRun) -> list[str]:

@@ -47,3 +47,12 @@ def test_headless_demo_runs_the_scripted_scenario(tmp_path: Path, window_availab
     assert report["bookings"] > 5
     for log in ("central", "reader", "printer", "sync", "kiosk", "display", "drawer"):
         assert (folder / "logs" / f"{log}.log").stat().st_size > 0
+
+    # the guide's clerk command runs as printed, from anywhere, working out the hall time itself
+    call = report["clerk_call"]
+    assert "/hall kiosk ticket call --window" in call and "--now" in call
+    called = subprocess.run(
+        ["bash", "-c", call + " --json"], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert called.returncode == 0, called.stderr
+    assert "ticket" in json.loads(called.stdout)
