@@ -37,8 +37,8 @@ from hardware.idcard.driver import IdCardReader, ReaderSettings
 from hardware.idcard.simulator import ReaderSimulator, wire_time
 from kiosk.ports.card_reader import CardEvent
 
-COMMAND_BYTES = 3 * 10  # find, select, read: 10 bytes each
-REPLY_BYTES = 15 + 19 + (7 + 3 + 4 + TEXT_SIZE + PHOTO_SIZE + 1)
+COMMAND_BYTES = 4 * 10  # find, select, read, the confirming read: 10 bytes each
+REPLY_BYTES = 15 + 19 + 2 * (7 + 3 + 4 + TEXT_SIZE + PHOTO_SIZE + 1)  # two reads must agree
 
 
 class Mailbox:
