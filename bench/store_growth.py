@@ -46,10 +46,13 @@ def main() -> None:
                 start(store, window, now)
                 complete(store, window, now)
         wall, cpu = time.monotonic() - started, time.process_time() - cpu
-        with store.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            events = connection.exec_driver_sql("SELECT count(*) FROM events").scalar()
         store.close()
+        import sqlite3
+
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            (events,) = connection.execute("SELECT count(*) FROM events").fetchone()
+        connection.close()
         size = path.stat().st_size
     print(f"{args.tickets:,} tickets, {events:,} events in {wall:.1f} s (CPU {cpu:.1f} s)")
     print(f"store: {size / 1e6:.1f} MB = {size / args.tickets:,.0f} bytes per ticket")

@@ -256,10 +256,12 @@ def _sqlite_fault(code: int, detail: str, where: str, path: Path | None) -> Stor
         missing = path is not None and not path.parent.exists()
         why = f"its directory {path.parent} does not exist" if missing and path else detail
         return StoreUnreachable(where, f"cannot open the store: {why}")
-    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+    if code == SQLITE_BUSY:
         return StoreFailed(
             where, f"another process held the store locked too long ({detail}); try again"
         )
+    if code == SQLITE_LOCKED:
+        return StoreFailed(where, f"a table of the store was locked ({detail}); try again")
     if code == SQLITE_IOERR:
         return StoreFailed(
             where,
