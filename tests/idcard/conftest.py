@@ -21,7 +21,7 @@ FAST = {
     "poll_interval": 0.02,
     "command_timeout": 10.0,
     "read_timeout": 10.0,
-    "byte_gap_timeout": 0.25,
+    "byte_gap_timeout": 10.0,
     "reopen_interval": 0.05,
     "offline_after": 2,
 }
@@ -29,6 +29,8 @@ FAST = {
 
 #: For the tests whose subject is a reader that stops answering: silence is what they test.
 STALL_TIMEOUT = 0.5
+#: For the tests whose subject is a reply cut short: the gap that ends it (still ample).
+CUT_SHORT = 2.0
 
 
 class Events:

@@ -18,7 +18,7 @@ from kiosk.ports.card_reader import (
     ReaderOffline,
 )
 
-from .conftest import STALL_TIMEOUT, Events, wait_for_finds, wait_until
+from .conftest import CUT_SHORT, STALL_TIMEOUT, Events, wait_for_finds, wait_until
 
 MakeReader = Callable[..., IdCardReader]
 Cards = dict[str, SimulatedCard]
@@ -136,7 +136,7 @@ def test_card_removed_between_select_and_read(
 def test_one_damaged_reply_is_retried(
     fault: Fault, cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
 ) -> None:
-    reader = make_reader(simulator.url, events)
+    reader = make_reader(simulator.url, events, byte_gap_timeout=CUT_SHORT)
     simulator.set_fault(fault, on="read", times=1)
     simulator.place_card(cards["foreign-2023-muller"])
     assert events.next().identity == cards["foreign-2023-muller"].identity
@@ -147,7 +147,7 @@ def test_one_damaged_reply_is_retried(
 def test_a_reply_damaged_every_time_gives_one_unreadable_error(
     fault: Fault, cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
 ) -> None:
-    make_reader(simulator.url, events, retries=1)
+    make_reader(simulator.url, events, retries=1, byte_gap_timeout=CUT_SHORT)
     simulator.set_fault(fault, on="read")
     simulator.place_card(cards["resident-zhang-wei"])
     event = events.next()
