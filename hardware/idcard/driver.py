@@ -314,6 +314,7 @@ class IdCardReader:
             else Command.READ_TEXT_PHOTO
         )
         confirmation = ReadConfirmation(confirm_all=settings.confirm_all_reads)
+        bad_reads = 0
         try:
             selected = self._transact(Command.SELECT_CARD, settings.command_timeout)
             self._check(selected, "select")
@@ -328,6 +329,14 @@ class IdCardReader:
                 self._check(reply, "read")
                 try:
                     block = split_read_data(reply.data, settings.with_fingerprints)
+                except CardDataError as error:
+                    # not a read reply's shape (a line glitch, a stale frame): the card's data
+                    # was not seen at all, so read it again rather than call the card invalid
+                    bad_reads += 1
+                    if bad_reads > settings.retries:
+                        raise CardUnreadable(f"damaged reply: {error}") from None
+                    continue
+                try:
                     record = confirmation.offer(block)
                 except ReadsDisagree as error:
                     self.stats.disagreements += 1
