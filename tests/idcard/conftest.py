@@ -43,7 +43,7 @@ class Events:
     def __call__(self, event: CardEvent) -> None:
         self.queue.put(event)
 
-    def next(self, timeout: float = 10.0) -> CardEvent:
+    def next(self, timeout: float = 30.0) -> CardEvent:
         return self.queue.get(timeout=timeout)
 
     def pending(self) -> list[CardEvent]:
@@ -53,7 +53,7 @@ class Events:
         return items
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     end = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > end:

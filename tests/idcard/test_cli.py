@@ -162,7 +162,7 @@ def test_simulate_and_control_from_another_process(
         assert status == 1 and "melt" in err
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        assert process.wait(timeout=30) == 0
     assert not link.exists() and not Path(f"{link}.ctl").exists()
     status, _, err = run(["card", "control", "--link", str(link), "status"], capsys)
     assert status == 1 and "no simulator" in err

@@ -27,8 +27,10 @@ def kivy_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("KIVY_NO_CONSOLELOG", "1")
     env.setdefault("KIVY_NO_FILELOG", "1")
     env.setdefault("SDL_AUDIODRIVER", "dummy")
-    if "KIVY_HOME" not in env:
-        env["KIVY_HOME"] = tempfile.mkdtemp(prefix="hall-kivy-")
+    # A home of its own for every driver: Kivy rewrites config.ini at start, and two drivers
+    # running at once (a console and the display) sharing one could leave it half-written for
+    # the next, which then exits 1 without a word (its console log is off).
+    env["KIVY_HOME"] = tempfile.mkdtemp(prefix="hall-kivy-")
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env.setdefault("SDL_VIDEODRIVER", "offscreen")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
