@@ -378,6 +378,9 @@ def _start_screens(
         }
         if not options.headless:  # off-screen screenshots keep the layouts' full size
             env[VIEW_SCALE_ENV] = str(scale)
+        # Kivy writes config.ini in its home at start: five screens starting at once must not
+        # share one (a half-written file stops the next Kivy without a word)
+        env["KIVY_HOME"] = str(demo.root / "kivy" / name)
         screens[name] = supervisor.start(
             name,
             _python("-m", "kiosk.demo.child", name, str(demo.screenshots), "--", *command),
