@@ -143,6 +143,9 @@ def test_simulate_and_control_from_another_process(
         stdout=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # a test run started in the background inherits SIGINT ignored, and so would the child:
+        # give it the default back, so Ctrl-C (SIGINT below) reaches it as at a terminal
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         wait_until(lambda: Path(f"{link}.ctl").exists(), timeout=20)
