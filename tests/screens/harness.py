@@ -40,7 +40,7 @@ def kivy_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def run_driver(
-    script: str, args: list[str], timeout: float = 90, extra_env: dict[str, str] | None = None
+    script: str, args: list[str], timeout: float = 240, extra_env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Run ``tests/screens/<script>`` and return its JSON report (fails loudly otherwise)."""
     process = subprocess.run(
@@ -88,7 +88,7 @@ class Driver:
         for _ in range(count):
             EventLoop.idle()
 
-    def wait(self, condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    def wait(self, condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
         """Run frames until ``condition`` holds; a generous limit, not a timing check."""
         deadline = time.monotonic() + timeout
         while not condition():
@@ -165,8 +165,9 @@ def run_main(main: Callable[[], int]) -> None:
     try:
         status = main()
     except BaseException:
-        traceback.print_exc()
-        sys.stderr.flush()
+        # to the real stderr: Kivy replaces sys.stderr with its logger, which is off here
+        traceback.print_exc(file=sys.__stderr__)
+        sys.__stderr__.flush()
         os._exit(1)
     sys.stdout.flush()
     os._exit(status)

@@ -15,7 +15,7 @@ from tests.screens.harness import run_driver
 @pytest.fixture(scope="module")
 def kiosk_run(window_available: None, artefacts: Path, tmp_path_factory: Any) -> dict[str, Any]:
     store = tmp_path_factory.mktemp("kiosk") / "hall.sqlite3"
-    document = run_driver("drive_kiosk.py", [f"sqlite:///{store}", str(artefacts)], timeout=120)
+    document = run_driver("drive_kiosk.py", [f"sqlite:///{store}", str(artefacts)], timeout=400)
     return {step["step"]: step for step in document["steps"]} | {"_shots": document["shots"]}
 
 

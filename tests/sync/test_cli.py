@@ -47,8 +47,10 @@ def kiosk(config: Path, *args: str) -> subprocess.Popen[str]:
         if not key.startswith(("KIOSK_DATABASE", "KIOSK_HALL", "KIOSK_ID_HASH", "KIOSK_CENTRAL"))
     }
     env["KIOSK_DEVICE_CONFIG"] = str(config)
+    # --timeout: ample on a loaded machine (a slow answer is not what these tests are about)
+    timeout = [] if "--status" in args or "--timeout" in args else ["--timeout", "90"]
     return subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.main", "sync", "--at", AT, *args],
+        [sys.executable, "-m", "kiosk.cli.main", "sync", "--at", AT, *timeout, *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -57,7 +59,7 @@ def kiosk(config: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def finished(process: subprocess.Popen[str]) -> tuple[int, str, str]:
-    out, err = process.communicate(timeout=60)
+    out, err = process.communicate(timeout=180)
     return process.returncode, out, err
 
 
