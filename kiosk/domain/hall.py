@@ -198,6 +198,9 @@ class Service(_Model):
     service_minutes: int = Field(default=10, ge=1, le=240)
     materials_zh: tuple[str, ...] = ()
     materials_en: tuple[str, ...] = ()
+    icon: str = Field(default="", pattern=r"^([a-z0-9]+(-[a-z0-9]+)*)?$")
+    """A pictogram for the kiosk, by its Material Design Icons name (``home-city``); empty: the
+    category's default. ``screens.icons.check_hall_icons`` checks the name exists."""
 
 
 class ServiceWindow(_Model):
