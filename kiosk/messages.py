@@ -21,23 +21,45 @@ from kiosk.domain.schedule import (
 )
 from kiosk.i18n import _, current_language
 
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+def format_day(day: date) -> str:
+    """ "11月28日（周六）" (English: "Sat 28 Nov"): a date is always said with its weekday, so
+    nobody has to work out which day of the week the 28th is."""
+    if current_language() == "en":
+        return f"{day:%a} {day.day} {day:%b}"
+    return f"{day.month}月{day.day}日（周{WEEKDAYS_ZH[day.weekday()]}）"
+
 
 def format_when(moment: datetime, today: date | None = None) -> str:
-    """ "今天 14:30", "明天 09:00" or "11月28日 09:00" (English: "today 14:30", "28 Nov 09:00")."""
+    """ "今天 14:30", "明天 09:00" or "11月28日（周六）09:00" (English: "today 14:30",
+    "Sat 28 Nov 09:00")."""
     clock = f"{moment:%H:%M}"
     if today is not None and moment.date() == today:
         return _("今天 {time}").format(time=clock)
     if today is not None and (moment.date() - today).days == 1:
         return _("明天 {time}").format(time=clock)
     if current_language() == "en":
-        return f"{moment.day} {moment:%b} {clock}"
-    return f"{moment.month}月{moment.day}日 {clock}"
+        return f"{format_day(moment.date())} {clock}"
+    return f"{format_day(moment.date())}{clock}"
+
+
+def format_slot(start: datetime, end: datetime, today: date) -> str:
+    """A booked slot as people say it: "今天 10:00-10:30", "11月28日（周六）09:00-09:30"."""
+    return f"{format_when(start, today)}-{end:%H:%M}"
 
 
 def _next_time(decision: WalkInDecision, today: date) -> str:
     if decision.next_walk_in is None:
         return _("请留意本中心公布的办公时间。")
     return _("可于{when}起取号。").format(when=format_when(decision.next_walk_in, today))
+
+
+def sentences(*parts: str) -> str:
+    """Sentences one after the other: run together in Chinese, a space apart in English."""
+    glue = " " if current_language() == "en" else ""
+    return glue.join(part for part in parts if part)
 
 
 def describe_walk_in(decision: WalkInDecision) -> str:
@@ -50,20 +72,22 @@ def describe_walk_in(decision: WalkInDecision) -> str:
     reason = decision.reason
     after = _next_time(decision, today)
     if reason is WalkInRefusal.CLOSED_TODAY:
-        return f"{describe_closed_day(decision.plan)}{after}"
+        return sentences(describe_closed_day(decision.plan), after)
     if reason is WalkInRefusal.BEFORE_OPENING:
-        return _("尚未到取号时间。") + after
+        return sentences(_("尚未到取号时间。"), after)
     if reason is WalkInRefusal.BETWEEN_PERIODS:
-        return _("当前为休息时段，暂停取号。") + after
+        return sentences(_("当前为休息时段，暂停取号。"), after)
     if reason is WalkInRefusal.BOOKING_ONLY:
-        return _("当前时段仅为已预约的办事群众服务，现场不取号。") + after + _("也可预约其他时段。")
+        return sentences(
+            _("当前时段仅为已预约的办事群众服务，现场不取号。"), after, _("也可预约其他时段。")
+        )
     if reason is WalkInRefusal.CATEGORY_NOT_ACCEPTED:
-        return _("当前时段不受理该类事项。") + after
+        return sentences(_("当前时段不受理该类事项。"), after)
     if reason is WalkInRefusal.TICKETING_CLOSED:
-        return _("今日取号已结束；已取号的群众将继续办理完毕。") + after
+        return sentences(_("今日取号已结束；已取号的群众将继续办理完毕。"), after)
     if reason is WalkInRefusal.AFTER_CLOSING:
-        return _("今日服务已结束。") + after
-    return _("暂时无法取号。") + after
+        return sentences(_("今日服务已结束。"), after)
+    return sentences(_("暂时无法取号。"), after)
 
 
 def describe_closed_day(plan: DayPlan) -> str:

@@ -7,23 +7,24 @@ and the QR code on screen encodes the same link as the one printed.
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
 
 from kiosk.domain.hall import HallProfile, Service
 from kiosk.domain.slip import BookingSlip, TicketSlip
 from kiosk.services.views import BookingView, TicketView
 
 
-def queue_link(base_url: str | None, ticket: TicketView) -> str:
-    """Where the person can follow the queue: the hall's page if it has one, else the ticket's
-    own reference (a staff scanner or the hall's app can read it)."""
+def queue_link(base_url: str | None, ticket: TicketView) -> str | None:
+    """Where the person can follow the queue: the hall's queue page (``queue_page_url``), or
+    nothing when the hall runs none: a QR code that no phone can open would only mislead."""
+    if not base_url:
+        return None
     path = f"{ticket.hall_id}/{ticket.day.isoformat()}/{ticket.number}"
-    if base_url:
-        return f"{base_url.rstrip('/')}/queue/{path}"
-    return f"hall-kiosk:ticket/{path}"
+    return f"{base_url.rstrip('/')}/queue/{path}"
 
 
 def ticket_slip(
-    ticket: TicketView, hours_today: str, phone: str | None, link: str, language: str
+    ticket: TicketView, hours_today: str, phone: str | None, link: str | None, language: str
 ) -> TicketSlip:
     booked = ticket.kind == "booked"
     materials = (
@@ -72,3 +73,16 @@ def booking_slip(
         reference=booking.central_id,
         language=language,
     )
+
+
+def qr_png(text: str, size: int = 8) -> bytes:
+    """The QR code of ``text`` as PNG bytes (black on white, with its quiet zone); any thread."""
+    import qrcode
+
+    code = qrcode.QRCode(border=2, box_size=size)
+    code.add_data(text)
+    code.make(fit=True)
+    image = code.make_image(fill_color="black", back_color="white").convert("RGB")
+    buffer = BytesIO()
+    image.save(buffer, format="png")
+    return buffer.getvalue()

@@ -19,7 +19,7 @@ from kiosk.domain.identity import Identity, age_on
 from kiosk.domain.schedule import WalkInDecision, walk_in_decision
 from kiosk.domain.wait import estimate_wait
 from kiosk.i18n import _
-from kiosk.messages import describe_walk_in, format_when
+from kiosk.messages import describe_walk_in, format_slot, format_when
 from kiosk.services.errors import UnknownService
 from kiosk.services.views import BookingView, TicketView, booking_view, ticket_view
 from kiosk.store import repositories as repo
@@ -212,6 +212,20 @@ def take_ticket(
     return TakeTicketResult(view, message, None, decision)
 
 
+def walk_in_ticket_of(store: HallStore, identity: Identity, now: datetime) -> TicketView | None:
+    """The walk-in ticket a card's holder took today and still waits with (a card tapped
+    again at the kiosk shows and reprints it; a ticket taken without a card has no holder)."""
+    holder = store.holder_hash(identity.id_number)
+    with store.read() as session:
+        ticket = repo.holder_walk_in_ticket(session, store.hall.id, now.date(), holder)
+        if ticket is None:
+            return None
+        ahead = minutes = None
+        if ticket.status == TicketStatus.WAITING.value:
+            ahead, minutes = wait_for(session, store, ticket, now)
+        return ticket_view(store.hall, ticket, ahead=ahead, wait_minutes=minutes)
+
+
 # --- check-in --------------------------------------------------------------------------------
 
 
@@ -296,10 +310,7 @@ def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResu
 
 
 def _slot_text(booking: Booking, today: date) -> str:
-    start = format_when(booking.slot_start, booking.slot_start.date())
-    if booking.slot_start.date() != today:
-        start = f"{booking.slot_start:%Y-%m-%d %H:%M}"
-    return f"{start}-{booking.slot_end:%H:%M}"
+    return format_slot(booking.slot_start, booking.slot_end, today)
 
 
 def _already_checked_in(

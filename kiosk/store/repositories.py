@@ -529,6 +529,27 @@ def holder_open_ticket(
     return _ticket(_run(session, _HOLDER_OPEN, params).first())
 
 
+_HOLDER_WALK_IN = _register(
+    "holder_walk_in",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets"
+    " WHERE hall_id = :hall_id AND holder_hash = :holder_hash AND day = :day"
+    f" AND kind = '{TicketKind.WALK_IN.value}'"
+    f" AND status IN ('{TicketStatus.WAITING.value}', '{TicketStatus.CALLED.value}')"
+    " ORDER BY id DESC LIMIT 1",
+    TICKETS,
+    TICKET_FIELDS,
+)
+
+
+def holder_walk_in_ticket(
+    session: Session, hall_id: str, day: date, holder_hash: str
+) -> TicketRecord | None:
+    """The holder's newest walk-in ticket of the day still waiting or called: the one a card
+    tapped again at the kiosk reprints."""
+    params = {"hall_id": hall_id, "day": day, "holder_hash": holder_hash}
+    return _ticket(_run(session, _HOLDER_WALK_IN, params).first())
+
+
 _RECENT = _register(
     "recent_service",
     "SELECT started_at, finished_at FROM tickets"
