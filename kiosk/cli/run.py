@@ -37,10 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--voice",
         choices=("clips", "espeak", "none"),
         help="display: the voice that announces calls (default: clips); kiosk: the voice that "
-        "reads screen titles in elderly mode (default: kiosk_voice of the settings, else none)",
+        "guides citizens (default: kiosk_voice of the settings, else clips)",
     )
     run.add_argument(
-        "--idle", type=int, default=30, help="kiosk: seconds before returning to the start"
+        "--idle",
+        type=int,
+        default=60,
+        help="kiosk: seconds without a touch before returning to the start (大字: half as long "
+        "again; the kiosk asks 需要更多时间吗？ 15 s before)",
     )
     run.set_defaults(handler=run_role)
 
@@ -50,8 +54,8 @@ def run_role(args: argparse.Namespace) -> int:
 
     if args.role == "staff" and args.window is None:
         raise CliError("--role staff needs --window N")
-    if args.idle < 5:
-        raise CliError("--idle must be at least 5 seconds")
+    if args.idle < 6:
+        raise CliError("--idle must be at least 6 seconds")
     try:
         size = env.parse_size(args.size or DEFAULT_SIZES[args.role])
     except ValueError as error:
@@ -128,8 +132,14 @@ def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) ->
             announcer = make_announcer(engine, repeat=voice.repeat, english=voice.english)
         return DisplayApp(store, clock, announcer=announcer)
 
+    from screens.icons import IconError, check_hall_icons
     from screens.kiosk_app import KioskApp
 
+    hall = store.hall
+    try:
+        check_hall_icons(hall)
+    except IconError as error:
+        raise CliError(str(error)) from None
     reader = None
     port = args.reader or settings.reader_port
     if port:
@@ -149,25 +159,50 @@ def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) ->
             printer = EscposPrinter(url)
         except AddressError as error:
             raise CliError(str(error)) from None
-    title_voice = None
-    engine = args.voice or settings.kiosk_voice
-    if engine != "none":
-        from hardware.voice import make_announcer
-        from kiosk.ports.announcer import AnnouncerError
+    from screens.flows import IdlePolicy
 
-        try:
-            title_voice = make_announcer(engine, repeat=1)
-        except AnnouncerError as error:
-            raise CliError(f"kiosk voice {engine!r}: {error}") from None
     return KioskApp(
         store,
         clock,
         reader=reader,
         printer=printer,
-        idle_seconds=args.idle,
-        voice=title_voice,
+        idle=IdlePolicy.from_standard(args.idle),
+        voice=_kiosk_voice(args.voice, settings),
         queue_base_url=settings.queue_page_url,
+        staff_pin=settings.staff_pin,
+        central=_central_state(store),
     )
+
+
+def _kiosk_voice(chosen: str | None, settings: Any) -> Any:
+    """The kiosk's voice guidance, on unless the settings say ``kiosk_voice = "none"``. A voice
+    asked for with ``--voice`` must work; the settings' voice on a machine that cannot play
+    sound leaves the kiosk running silently, saying why in its log."""
+    engine = chosen or settings.kiosk_voice
+    if engine == "none":
+        return None
+    import logging
+
+    from hardware.voice import make_announcer
+    from kiosk.ports.announcer import AnnouncerError
+
+    try:
+        return make_announcer(
+            engine, repeat=1, volume=settings.kiosk_volume, recorded_dir=settings.voice_clips
+        )
+    except AnnouncerError as error:
+        if chosen is not None:
+            raise CliError(f"kiosk voice {engine!r}: {error}") from None
+        logging.getLogger(__name__).warning("kiosk voice %r off: %s", engine, error)
+        return None
+
+
+def _central_state(store: Any) -> Any:
+    """How the screens learn the sync state: the composition root reads it for them (the
+    screens never import ``sync``)."""
+    from sync.state import read_state
+
+    return lambda now: read_state(store, now)
 
 
 def _systemd(app: Any) -> None:

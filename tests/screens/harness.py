@@ -69,6 +69,7 @@ class Driver:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.shots: list[str] = []
+        self.taps = 0  # touches made, to count a person's taps from one screen to another
 
     def start(self) -> None:
         from kivy.base import EventLoop
@@ -99,10 +100,13 @@ class Driver:
     def find(self, name: str) -> Any:
         """The visible widget whose ``name`` property is ``name`` (buttons carry one)."""
         from kivy.core.window import Window
+        from kivy.uix.screenmanager import Screen
 
         for top in list(Window.children):
             for widget in top.walk():
                 if getattr(widget, "name", None) != name or getattr(widget, "disabled", False):
+                    continue
+                if isinstance(widget, Screen):  # a screen's name is not a button's
                     continue
                 if widget.get_root_window() is not None and widget.opacity > 0:
                     return widget
@@ -114,6 +118,7 @@ class Driver:
 
         widget = self.find(name)
         x, y = widget.to_window(*widget.center)
+        self.taps += 1
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.frames(1)
