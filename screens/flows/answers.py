@@ -16,6 +16,7 @@ from kiosk.domain.schedule import WalkInDecision, WalkInRefusal
 from kiosk.messages import describe_booking, describe_walk_in
 from kiosk.ports.card_reader import CardExpired, CardUnreadable, InvalidCardData, ReaderOffline
 from kiosk.services import BookingResult, CheckInOutcome, CheckInResult, TicketView
+from kiosk.services.errors import QueueError
 from screens.flows.context import Context
 from screens.flows.devices import staff_line
 from screens.flows.view import Choice, Tone, View
@@ -342,7 +343,15 @@ def card_error(ctx: Context, error: Exception, reader_down_now: bool) -> View:
     return message(ctx, "card_error", title, body, steps, icon=ACTION_ICONS["card_bad"])
 
 
-def store_fault(ctx: Context, error: Exception, reader_down_now: bool) -> View:
+def job_failed(ctx: Context, error: Exception, reader_down_now: bool) -> View:
+    """A store job that raised: the queue's own refusal said as it is, anything else (the
+    store itself failing) as a fault for staff."""
+    if isinstance(error, QueueError):
+        return queue_refusal(ctx, error, reader_down_now)
+    return store_fault(ctx, error)
+
+
+def store_fault(ctx: Context, error: Exception) -> View:
     """The store refused a job (full disk, damaged file, the clock refused...): the citizen is
     sent to the desk in plain words; the line for staff names the fault, never a traceback."""
     body = ctx.t("本机暂时无法取号。请到前台，工作人员会为您人工取号，给您带来不便，敬请谅解。")

@@ -14,7 +14,6 @@ from kiosk.domain.hall import Service
 from kiosk.domain.identity import Identity
 from kiosk.domain.slip import BookingSlip
 from kiosk.services import BookingResult
-from kiosk.services.errors import QueueError
 from kiosk.services.slots import SlotPlaces
 from screens.flows import answers
 from screens.flows.context import SLOTS_PER_PAGE
@@ -102,9 +101,7 @@ class BookingJourney(Journey):
             assert self.result is not None and self.service is not None
             return answers.booking_refusal(ctx, self.result, self.service, kiosk.reader_down)
         assert self.error is not None
-        if isinstance(self.error, QueueError):
-            return answers.queue_refusal(ctx, self.error, kiosk.reader_down)
-        return answers.store_fault(ctx, self.error, kiosk.reader_down)
+        return answers.job_failed(ctx, self.error, kiosk.reader_down)
 
     def _services(self, kiosk: Kiosk) -> View:
         ctx = kiosk.ctx

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from kiosk.domain.identity import Identity
 from kiosk.services import CheckInOutcome, CheckInResult, TakeTicketResult
-from kiosk.services.errors import QueueError
 from screens.flows import answers
 from screens.flows.effects import CheckIn, Effect
 from screens.flows.events import Event, Issued, JobFailed
@@ -68,9 +67,7 @@ class CheckInJourney(TicketJourney):
         if self.step == "ticket":
             return self.ticket_view(kiosk)
         if self.step == "fault" and self.error is not None:
-            if isinstance(self.error, QueueError):
-                return answers.queue_refusal(ctx, self.error, kiosk.reader_down)
-            return answers.store_fault(ctx, self.error, kiosk.reader_down)
+            return answers.job_failed(ctx, self.error, kiosk.reader_down)
         assert self.result is not None
         return answers.check_in_answer(ctx, self.result, kiosk.reader_down)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from kiosk.domain.hall import Acceptance, Service
 from kiosk.domain.identity import Identity
 from kiosk.services import TakeTicketResult
-from kiosk.services.errors import QueueError
 from screens.flows import answers
 from screens.flows.effects import Effect, TakeTicket
 from screens.flows.events import Event, Issued, JobFailed
@@ -74,9 +73,7 @@ class WalkInJourney(TicketJourney):
         if self.step == "already" and self.result is not None:
             return self._already(kiosk)
         assert self.error is not None
-        if isinstance(self.error, QueueError):
-            return answers.queue_refusal(ctx, self.error, kiosk.reader_down)
-        return answers.store_fault(ctx, self.error, kiosk.reader_down)
+        return answers.job_failed(ctx, self.error, kiosk.reader_down)
 
     def _services(self, kiosk: Kiosk) -> View:
         ctx = kiosk.ctx

@@ -41,8 +41,19 @@ def run_driver(
     script: str, args: list[str], timeout: float = 90, extra_env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Run ``tests/screens/<script>`` and return its JSON report (fails loudly otherwise)."""
+    return run_process([str(Path(__file__).with_name(script)), *args], timeout, extra_env)
+
+
+def run_module(module: str, args: list[str], timeout: float = 300) -> dict[str, Any]:
+    """Run ``python -m module`` (a window of its own) and return its JSON report."""
+    return run_process(["-m", module, *args], timeout)
+
+
+def run_process(
+    argv: list[str], timeout: float, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
     process = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name(script)), *args],
+        [sys.executable, *argv],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -52,7 +63,7 @@ def run_driver(
     lines = [line for line in process.stdout.splitlines() if line.startswith("{")]
     if process.returncode != 0 or not lines:
         raise AssertionError(
-            f"{script} exited {process.returncode}\nstdout:\n{process.stdout[-3000:]}\n"
+            f"{argv[0]} exited {process.returncode}\nstdout:\n{process.stdout[-3000:]}\n"
             f"stderr:\n{process.stderr[-6000:]}"
         )
     return json.loads(lines[-1])

@@ -4,32 +4,18 @@ all in one real window; ``screens.overflow`` looks)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from screens.gallery import MODES, SCENES
-from tests.screens.harness import ROOT, kivy_environment
+from tests.screens.harness import run_module
 
 
 @pytest.fixture(scope="module")
 def gallery(window_available: None, artefacts: Path) -> dict[str, Any]:
-    folder = artefacts / "gallery"
-    done = subprocess.run(
-        [sys.executable, "-m", "screens.gallery", str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=kivy_environment(),
-        cwd=ROOT,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    assert done.returncode == 0 and lines, done.stderr[-4000:]
-    return json.loads(lines[-1])  # type: ignore[no-any-return]
+    return run_module("screens.gallery", [str(artefacts / "gallery")], timeout=600)
 
 
 def test_every_screen_in_every_mode_was_drawn(gallery: dict[str, Any]) -> None:
