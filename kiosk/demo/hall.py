@@ -73,6 +73,7 @@ class DemoRun:
     consoles: tuple[int, int]
     fixed_clock: bool = False  # --at given: tools acting on the store need --now
     central_url: str = ""
+    queue_page_url: str = ""
     started_monotonic: float = field(default_factory=time.monotonic)
     timings: dict[str, float] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
@@ -180,8 +181,9 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
     )
     run.timings["seeded"] = time.monotonic() - t0
 
-    central_port, printer_port = free_port(), free_port()
+    central_port, printer_port, queue_port = free_port(), free_port(), free_port()
     central_url = run.central_url = f"http://127.0.0.1:{central_port}"
+    queue_page = run.queue_page_url = f"http://127.0.0.1:{queue_port}"
     printer_url = f"tcp:127.0.0.1:{printer_port}?paper=80&timeout=3"
     devices = {
         "kiosk": write_device_config(
@@ -194,6 +196,7 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
             printer_url=printer_url,
             central_url=central_url,
             token=seeded.token,
+            queue_page_url=queue_page,  # the QR code on each ticket opens this page
         ),
         "staff-a": write_device_config(
             demo, "staff-a", hall=hall.id, key=key, terminal=f"window-{consoles[0]}"
@@ -218,6 +221,7 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
         run.timings["services_ready"] = time.monotonic() - t0
         _first_sync(demo, devices["kiosk"], env, at_args)
         run.timings["first_sync"] = time.monotonic() - t0
+        _start_queue_page(supervisor, demo, devices["display"], queue_port, at_args, stop)
         screens = _start_screens(supervisor, demo, hall, devices, consoles, at_args, options)
         _wait_ready(supervisor, screens, stop)
         run.timings["screens_ready"] = time.monotonic() - t0
@@ -311,6 +315,35 @@ def _wait_services(supervisor: Supervisor, demo: DemoDir, central_url: str, stop
         printer_up, "the printer's socket", SERVICE_READY_SECONDS, by_name["printer"]
     )
     supervisor.wait_until(central_up, "the central API", SERVICE_READY_SECONDS, by_name["central"])
+
+
+def _start_queue_page(
+    supervisor: Supervisor,
+    demo: DemoDir,
+    device: Path,
+    port: int,
+    at_args: list[str],
+    stop: Any,
+) -> None:
+    """The phone page a ticket's QR code opens (``kiosk queue-page serve``) on the hall store,
+    once the first sync has made its tables; the kiosk's settings point its QR codes here."""
+    import requests
+
+    child = supervisor.start(
+        "queue-page",
+        _kiosk("queue-page", "serve", "--host", "127.0.0.1", "--port", str(port), *at_args),
+        demo.log("queue-page"),
+        env={"KIOSK_DEVICE_CONFIG": str(device)},
+    )
+
+    def up() -> bool:
+        _raise_if(stop)
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    supervisor.wait_until(up, "the queue page", SERVICE_READY_SECONDS, child)
 
 
 def _raise_if(stop: Any) -> None:
@@ -428,6 +461,7 @@ def guide(run: DemoRun) -> str:
         f"Ticket previews (PNG): {demo.tickets}",
         f"Logs: {demo.logs}",
         f"Central booking store: {run.central_url}/api/v1/docs (log: {demo.log('central')})",
+        f"Queue page (a ticket's QR code opens it): {run.queue_page_url}/queue/…",
         "From another terminal, as a clerk would:",
         f"  KIOSK_DEVICE_CONFIG={demo.device_config('staff-a')} kiosk ticket call --window {a}"
         + ("  --now YYYY-MM-DDTHH:MM (the hall time shown)" if run.fixed_clock else ""),

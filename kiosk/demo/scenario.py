@@ -104,6 +104,7 @@ def run_scenario(
     ticket = json.loads(called.stdout)
     number = _number(ticket)
     report["called"] = {"window": window, "number": number}
+    report["queue_page"] = _queue_page(run, number)
 
     shown: dict[str, Any] = {}
 
@@ -125,6 +126,15 @@ def run_scenario(
                 k: document["state"].get(k) for k in ("current_number", "current_service")
             }
     return report
+
+
+def _queue_page(run: DemoRun, number: str) -> dict[str, Any]:
+    """What a phone that scans the ticket's QR code gets: the demo's queue page for it."""
+    import requests
+
+    link = f"{run.queue_page_url}/queue/{run.hall.id}/{run.start:%Y-%m-%d}/{number}"
+    answer = requests.get(link, timeout=10)
+    return {"link": link, "status": answer.status_code, "shows_number": number in answer.text}
 
 
 def _minute_after(run: DemoRun) -> str:
