@@ -35,6 +35,7 @@ CATEGORY_ICONS: dict[Category, str] = {
 ACTION_ICONS: dict[str, str] = {
     "have_booking": "calendar-account",
     "take_ticket": "ticket-confirmation",
+    "walk_in": "ticket-confirmation",
     "book": "calendar-plus",
     "guide": "clipboard-text",
     "desk": "face-agent",

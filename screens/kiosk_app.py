@@ -102,7 +102,7 @@ class KioskApp(HallApp):
             store, printer, self.store_worker, self.printer_worker, self.send, central, self.now
         )
         self.frame: Frame | None = None
-        self.said: list[str] = []  # every line handed to the voice, in order (tests, logs)
+        self.said: list[str] = []  # every line to be said, in order (tests, docs/screens)
         self.screens: dict[str, KioskScreen] = {}
         self._lock = threading.RLock()
         self._shown: View | None = None
@@ -197,15 +197,14 @@ class KioskApp(HallApp):
     def say(self, lines: tuple[str, ...], interrupt: bool = True) -> None:
         """A new screen's guidance replaces what is still waiting to be said; a follow-up (the
         print's outcome) comes after it. The voice's queue says one line at a time."""
+        lines = tuple(line for line in lines if line.strip())
+        self.said += lines
         if not lines or self.voice is None:
             return
         drop = getattr(self.voice, "drop_pending", None)
         if interrupt and drop is not None:
             drop()
         for line in lines:
-            if not line.strip():
-                continue
-            self.said.append(line)
             try:
                 self.voice.say(line)
             except (AnnouncerError, ValueError) as error:
