@@ -14,6 +14,7 @@ from hardware.voice import make_announcer
 from hardware.voice.announcer import VoiceAnnouncer
 from hardware.voice.audio import Audio, read_wav
 from hardware.voice.speech import ClipLibrary, ClipSpeech, EspeakSpeech, Piece, plan_sentence
+from kiosk.ports.announcer import AnnouncerError
 from tests.voice.test_say import _Slow, _Tones
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
@@ -36,9 +37,10 @@ def test_the_kiosk_voice_is_as_loud_as_its_setting(tmp_path: Path) -> None:
         voice.say("您的号码是 A012。")
         assert voice.wait_idle(30)
         voice.close()
-    ratio = read_wav(next((tmp_path / "soft").glob("*.wav"))).rms() / read_wav(
-        next((tmp_path / "loud").glob("*.wav"))
-    ).rms()
+    ratio = (
+        read_wav(next((tmp_path / "soft").glob("*.wav"))).rms()
+        / read_wav(next((tmp_path / "loud").glob("*.wav"))).rms()
+    )
     assert 0.2 < ratio < 0.3
 
 
@@ -107,5 +109,5 @@ def test_recorded_phrases_are_used_where_the_hall_has_them(tmp_path: Path) -> No
     audio = speech.say_text("您的号码是 B001。", "zh")
     assert 1.0 < audio.seconds < 8.0 and audio.rms() > 100
     (recorded / "phrases.toml").write_text("your-number = [", encoding="utf-8")
-    with pytest.raises(Exception, match="phrases.toml"):
+    with pytest.raises(AnnouncerError, match=r"phrases\.toml"):
         library.phrases("zh")
