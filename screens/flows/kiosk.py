@@ -283,12 +283,17 @@ class KioskFlow:
     def _card(self, event: CardRead) -> tuple[list[Effect], tuple[str, ...] | None]:
         top = self.journeys[-1] if self.journeys else None
         if top is not None:
-            if top.busy:
-                return [], ()
-            answer = top.card(event.identity, self.kiosk)
+            if top.busy and top.identity is not None:
+                if top.identity.id_number == event.identity.id_number:
+                    return [], ()  # the same card read twice while its answer is coming
+            elif top.busy:
+                return [], ()  # a list being read: the card is for no one yet
+            answer = None if top.busy else top.card(event.identity, self.kiosk)
             if answer is not None:
                 return self._apply(answer)
-        # a card on any other screen: its holder checks in (a booked card alone gives a ticket)
+        # a card on any other screen: its holder checks in (a booked card alone gives a ticket);
+        # another person's card while an answer is coming: the new person is served, the
+        # earlier answer (its ticket already at the printer) is no longer shown
         self.go_home()
         return self._push(CheckInJourney(event.identity))
 

@@ -186,3 +186,16 @@ def test_an_answer_for_someone_who_has_left_is_dropped(store) -> None:
     assert kiosk.view.screen == "home"
     kiosk.card(person("李四", sequence=140))
     assert kiosk.view.kind == "no_booking"
+
+
+def test_a_second_card_while_an_answer_is_coming_is_not_lost(store) -> None:
+    from screens.flows.events import CardRead
+
+    kiosk = Kiosk(store, FixedClock(MONDAY))
+    first, second = person("张三", sequence=150), person("李四", sequence=151)
+    kiosk.flow.handle(CardRead(first))  # its answer not back yet: the check-in is working
+    assert kiosk.flow.view().kind == "working:check_in"
+    assert kiosk.flow.handle(CardRead(first)).effects == ()  # the same card again: nothing
+    step = kiosk.flow.handle(CardRead(second))  # the next person: served at once
+    assert [type(e).__name__ for e in step.effects] == ["CheckIn"]
+    assert step.effects[0].identity == second  # type: ignore[union-attr]
