@@ -642,6 +642,7 @@ class KioskApp(HallApp):
         with use_language(language):
             hours = hours_line(plan) if plan is not None else ""
         phone = self.hall.phone or None
+        printed_at = self.now()  # shown as 补打时间 when the ticket is a reprint
 
         def run() -> tuple[Any, PreparedTicket | None]:
             result = job()
@@ -650,9 +651,9 @@ class KioskApp(HallApp):
                 return result, None
             link = queue_link(self.queue_base_url, ticket)
             if self.printer is not None:
-                slip = ticket_slip(ticket, hours, phone, link, language)
+                slip = ticket_slip(ticket, hours, phone, link, language, printed_at)
                 self._send_to_printer(ticket.number, slip, session)
-            return result, PreparedTicket(link, qr_png(link))
+            return result, PreparedTicket(link, qr_png(link)) if link else None
 
         return run
 
