@@ -155,3 +155,43 @@ def test_restarted_roles_come_back_to_the_same_state(hall: dict[str, Any]) -> No
     assert console["current"] == "B003"
     assert console["status"] == "已呼叫，等候到窗口"
     assert console["state"] == "open"
+
+
+def test_console_marks_priority_booked_and_materials_only(
+    window_available: None, artefacts: Path, tmp_path: Path
+) -> None:
+    """A Saturday at the housing fund: loans take materials only; the clerk sees which ticket
+    is booked, which holder has priority, and what is only to be received."""
+    from kiosk.services import add_booking, check_in, take_ticket
+    from tests.services.people import person
+
+    url = f"sqlite:///{tmp_path / 'hall.sqlite3'}"
+    store = open_store(url, "pinggu-housing-fund", "test")
+    booker = person("李四", sequence=222)
+    booked = add_booking(
+        store, booker, "loan", datetime(2026, 11, 21, 10, 0), datetime(2026, 11, 18, 9)
+    )
+    assert booked.booking is not None, booked.message
+    assert check_in(store, booker, datetime(2026, 11, 21, 9, 50)).ticket is not None
+    elder = person("王老五", birth=datetime(1950, 3, 1).date(), sequence=315)
+    assert take_ticket(store, "loan", datetime(2026, 11, 21, 9, 55), elder).ticket is not None
+    assert take_ticket(store, "loan", datetime(2026, 11, 21, 9, 56)).ticket is not None
+    store.close()
+    from kiosk.domain.booking_code import booking_code
+
+    steps = {
+        step["step"]: step
+        for step in run_driver(
+            "drive_staff.py", [url, str(artefacts), "3", "marks", "pinggu-housing-fund"]
+        )["steps"]
+    }
+    assert steps["start"]["waiting"] == ["公积金贷款：B001(约材)  B002(优材)  B003(材)"]
+    assert steps["booked"]["current"] == "B001"
+    assert steps["booked"]["marks"] == "【仅接收材料】"
+    assert f"预约码：{booking_code(booked.booking.central_id)}" in steps["booked"]["detail"]
+    assert steps["priority"]["current"] == "B002"
+    assert steps["priority"]["marks"] == "【优先】\n【仅接收材料】"
+    assert steps["priority"]["materials"][0] == "借款人及配偶居民身份证"
+    assert steps["priority_en"]["marks"] == "[PRIORITY]\n[MATERIALS ONLY]"
+    assert steps["priority_en"]["materials"][0].startswith("ID cards")
+    assert steps["priority"]["stats"]["stddev"] > 20
