@@ -42,3 +42,10 @@ TOUCH_LANDSCAPE = 128  # still above the 120 px minimum; a landscape screen is o
 GAP = 24
 ELDERLY_SCALE = 1.4
 IDLE_SECONDS = 30
+
+# The hall display: a 55" 1080p screen read from up to 8 m (one pixel ≈ 0.63 mm; type needs
+# about 1/200 of the distance, 40 mm ≈ 64 px, for the numbers people wait for).
+DISPLAY_CALL = 180  # the newest call across the full width (≥ 180 px)
+DISPLAY_HISTORY = 80  # earlier calls (≥ 80 px)
+DISPLAY_COUNTS = 48  # waiting counts
+DISPLAY_HOURS = 44  # today's hours and extended periods
