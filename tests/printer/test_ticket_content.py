@@ -219,17 +219,11 @@ def test_no_queue_page_no_qr_and_no_scan_line(profile: PrinterProfile) -> None:
     assert render(data, profile.dots).height < with_qr.height - 100  # no code drawn either
 
 
-def test_a_plain_walk_in_has_no_marks_but_its_materials_and_where_to_go() -> None:
-    slip = TicketSlip(
-        hall_name_zh="西峡县政务服务中心",
-        hall_name_en="Xixia County Government Service Centre",
-        number="A007",
-        service_name_zh="不动产登记",
-        service_name_en="Real estate registration",
-        issued_at=ISSUED,
-        ahead=0,
-        wait_minutes=0,
-        hours_today="08:00-12:00",
+def test_a_plain_walk_in_has_no_marks_but_its_materials_and_where_to_go(
+    walk_in_slip: TicketSlip,
+) -> None:
+    slip = replace(
+        walk_in_slip,
         materials=("不动产登记申请书", "申请人身份证明"),
         where="一楼A区 1、2 号任一窗口",
     )
