@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from kiosk.domain.booking_rules import BookingDecision, BookingRefusal
 from kiosk.domain.calendar import DayType
-from kiosk.domain.hall import Acceptance
+from kiosk.domain.hall import Acceptance, WindowGroup
 from kiosk.domain.schedule import (
     ClosedReason,
     DayPlan,
@@ -60,6 +60,22 @@ def sentences(*parts: str) -> str:
     """Sentences one after the other: run together in Chinese, a space apart in English."""
     glue = " " if current_language() == "en" else ""
     return glue.join(part for part in parts if part)
+
+
+def describe_where(groups: tuple[WindowGroup, ...]) -> str:
+    """Where to go, in the current language: "一楼A区 1、2 号任一窗口；二楼D区 7 号窗口"
+    ("Zone A, Floor 1: any of windows 1, 2; Zone D, Floor 2: window 7")."""
+    english = current_language() == "en"
+    parts = []
+    for group in groups:
+        numbers = (", " if english else "、").join(str(n) for n in group.windows)
+        if len(group.windows) == 1:
+            windows = _("{window} 号窗口").format(window=numbers)
+        else:
+            windows = _("{windows} 号任一窗口").format(windows=numbers)
+        area = group.area_en if english and group.area_en else group.area_zh
+        parts.append(_("{area} {windows}").format(area=area, windows=windows) if area else windows)
+    return ("; " if english else "；").join(parts)
 
 
 def describe_walk_in(decision: WalkInDecision) -> str:

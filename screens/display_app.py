@@ -1,5 +1,10 @@
 """The hall display: the newest call, the last calls, waiting counts and today's hours.
 
+Laid out for a 55" 1080p screen read from up to 8 m (``theme.DISPLAY_*``): the newest call
+across the full width, the earlier ones and the waiting counts below it, today's hours and
+extended periods in a strip of their own. Device faults are staff business: they go to the
+window consoles, never to this public board.
+
 It reads the store's call events (``calls_since``) every half second, so a call made at any
 window console of the hall shows here within a second. Each new call is announced once, a
 recall again. On a (re)start it reads today's calls already made to fill the list, without
@@ -21,7 +26,6 @@ from kiosk.i18n import use_language
 from kiosk.messages import period_label
 from kiosk.ports.announcer import Announcement, Announcer
 from kiosk.services import Call, ServiceQueue, calls_since, queue_overview
-from kiosk.services.devices import DeviceAlerts, device_alerts
 from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
 from screens.fonts import register_cjk_font
@@ -34,6 +38,7 @@ POLL_SECONDS = 0.5
 QUEUE_SECONDS = 2.0
 FLASH_SECONDS = 6.0
 HISTORY = 8
+NOTICE_TICKS = 16  # blink ticks (0.5 s) each notice stays on the bottom line
 
 
 class DisplayApp(HallApp):
@@ -48,7 +53,7 @@ class DisplayApp(HallApp):
     central_online = BooleanProperty(True)
     central_text = StringProperty("")
     notice = StringProperty("")
-    device_faults = NumericProperty(0)  # machines of the hall with an open device fault
+    hours_board = StringProperty("")  # today's hours and extended periods, as posted
 
     def __init__(
         self,
@@ -66,7 +71,9 @@ class DisplayApp(HallApp):
         self.announced: list[Announcement] = []
         self.calls: list[Call] = []  # today's calls, oldest first
         self._polling = False
-        self._alerts = DeviceAlerts()  # read incrementally on the worker thread
+        self.notices: list[str] = []  # shown in turn on the bottom line
+        self._notice_index = 0
+        self._ticks = 0
         self._flash_until = 0.0
         self._clock_ticks = 0.0
 
@@ -112,21 +119,32 @@ class DisplayApp(HallApp):
         plan = self.plan_today()
         if plan is None or not plan.periods:
             self.period_lines = [self.period_line]
+            self.hours_board = self.t("今日办公时间") + "    " + self.period_line
             return
         lines = []
+        spans = []
+        notes = []
         for period in plan.periods:
-            line = f"{period.start:%H:%M}-{period.end:%H:%M}  {period_label(period)}"
+            span = f"{period.start:%H:%M}-{period.end:%H:%M}  {period_label(period)}"
+            spans.append(span)
+            line = span
             note = self.pick(period.note_zh, period.note_en)
             if note:
                 line += f"\n    {note}"
+                if note not in notes:
+                    notes.append(note)
             lines.append(line)
         if plan.natural_extension:
             lines.append(self.t("下班时仍在办理或已取号等候的群众，窗口将办理完毕"))
+            notes.append(lines[-1])
         self.period_lines = lines
+        self.hours_board = self.t("今日办公时间") + "    " + "    ".join(spans)
         phone = self.hall.phone
-        self.notice = self.t("请留意叫号，过号请到窗口咨询。") + (
+        notice = self.t("请留意叫号，过号请到窗口咨询。") + (
             self.t("预约电话：{phone}").format(phone=phone) if phone else ""
         )
+        self.notices = [notice, *notes]
+        self.notice = self.notices[self._notice_index % len(self.notices)]
 
     # -- calls -----------------------------------------------------------------------------
     def _poll(self, _dt: float) -> None:
@@ -185,6 +203,10 @@ class DisplayApp(HallApp):
 
     def _blink(self, _dt: float) -> None:
         self.flash_on = Clock.get_time() < self._flash_until and not self.flash_on
+        self._ticks += 1
+        if self._ticks % NOTICE_TICKS == 0 and self.notices:  # the running line of notices
+            self._notice_index += 1
+            self.notice = self.notices[self._notice_index % len(self.notices)]
 
     def _poll_failed(self, error: Exception) -> None:
         self._polling = False
@@ -195,16 +217,14 @@ class DisplayApp(HallApp):
     def _poll_queues(self, _dt: float) -> None:
         store, now = self.store, self.now()
 
-        def read() -> tuple[list[ServiceQueue], SyncState, DeviceAlerts]:
-            self._alerts = device_alerts(store, self._alerts.seq, self._alerts)
-            return queue_overview(store, now), read_state(store, now), self._alerts
+        def read() -> tuple[list[ServiceQueue], SyncState]:
+            return queue_overview(store, now), read_state(store, now)
 
         self.worker.submit(read, self._got_queues, self._poll_failed)
 
-    def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState, DeviceAlerts]) -> None:
-        overview, central, alerts = answer
+    def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState]) -> None:
+        overview, central = answer
         self.online = True
-        self.device_faults = len(alerts.alerts)
         self.central_online = central.online
         with use_language(self.lang):
             self.central_text = "" if central.online else central.summary(self.now())

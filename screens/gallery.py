@@ -145,11 +145,11 @@ def booking(
     return BookingView(**values)
 
 
-def issued(play: Play, result: Any, view: TicketView, *, reprint: bool = False) -> Issued:
+def issued(play: Play, result: Any, view: TicketView) -> Issued:
     facts = play.flow.ctx.slip_facts()
     link = queue_link(facts.queue_base_url, view)
-    slip = ticket_slip(view, facts.hours_today, facts.phone, link, facts.language)
-    return Issued(play.session, result, view, slip, reprint, qr_png(link) if link else None)
+    slip = ticket_slip(view, facts.hours_today, facts.phone, link, facts.language, view.issued_at)
+    return Issued(play.session, result, view, slip, qr_png(link) if link else None)
 
 
 def booked_ticket(play: Play, service_id: str, *, materials: bool = True) -> Issued:
@@ -161,7 +161,9 @@ def booked_ticket(play: Play, service_id: str, *, materials: bool = True) -> Iss
         name_masked="欧**明", slot_start=start, slot_end=start + timedelta(minutes=30),
         materials_zh=service.materials_zh if materials else (),
         materials_en=service.materials_en if materials else (),
-        priority_group="elderly",
+        priority_group="elderly", booking_central_id="local-7f3c2a",
+        where_zh="一楼B区 1、2、3 号任一窗口",
+        where_en="Zone B, ground floor: any of windows 1, 2, 3",
     )  # fmt: skip
     result = CheckInResult(
         CheckInOutcome.CHECKED_IN, "", view, booking(hall, service_id, start, "checked_in")
@@ -237,7 +239,10 @@ def _scenes() -> list[Scene]:
     def ticket_printer_out(play: Play) -> None:
         play.tap("take_ticket", "service:real-estate")
         hall, at = play.hall, play.flow.ctx.now()
-        view = ticket(hall, "real-estate", "A105", at, priority_group="elderly")
+        service = hall.service("real-estate")
+        view = ticket(hall, "real-estate", "A105", at, priority_group="elderly",
+                      materials_zh=service.materials_zh, materials_en=service.materials_en,
+                      where_zh="1、2 号任一窗口", where_en="any of windows 1, 2")  # fmt: skip
         event = issued(play, TakeTicketResult(view, ""), view)
         play.send(event, PrintFailed(play.session, "ticket", PaperOut("status"), "A105"))
 
@@ -253,8 +258,9 @@ def _scenes() -> list[Scene]:
             True, None, decision.plan, decision.period, Acceptance.MATERIALS_ONLY
         )
         play.tap("take_ticket", "service:real-estate")
-        view = ticket(hall, "real-estate", "A003", ctx.now())
-        play.send(issued(play, TakeTicketResult(view, "", None, decision), view, reprint=True))
+        view = ticket(hall, "real-estate", "A003", ctx.now(), materials_only=True, reprint=True,
+                      where_zh="1、2 号任一窗口", where_en="any of windows 1, 2")  # fmt: skip
+        play.send(issued(play, TakeTicketResult(view, "", None, decision), view))
 
     add("ticket-materials-only-reprint", "xixia", MONDAY, materials_only)
     # check-in answers: every outcome

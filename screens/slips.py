@@ -15,8 +15,8 @@ from kiosk.services.views import BookingView, TicketView
 
 
 def queue_link(base_url: str | None, ticket: TicketView) -> str | None:
-    """Where the person can follow the queue: the hall's queue page (``queue_page_url``), or
-    nothing when the hall runs none: a QR code that no phone can open would only mislead."""
+    """The hall's queue page for the ticket, or None when the hall runs none: then there is no
+    QR code and no "扫码" line at all, since a code no phone opens only disappoints."""
     if not base_url:
         return None
     path = f"{ticket.hall_id}/{ticket.day.isoformat()}/{ticket.number}"
@@ -24,15 +24,19 @@ def queue_link(base_url: str | None, ticket: TicketView) -> str | None:
 
 
 def ticket_slip(
-    ticket: TicketView, hours_today: str, phone: str | None, link: str | None, language: str
+    ticket: TicketView,
+    hours_today: str,
+    phone: str | None,
+    link: str | None,
+    language: str,
+    printed_at: datetime | None = None,
 ) -> TicketSlip:
+    """The ticket on paper in ``language``; ``printed_at`` is now, for a reprint (补打)."""
     booked = ticket.kind == "booked"
-    materials = (
-        ticket.materials_en if language == "en" and ticket.materials_en else (ticket.materials_zh)
-    )
+    english = language == "en"
     item = None
     if booked:
-        item = ticket.service_name_en if language == "en" else ticket.service_name_zh
+        item = ticket.service_name_en if english else ticket.service_name_zh
     return TicketSlip(
         hall_name_zh=ticket.hall_name_zh,
         hall_name_en=ticket.hall_name_en,
@@ -47,11 +51,17 @@ def ticket_slip(
         slot_start=ticket.slot_start if booked and ticket.slot_end else None,
         slot_end=ticket.slot_end if booked and ticket.slot_start else None,
         item_name=item,
-        materials=tuple(materials) if booked else (),
+        materials=ticket.materials(language),
         status_url=link,
         phone=phone,
         booked=booked,
         language=language,
+        where=ticket.where(language),
+        priority=ticket.priority,
+        materials_only=ticket.materials_only,
+        reprint=ticket.reprint,
+        printed_at=printed_at if ticket.reprint else None,
+        booking_code=ticket.booking_code if booked else None,
     )
 
 
@@ -67,10 +77,10 @@ def booking_slip(
         slot_start=booking.slot_start,
         slot_end=booking.slot_end,
         masked_name=booking.name_masked,
-        booked_at=now,
+        printed_at=now,
         materials=tuple(materials),
         phone=hall.phone or None,
-        reference=booking.central_id,
+        booking_code=booking.booking_code,
         language=language,
     )
 

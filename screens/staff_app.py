@@ -56,6 +56,8 @@ KEYS = {
     288: "transfer",
 }
 MARKED = 10  # waiting tickets per service looked up to mark booked / priority ones
+# A mark a clerk must act on (serve first; take the materials only), shown beside the number.
+MARKS = (("priority", "【优先】"), ("materials_only", "【仅接收材料】"))
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class StaffApp(HallApp):
     current_name = StringProperty("")
     current_status = StringProperty("")
     current_detail = StringProperty("")
+    current_marks = StringProperty("")  # 【优先】【仅接收材料】 of the current ticket
     current_materials = ListProperty([])
     waiting_lines = ListProperty([])
     counts_text = StringProperty("")
@@ -248,6 +251,8 @@ class StaffApp(HallApp):
                     mark += "约"
                 if ticket is not None and ticket.priority_group:
                     mark += "优"
+                if ticket is not None and ticket.materials_only:
+                    mark += "材"
                 marked.append(f"{waiting_number}({mark})" if mark else waiting_number)
             if len(queue.waiting) > MARKED:
                 marked.append(f"+{len(queue.waiting) - MARKED}")
@@ -266,7 +271,7 @@ class StaffApp(HallApp):
         ticket = snapshot.current
         if ticket is None:
             self.current_number = self.current_service = self.current_name = ""
-            self.current_status = self.current_detail = ""
+            self.current_status = self.current_detail = self.current_marks = ""
             self.current_materials = []
         else:
             self.current_number = ticket.number
@@ -284,8 +289,13 @@ class StaffApp(HallApp):
                 detail += "  " + self.t("预约 {start}-{end}").format(
                     start=f"{ticket.slot_start:%H:%M}", end=f"{ticket.slot_end:%H:%M}"
                 )
+            if ticket.booking_code:
+                detail += "  " + self.t("预约码：{code}").format(code=ticket.booking_code)
             self.current_detail = detail
-            self.current_materials = list(ticket.materials_zh)
+            self.current_marks = "\n".join(  # one per line, beside the number
+                self.t(label) for flag, label in MARKS if getattr(ticket, flag)
+            )
+            self.current_materials = list(ticket.materials(self.lang))
         self.waiting_lines = [
             f"{self.pick(zh, en)}：" + ("  ".join(numbers) if numbers else self.t("无人等候"))
             for zh, en, numbers in snapshot.waiting

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
 from itertools import pairwise
@@ -198,6 +199,10 @@ class Service(_Model):
     service_minutes: int = Field(default=10, ge=1, le=240)
     materials_zh: tuple[str, ...] = ()
     materials_en: tuple[str, ...] = ()
+    # Where the item is handled when that is not simply where its windows stand (a zone or desk
+    # of its own); the ticket then names this place, with the windows that serve the item.
+    area_zh: str = ""
+    area_en: str = ""
     icon: str = Field(default="", pattern=r"^([a-z0-9]+(-[a-z0-9]+)*)?$")
     """A pictogram for the kiosk, by its Material Design Icons name (``home-city``); empty: the
     category's default. ``screens.icons.check_hall_icons`` checks the name exists."""
@@ -208,6 +213,19 @@ class ServiceWindow(_Model):
     services: tuple[str, ...] = Field(min_length=1)
     name_zh: str = ""
     name_en: str = ""
+    # Where the window stands (一楼A区 / Zone A, ground floor): a ticket tells the holder where
+    # to go, and a window number alone does not help in a hall of several floors or zones.
+    area_zh: str = ""
+    area_en: str = ""
+
+
+@dataclass(frozen=True)
+class WindowGroup:
+    """Windows serving an item that stand in one area, as a ticket names them."""
+
+    area_zh: str
+    area_en: str
+    windows: tuple[int, ...]
 
 
 class QueueSettings(_Model):
@@ -311,6 +329,20 @@ class HallProfile(_Model):
             if window.number == number:
                 return window
         raise KeyError(number)
+
+    def directions(self, service_id: str, window: int | None = None) -> tuple[WindowGroup, ...]:
+        """Where a ticket of ``service_id`` is served: its windows grouped by area, in the
+        file's order; only ``window`` once the ticket has been called there."""
+        service = self.service(service_id)
+        if window is not None:
+            serving = [w for w in self.windows if w.number == window]
+        else:
+            serving = [w for w in self.windows if service_id in w.services]
+        groups: dict[tuple[str, str], list[int]] = {}
+        for w in serving:
+            area = (service.area_zh, service.area_en) if service.area_zh else (w.area_zh, w.area_en)
+            groups.setdefault(area, []).append(w.number)
+        return tuple(WindowGroup(zh, en, tuple(numbers)) for (zh, en), numbers in groups.items())
 
     def channel(self, channel_id: str) -> Channel:
         for channel in self.channels:

@@ -265,6 +265,25 @@ def _decide_in_plan(
     return WalkInDecision(True, None, plan, period, acceptance)
 
 
+def materials_only_at(
+    hall: HallProfile, service: Service, at: datetime, calendar: HolidayCalendar
+) -> bool:
+    """Does the period in force at ``at`` only receive the materials of ``service``'s items?
+
+    A booked ticket is served in its slot, so the kiosk asks at the slot's start; a walk-in's
+    decision already carries it. A day the calendar does not know is not materials-only (it
+    cannot be open either: the ticket was issued by other rules, e.g. a booking made before).
+    """
+    try:
+        plan = day_plan(hall, at.date(), calendar)
+    except UnknownYear:
+        return False
+    period = plan.period_at(at.time())
+    if period is None:
+        return False
+    return period.acceptance(service.category) is Acceptance.MATERIALS_ONLY
+
+
 def next_walk_in(
     hall: HallProfile,
     service: Service,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain import queue_policy
 from kiosk.domain.hall import ServiceWindow
+from kiosk.domain.schedule import materials_only_at
 from kiosk.services.errors import (
     InvalidTransition,
     NoCurrentTicket,
@@ -291,6 +292,8 @@ def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> T
             name_masked=old.name_masked,
             booking=booking,
             transferred_from=old.id,
+            # what the period the person came in takes of the new item
+            materials_only=materials_only_at(hall, service, old.issued_at, store.calendar),
         )
         repo.update_ticket(session, old, status=TicketStatus.TRANSFERRED.value, finished_at=now)
         _event(

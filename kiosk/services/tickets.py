@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain import queue_policy
 from kiosk.domain.booking_rules import CheckInTiming, check_in_window
-from kiosk.domain.hall import Service
+from kiosk.domain.hall import Acceptance, Service
 from kiosk.domain.identity import Identity, age_on
-from kiosk.domain.schedule import WalkInDecision, walk_in_decision
+from kiosk.domain.schedule import WalkInDecision, materials_only_at, walk_in_decision
 from kiosk.domain.wait import estimate_wait
 from kiosk.i18n import _
 from kiosk.messages import describe_walk_in, format_slot, format_when
@@ -59,6 +59,7 @@ def issue(
     name_masked: str | None = None,
     booking: Booking | None = None,
     transferred_from: int | None = None,
+    materials_only: bool = False,
 ) -> TicketRecord:
     """Insert a waiting ticket with the next serial of its prefix (caller records the event)."""
     day = now.date()
@@ -88,6 +89,7 @@ def issue(
             "holder_hash": holder_hash,
             "name_masked": name_masked,
             "transferred_from": transferred_from,
+            "materials_only": materials_only,
         },
     )
 
@@ -187,6 +189,7 @@ def take_ticket(
                 priority=priority,
                 holder_hash=holder,
                 name_masked=identity.masked_name if identity is not None else None,
+                materials_only=decision.acceptance is Acceptance.MATERIALS_ONLY,
             )
             if holder is not None:
                 # Checked after the serial is taken: the counter row lock serialises concurrent
@@ -195,7 +198,7 @@ def take_ticket(
                     session, hall.id, ticket.day, service.id, holder, other_than=ticket.id
                 )
                 if other is not None:
-                    raise _AlreadyWaiting(ticket_view(hall, other))
+                    raise _AlreadyWaiting(ticket_view(hall, other, reprint=True))
             ahead, minutes = wait_for(session, store, ticket, now)
             repo.record_event(
                 session, hall.id, "ticket_issued", now, issued_payload(ticket), store.terminal
@@ -223,7 +226,7 @@ def walk_in_ticket_of(store: HallStore, identity: Identity, now: datetime) -> Ti
         ahead = minutes = None
         if ticket.status == TicketStatus.WAITING.value:
             ahead, minutes = wait_for(session, store, ticket, now)
-        return ticket_view(store.hall, ticket, ahead=ahead, wait_minutes=minutes)
+        return ticket_view(store.hall, ticket, ahead=ahead, wait_minutes=minutes, reprint=True)
 
 
 # --- check-in --------------------------------------------------------------------------------
@@ -326,7 +329,9 @@ def _already_checked_in(
         ahead = minutes = None
         if ticket.status == TicketStatus.WAITING.value:
             ahead, minutes = wait_for(session, store, ticket, now)
-        view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking)
+        view = ticket_view(
+            hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking, reprint=True
+        )
         if booking.status == BookingStatus.SERVED.value:
             message = _("您今天的预约已办理完毕（{number} 号）。").format(number=ticket.number)
         else:
@@ -360,6 +365,10 @@ def _check_in(
         holder_hash=holder,
         name_masked=booking.name_masked or identity.masked_name,
         booking=booking,
+        # served in its slot: what that period accepts of the item, even when checked in early
+        materials_only=materials_only_at(
+            hall, service, max(now, booking.slot_start), store.calendar
+        ),
     )
     booking.status = BookingStatus.CHECKED_IN.value
     booking.checked_in_at = now

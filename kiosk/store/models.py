@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -118,6 +120,9 @@ class Ticket(Base):
     holder_hash: Mapped[str | None] = mapped_column(String(64))
     name_masked: Mapped[str | None] = mapped_column(String(64))
     transferred_from: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # Issued in a period that only receives this item's materials (周末承办类): the ticket, the
+    # console and a reprint must all say so, so it is kept, not recomputed from today's rules.
+    materials_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("hall_id", "day", "prefix", "serial", name="uq_tickets_serial"),

@@ -162,6 +162,7 @@ class TicketRecord:
     holder_hash: str | None
     name_masked: str | None
     transferred_from: int | None
+    materials_only: bool
 
 
 TICKET_FIELDS = tuple(TicketRecord.__dataclass_fields__)

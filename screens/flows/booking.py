@@ -239,7 +239,8 @@ class BookingJourney(Journey):
         when = f"{ctx.day(booking.slot_start.date())} " + (
             f"{booking.slot_start:%H:%M}-{booking.slot_end:%H:%M}"
         )
-        body = f"{ctx.service_name(self.service)} · {booking.name_masked}\n{when}"
+        code = ctx.t("预约码：{code}").format(code=booking.booking_code)
+        body = f"{ctx.service_name(self.service)} · {booking.name_masked}\n{when}\n{code}"
         note = ctx.t("请按预约时间携带身份证前来，到达后刷身份证签到。")
         materials = ctx.materials(self.service)
         return View(

@@ -93,15 +93,15 @@ class CentralRead:
 
 @dataclass(frozen=True)
 class Issued:
-    """The store's answer to a check-in or a walk-in request. When it holds a ticket, ``slip``
-    is what was sent to the printer (None only if making it failed: ``prepare_error``), and
-    ``qr_png`` the QR code of its queue page (None without one)."""
+    """The store's answer to a check-in or a walk-in request. When it holds a ticket (new, or
+    found again for a reprint: ``ticket.reprint``), ``slip`` is what was sent to the printer
+    (None only if making it failed: ``prepare_error``), and ``qr_png`` the QR code of its queue
+    page (None without one)."""
 
     session: int
     result: CheckInResult | TakeTicketResult
     ticket: TicketView | None = None
     slip: TicketSlip | None = None
-    reprint: bool = False
     qr_png: bytes | None = field(default=None, repr=False)
     prepare_error: Exception | None = None
 

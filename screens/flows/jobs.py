@@ -42,7 +42,6 @@ from screens.flows.effects import (
     ReadSlots,
     RecordDeviceFault,
     RecordDeviceOk,
-    SlipFacts,
     TakeTicket,
 )
 from screens.flows.events import (
@@ -210,35 +209,37 @@ class KioskJobs:
             again = walk_in_ticket_of(self.store, effect.identity, effect.now)
             if again is not None:
                 taken = TakeTicketResult(None, result.message, "already_waiting", None, again)
-                return self._issued(effect.session, taken, again, effect.slip, True)
+                return self._issued(effect.session, taken, again, effect)
         ticket = result.ticket if _printable(result.ticket) else None
-        reprint = result.outcome is CheckInOutcome.ALREADY_CHECKED_IN
-        return self._issued(effect.session, result, ticket, effect.slip, reprint)
+        return self._issued(effect.session, result, ticket, effect)
 
     def _take(self, effect: TakeTicket) -> Issued:
         result = take_ticket(self.store, effect.service_id, effect.now, effect.identity)
         if result.ticket is not None:
-            return self._issued(effect.session, result, result.ticket, effect.slip, False)
+            return self._issued(effect.session, result, result.ticket, effect)
         existing = result.existing if _printable(result.existing) else None
-        return self._issued(effect.session, result, existing, effect.slip, existing is not None)
+        return self._issued(effect.session, result, existing, effect)
 
     def _issued(
         self,
         session: int,
         result: CheckInResult | TakeTicketResult,
         ticket: TicketView | None,
-        facts: SlipFacts,
-        reprint: bool,
+        request: CheckIn | TakeTicket,
     ) -> Issued:
-        """On the store's thread, right after the commit: the ticket to the printer, its QR."""
+        """On the store's thread, right after the commit: the ticket to the printer (补打 when
+        it is one found again), its QR code."""
         if ticket is None:
             return Issued(session, result)
+        facts = request.slip
         try:
             link = queue_link(facts.queue_base_url, ticket)
-            slip = ticket_slip(ticket, facts.hours_today, facts.phone, link, facts.language)
+            slip = ticket_slip(
+                ticket, facts.hours_today, facts.phone, link, facts.language, request.now
+            )
         except Exception as error:  # the ticket stands; its number is shown
             log.exception("ticket %s: no slip could be made", ticket.number)
-            return Issued(session, result, ticket, None, reprint, None, error)
+            return Issued(session, result, ticket, None, None, error)
         if self.printer is not None:
             self._print(session, "ticket", ticket.number, lambda p: p.print_ticket(slip))
         qr = None
@@ -247,7 +248,7 @@ class KioskJobs:
                 qr = qr_png(link)
             except Exception:
                 log.exception("ticket %s: no QR code", ticket.number)
-        return Issued(session, result, ticket, slip, reprint, qr)
+        return Issued(session, result, ticket, slip, qr)
 
     def _days(self, effect: ReadDays) -> DaysRead:
         """The next days with a slot the rules allow now, each with its slots' free places."""

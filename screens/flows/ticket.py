@@ -43,8 +43,6 @@ class TicketState:
         qr_png: bytes | None,
         *,
         note: str = "",
-        reprint: bool = False,
-        materials_only: bool = False,
         printing: bool = True,
     ) -> None:
         self.ticket = ticket
@@ -52,8 +50,7 @@ class TicketState:
         self.printed_slip = slip
         self.qr_png = qr_png
         self.note = note
-        self.reprint = reprint
-        self.materials_only = materials_only
+        self.reprint = ticket.reprint  # a second tap of the same card; staff's 补打 sets it later
         self.print_state = "printing" if printing and slip is not None else "failed"
         self.print_error: Exception | None = None
         self.pin: PinPad | None = None
@@ -78,7 +75,8 @@ class TicketState:
             return self.printed_slip
         facts = ctx.slip_facts()
         link = queue_link(facts.queue_base_url, self.ticket)
-        return ticket_slip(self.ticket, facts.hours_today, facts.phone, link, ctx.lang)
+        slip = ticket_slip(self.ticket, facts.hours_today, facts.phone, link, ctx.lang, ctx.now())
+        return replace(slip, reprint=True, printed_at=ctx.now()) if self.reprint else slip
 
     def view(self, ctx: Context, printer_configured: bool, staff_pin: bool, page: int) -> View:
         """The ticket; in 大字 on two pages: first the number and where to go, then what to
@@ -119,12 +117,14 @@ class TicketState:
         )
 
     def panel(self, ctx: Context, slip: TicketSlip, printer_configured: bool) -> TicketPanel:
+        """Everything the paper says, for the screen: the marks, where to go, the booking and
+        its code, every material (一次性告知), the QR code only with a queue page."""
         marks = []
-        if self.ticket.priority_group:
+        if slip.priority:
             marks.append(ctx.t("优先"))
-        if self.materials_only:
+        if slip.materials_only:
             marks.append(ctx.t("仅接收材料"))
-        if self.reprint:
+        if slip.reprint or self.reprint:
             marks.append(ctx.t("补打"))
         booking = ""
         if slip.slot_start is not None and slip.slot_end is not None:
@@ -133,7 +133,9 @@ class TicketState:
                 start=f"{slip.slot_start:%H:%M}",
                 end=f"{slip.slot_end:%H:%M}",
             )
-        materials = slip.materials or ctx.materials(ctx.hall.service(self.ticket.service_id))
+            if slip.booking_code:
+                booking += "\n" + ctx.t("预约码：{code}").format(code=slip.booking_code)
+        where = ctx.t("请到：{where}").format(where=slip.where) if slip.where else ""
         return TicketPanel(
             number=slip.number,
             service=slip.service_name,
@@ -141,23 +143,16 @@ class TicketState:
             ahead=ctx.t("前面还有 {ahead} 人，预计等候约 {minutes} 分钟").format(
                 ahead=slip.ahead, minutes=slip.wait_minutes
             ),
-            where=self.where(ctx),
+            where=where,
             booking=booking,
             note=self.note,
-            materials_title=ctx.t("请带齐以下材料：") if materials else "",
-            materials=tuple(materials),
+            materials_title=ctx.t("请带齐以下材料：") if slip.materials else "",
+            materials=slip.materials,
             qr_png=self.qr_png if slip.status_url else None,
             qr_note=ctx.t("扫码可查看排队进度") if slip.status_url and self.qr_png else "",
             print_state=self.print_state,  # type: ignore[arg-type]
             print_text=self.print_text(ctx, printer_configured),
         )
-
-    def where(self, ctx: Context) -> str:
-        numbers = [w.number for w in ctx.hall.windows if self.ticket.service_id in w.services]
-        if not numbers:
-            return ""
-        windows = ctx.t("、").join(str(n) for n in numbers)
-        return ctx.t("请到 {windows} 号窗口办理，留意大屏叫号").format(windows=windows)
 
     def print_text(self, ctx: Context, printer_configured: bool) -> str:
         if self.print_state == "printing":
@@ -184,8 +179,8 @@ class TicketState:
             panel.ahead + ctx.t("。"),
         ]
         if panel.where:
-            lines.append(panel.where + ctx.t("。"))
-        if self.materials_only:
+            lines.append(panel.where + ctx.t("，") + ctx.t("留意大屏叫号") + ctx.t("。"))
+        if slip.materials_only:
             lines.append(ctx.t("本时段该事项仅接收申请材料，审批将在工作日完成。"))
         if self.print_state in ("printed", "failed"):
             lines += self.print_line(ctx, printer_configured=True, text=panel.print_text)
@@ -248,4 +243,4 @@ class TicketState:
         self.reprint = True
         self.print_state = "printing"
         slip = self.printed_slip or self.slip(ctx)
-        return PrintTicket(session, replace(slip))
+        return PrintTicket(session, replace(slip, reprint=True, printed_at=ctx.now()))

@@ -15,9 +15,7 @@ class TicketJourney(Journey):
         self.step = ""
         self.shown: TicketState | None = None
 
-    def show_ticket(
-        self, event: Issued, kiosk: Kiosk, *, note: str = "", materials_only: bool = False
-    ) -> None:
+    def show_ticket(self, event: Issued, kiosk: Kiosk, *, note: str = "") -> None:
         assert event.ticket is not None
         setup = kiosk.ctx.setup
         slip = event.slip
@@ -27,8 +25,6 @@ class TicketJourney(Journey):
             slip,
             event.qr_png,
             note=note,
-            reprint=event.reprint,
-            materials_only=materials_only,
             printing=setup.has_printer and event.prepare_error is None,
         )
         if event.prepare_error is not None:

@@ -9,7 +9,7 @@ priority (70 and older) and the one-open-ticket rule.
 
 from __future__ import annotations
 
-from kiosk.domain.hall import Acceptance, Service
+from kiosk.domain.hall import Service
 from kiosk.domain.identity import Identity
 from kiosk.services import TakeTicketResult
 from screens.flows import answers
@@ -129,16 +129,12 @@ class WalkInJourney(TicketJourney):
             assert isinstance(result, TakeTicketResult)
             self.result = result
             if event.ticket is not None:
-                materials_only = (
-                    result.decision is not None
-                    and result.decision.acceptance is Acceptance.MATERIALS_ONLY
-                )
                 note = ""
-                if event.reprint and result.existing is not None:
+                if event.ticket.reprint and result.existing is not None:
                     note = answers.already_waiting(kiosk.ctx, result.existing)
-                elif materials_only:
+                elif event.ticket.materials_only:
                     note = kiosk.ctx.t("本时段该事项仅接收申请材料，审批将在工作日完成。")
-                self.show_ticket(event, kiosk, note=note, materials_only=materials_only)
+                self.show_ticket(event, kiosk, note=note)
                 return Next()
             self.step = "already" if result.reason == "already_waiting" else "refused"
             return Next()

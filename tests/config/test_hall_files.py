@@ -37,6 +37,9 @@ def test_nine_shipped_halls_load() -> None:
     for hall in halls.values():
         assert hall.name_zh and hall.name_en
         assert hall.services and hall.windows
+        # every ticket says where to go: each window stands in a named area, in both languages
+        for window in hall.windows:
+            assert window.area_zh and window.area_en, (hall.id, window.number)
 
 
 def _broken(tmp_path: Path, old: str, new: str, name: str = "xixia") -> Path:

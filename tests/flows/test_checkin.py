@@ -23,22 +23,26 @@ def test_a_booked_card_alone_gives_the_ticket_and_says_where_to_go(
     view = kiosk.view
     assert view.screen == "ticket" and view.ticket is not None
     assert view.ticket.number == "B001" and view.ticket.service == "社保医保"
-    assert view.ticket.where == "请到 3、4 号窗口办理，留意大屏叫号"
+    assert view.ticket.where == "请到：一楼B区 3、4 号任一窗口"
     assert view.ticket.print_state == "printed"
     assert said[:4] == (
         "您的号码是 B001。",
         "办理事项：社保医保。",
         "前面还有 0 人，预计等候约 0 分钟。",
-        "请到 3、4 号窗口办理，留意大屏叫号。",
+        "请到：一楼B区 3、4 号任一窗口，留意大屏叫号。",
     )
     assert said[-1] == "请取走号票，留意大屏叫号。"
     assert kiosk.flow.printed == ["B001"]
     paper = printed_text(printer_simulator)
     assert "B001" in paper and "社保医保" in paper  # the screen and the paper say the same
+    assert view.ticket.booking.startswith("张* · 预约时段 10:00-10:30\n预约码：")
+    code = view.ticket.booking.rsplit("：", 1)[1]
+    assert f"预约码：{code}" in paper and "一楼B区 3、4 号任一窗口" in paper
+    assert view.ticket.materials == ("本人居民身份证或社会保障卡",)
 
 
 def test_the_same_card_again_shows_and_reprints_the_same_ticket_as_a_reprint(
-    store, printer
+    store, printer, printer_simulator
 ) -> None:
     who = person("张伟", sequence=101)
     book(store, who, "social-insurance", MONDAY)
@@ -50,6 +54,10 @@ def test_the_same_card_again_shows_and_reprints_the_same_ticket_as_a_reprint(
     assert panel is not None and panel.number == "B001" and "补打" in panel.marks
     assert "您已签到" in panel.note
     assert kiosk.flow.printed == ["B001", "B001"]
+    assert "【补打】" in printed_text(printer_simulator) and "补打时间" in printed_text(
+        printer_simulator
+    )
+    assert "【补打】" not in printed_text(printer_simulator, 0)
 
 
 def test_too_early_offers_a_walk_in_for_the_booked_service_when_walk_ins_are_open(store) -> None:

@@ -29,7 +29,7 @@ def test_two_taps_from_the_home_screen_to_a_printed_ticket(
     assert kiosk.taps == 2
     panel = kiosk.view.ticket
     assert panel is not None and panel.number == "E001"
-    assert panel.where == "请到 7 号窗口办理，留意大屏叫号"
+    assert panel.where == "请到：二楼D区 7 号窗口"
     assert panel.materials == ("经办人居民身份证", "营业执照或纳税人识别号")
     assert "E001" in printed_text(printer_simulator)
 
@@ -129,6 +129,7 @@ def test_paper_out_keeps_the_number_on_screen_and_staff_reprint_it_with_their_pi
     panel = kiosk.view.ticket
     assert panel is not None and panel.print_state == "printed" and "补打" in panel.marks
     assert "D001" in printed_text(printer_simulator)
+    assert "【补打】" in printed_text(printer_simulator)
     assert kiosk.flow.printed == ["D001"]
 
 

@@ -155,6 +155,55 @@ class Driver:
         return path
 
 
+def label_fit(widget: Any) -> dict[str, Any]:
+    """Whether a label's text fits its box: laid out again by Kivy's own text engine at the
+    label's font and width, with no box to clip it (a label with ``text_size`` set clips what
+    does not fit instead of growing)."""
+    from kivy.core.text import Label as CoreLabel
+
+    pad_x = widget.padding[0] + widget.padding[2] if len(widget.padding) == 4 else 0
+    pad_y = widget.padding[1] + widget.padding[3] if len(widget.padding) == 4 else 0
+    options = {
+        "text": widget.text,
+        "font_size": widget.font_size,
+        "font_name": widget.font_name,
+        "bold": widget.bold,
+        "line_height": widget.line_height,
+    }
+    free = CoreLabel(**options)
+    free.refresh()
+    wrapped = CoreLabel(**options, text_size=(widget.width - pad_x, None))
+    wrapped.refresh()
+    natural_w, _ = free.texture.size if free.texture else (0, 0)
+    _, wrapped_h = wrapped.texture.size if wrapped.texture else (0, 0)
+    wraps = widget.text_size[0] is not None
+    return {
+        "font": float(widget.font_size),
+        "text": widget.text,
+        "fits_width": wraps or natural_w <= widget.width - pad_x,
+        "fits_height": (wrapped_h if wraps else free.texture.size[1]) <= widget.height - pad_y + 1,
+        "lines": widget.text.count("\n") + 1 if widget.text else 0,
+    }
+
+
+def named_labels(app: Any) -> dict[str, dict[str, Any]]:
+    """``label_fit`` of every named, visible label of the app's window."""
+    from kivy.uix.label import Label
+
+    found = {}
+    for widget in app.root.walk():
+        name = getattr(widget, "name", None)
+        if isinstance(widget, Label) and name and widget.opacity > 0:
+            found[name] = label_fit(widget)
+    return found
+
+
+def window_texts(app: Any) -> list[str]:
+    from kivy.uix.label import Label
+
+    return [w.text for w in app.root.walk() if isinstance(w, Label) and w.opacity > 0]
+
+
 def image_stats(path: str) -> dict[str, float]:
     """Pixel statistics of a screenshot: a blank (one-colour) image has no spread."""
     from PIL import Image, ImageStat

@@ -52,7 +52,7 @@ def test_a_booked_card_alone_gives_the_printed_ticket_and_the_spoken_number(
         "您的号码是 B001。",
         "办理事项：社保医保。",
         "前面还有 0 人，预计等候约 0 分钟。",
-        "请到 3、4 号窗口办理，留意大屏叫号。",
+        "请到：一楼B区 3、4 号任一窗口，留意大屏叫号。",
     ]
     after = kiosk_run["home_after_checkin"]
     assert after["journeys"] == 0 and after["ticket_number_left"] == ""
