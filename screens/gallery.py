@@ -569,4 +569,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    except BaseException:  # Kivy's excepthook hides a traceback when its console log is off
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+        status = 1
+    sys.exit(status)
