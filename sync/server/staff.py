@@ -17,8 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import ChannelId, HallProfile
+from kiosk.domain.schedule import day_plan
 from kiosk.i18n import _
+from kiosk.messages import no_calendar_text, provisional_text
 from sync.protocol import BookingCreate, BookingStatus, Channel, CitizenCancel, HallCancel
 from sync.server import bookings as booking_cases
 from sync.server.app import Central
@@ -133,7 +136,15 @@ def _booking_form(
     channels = _desk_channels(hall)
     channel = (values or {}).get("channel") or (channels[0].id.value if channels else "")
     slots = []
-    if service is not None:
+    # The day's calendar, said above the slots: a year without holiday data has no slots
+    # (the desk is told why), a provisional year's slots are marked 暂定.
+    plan = day_plan(hall, day, store.settings.calendar)
+    calendar_note = ""
+    if not plan.calendar_known:
+        calendar_note = no_calendar_text(day.year)
+    elif plan.provisional:
+        calendar_note = provisional_text(day.year)
+    if service is not None and plan.calendar_known:
         with store.transaction() as session:
             slots = booking_cases.slots_of_day(
                 session, store.settings, hall, service, day, channel or None
@@ -149,9 +160,25 @@ def _booking_form(
         "channel": channel,
         "error": error,
         "values": values or {},
+        "calendar_note": calendar_note,
+        "day_notes": _day_notes(store.settings.calendar, days),
     }
     status = error.status if error is not None else 200
     return _render(request, "book.html", context, status_code=status)
+
+
+def _day_notes(calendar: HolidayCalendar, days: list[date]) -> dict[date, str]:
+    """Beside each date of the picker: 暂定 or 节假日安排未发布 where the calendar says so."""
+    notes = {}
+    for day in days:
+        try:
+            provisional = calendar.info(day).provisional
+        except UnknownYear:
+            notes[day] = _("节假日安排未发布")
+            continue
+        if provisional:
+            notes[day] = _("暂定")
+    return notes
 
 
 @router.get("/halls/{hall_id}/book", response_class=HTMLResponse, response_model=None)

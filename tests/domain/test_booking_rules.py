@@ -17,6 +17,7 @@ from kiosk.domain.booking_rules import (
     hall_change_decision,
     is_forfeited,
 )
+from kiosk.domain.hall import Acceptance
 from kiosk.domain.schedule import day_plan
 
 
@@ -43,15 +44,19 @@ def test_booking_allowed_until_the_deadline(halls, calendar) -> None:
     hall = halls["pinggu-district"]
     slot = dt("2026-10-08T08:30")
     assert booking_decision(hall, slot, dt("2026-09-30T13:59"), calendar).allowed
-    late = booking_decision(hall, slot, dt("2026-09-30T14:01"), calendar)
-    assert late.reason is BookingRefusal.DEADLINE_PASSED
-    assert late.deadline == dt("2026-09-30T14:00")
+    # "前一个工作日14:00前": before 14:00, so 14:00 itself is already too late.
+    for now in ("2026-09-30T14:00", "2026-09-30T14:01"):
+        late = booking_decision(hall, slot, dt(now), calendar)
+        assert late.reason is BookingRefusal.DEADLINE_PASSED
+        assert late.deadline == dt("2026-09-30T14:00")
 
 
 def test_xixia_saturday_booking_needs_24_hours(halls, calendar) -> None:
     hall = halls["xixia"]
     slot = dt("2026-11-28T15:00")
     assert booking_decision(hall, slot, dt("2026-11-27T14:59"), calendar).allowed
+    # "至少提前24小时": exactly 24 hours ahead is in time.
+    assert booking_decision(hall, slot, dt("2026-11-27T15:00"), calendar).allowed
     assert (
         booking_decision(hall, slot, dt("2026-11-27T15:01"), calendar).reason
         is BookingRefusal.DEADLINE_PASSED
@@ -107,17 +112,18 @@ def test_too_far_ahead_and_in_the_past(halls, calendar) -> None:
     )
 
 
-def test_township_weekend_does_not_book_one_day_items(halls, calendar) -> None:
+def test_township_weekend_books_one_day_items_for_their_materials(halls, calendar) -> None:
+    # "接收承办类事项申请材料": a one-day item is not finished at the weekend either, so its
+    # materials are received (materials-only), never a flat refusal.
     hall = halls["pinggu-township"]
     service = hall.service("residence-certificates")
     decision = booking_decision(
         hall, dt("2026-11-28T09:00"), dt("2026-11-23T09:00"), calendar, service=service
     )
-    assert decision.reason is BookingRefusal.CATEGORY_NOT_ACCEPTED
-    assert all(
-        s.start.date() != date(2026, 11, 28)
-        for s in day_slots(hall, date(2026, 11, 28), calendar, service)
-    )
+    assert decision.allowed
+    assert decision.slot is not None
+    assert decision.slot.period.acceptance(service.category) is Acceptance.MATERIALS_ONLY
+    assert day_slots(hall, date(2026, 11, 28), calendar, service)
 
 
 def test_unknown_year_is_refused_not_guessed(halls, calendar) -> None:
@@ -200,9 +206,14 @@ def test_a_deadline_always_precedes_its_slot(day, hall_index, halls, calendar) -
         deadline = booking_deadline(hall, slot.start, calendar)
         assert deadline < slot.start
         assert slot.start - deadline >= timedelta(hours=10)
-        decision = booking_decision(hall, slot.start, deadline, calendar)
+        strict = hall.booking.lead.kind == "previous_workday_cutoff"  # "14:00前": before
+        last_moment = deadline - timedelta(minutes=1) if strict else deadline
+        decision = booking_decision(hall, slot.start, last_moment, calendar)
         if decision.reason is not BookingRefusal.TOO_FAR_AHEAD:
             assert decision.allowed, decision
+        if strict:
+            late = booking_decision(hall, slot.start, deadline, calendar)
+            assert late.reason in (BookingRefusal.DEADLINE_PASSED, BookingRefusal.TOO_FAR_AHEAD)
 
 
 @pytest.mark.parametrize("hall_id", ["pinggu-district", "xixia", "pinggu-marriage"])
