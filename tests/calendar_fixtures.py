@@ -77,3 +77,11 @@ def prepare(case: str, directory: Path) -> None:
     """Put the case's 2027 file (or none) into the hall's calendar directory."""
     if case != "no-2027":
         write_2027(directory, provisional=case == "provisional-2027")
+
+
+@pytest.fixture(params=CALENDAR_CASES)
+def calendar_case(request: pytest.FixtureRequest, hall_calendar_dir: Path) -> str:
+    """Each of the three calendars: the hall's directory without 2027, with the fictitious
+    2027 file, or with it marked provisional."""
+    prepare(request.param, hall_calendar_dir)
+    return str(request.param)

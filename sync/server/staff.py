@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import ChannelId, HallProfile
-from kiosk.domain.schedule import day_plan
 from kiosk.i18n import _
 from kiosk.messages import no_calendar_text, provisional_text
 from sync.protocol import BookingCreate, BookingStatus, Channel, CitizenCancel, HallCancel
@@ -138,13 +137,8 @@ def _booking_form(
     slots = []
     # The day's calendar, said above the slots: a year without holiday data has no slots
     # (the desk is told why), a provisional year's slots are marked 暂定.
-    plan = day_plan(hall, day, store.settings.calendar)
-    calendar_note = ""
-    if not plan.calendar_known:
-        calendar_note = no_calendar_text(day.year)
-    elif plan.provisional:
-        calendar_note = provisional_text(day.year)
-    if service is not None and plan.calendar_known:
+    calendar_note, known = calendar_note_of(store.settings.calendar, day)
+    if service is not None and known:
         with store.transaction() as session:
             slots = booking_cases.slots_of_day(
                 session, store.settings, hall, service, day, channel or None
@@ -165,6 +159,15 @@ def _booking_form(
     }
     status = error.status if error is not None else 200
     return _render(request, "book.html", context, status_code=status)
+
+
+def calendar_note_of(calendar: HolidayCalendar, day: date) -> tuple[str, bool]:
+    """What the desk must say about the day's holiday data, and whether there is any."""
+    try:
+        provisional = calendar.info(day).provisional
+    except UnknownYear:
+        return no_calendar_text(day.year), False
+    return (provisional_text(day.year) if provisional else ""), True
 
 
 def _day_notes(calendar: HolidayCalendar, days: list[date]) -> dict[date, str]:
@@ -238,8 +241,9 @@ def book(
     return RedirectResponse(f"/staff/halls/{hall.id}/bookings/{booking.id}", status_code=303)
 
 
-def confirmation_text(hall: HallProfile, booking: Booking) -> str:
-    """The confirmation read out on the phone and given to the applicant, materials included."""
+def confirmation_text(hall: HallProfile, booking: Booking, calendar_note: str = "") -> str:
+    """The confirmation read out on the phone and given to the applicant, materials included
+    (and, for a day of a provisional year, that its opening is not settled yet)."""
     service = hall.service(booking.service_id)
     lines = [
         _("【{hall}】预约成功").format(hall=hall.name_zh),
@@ -257,6 +261,8 @@ def confirmation_text(hall: HallProfile, booking: Booking) -> str:
     lines.append(_("请携带与预约信息一致的身份证件，按约定时间到达。"))
     if hall.phone:
         lines.append(_("如需取消，请致电 {phone}。").format(phone=hall.phone))
+    if calendar_note:
+        lines.append(calendar_note)
     return "\n".join(lines)
 
 
@@ -276,7 +282,11 @@ def confirmation(request: Request, hall_id: str, booking_id: str) -> Response:
         "hall": hall,
         "booking": booking,
         "service": hall.service(booking.service_id),
-        "text": confirmation_text(hall, booking),
+        "text": confirmation_text(
+            hall,
+            booking,
+            calendar_note_of(store.settings.calendar, booking.slot_start.date())[0],
+        ),
     }
     return _render(request, "confirmation.html", context)
 

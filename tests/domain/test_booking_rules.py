@@ -17,6 +17,7 @@ from kiosk.domain.booking_rules import (
     hall_change_decision,
     is_forfeited,
 )
+from kiosk.domain.calendar import HolidayCalendar, LocalClosure
 from kiosk.domain.hall import Acceptance
 from kiosk.domain.schedule import day_plan
 
@@ -222,3 +223,57 @@ def test_booking_required_periods_have_slots(hall_id, halls, calendar) -> None:
     plan = day_plan(hall, date(2026, 11, 28), calendar)
     slots = day_slots(hall, date(2026, 11, 28), calendar)
     assert plan.periods and slots
+
+
+@pytest.mark.parametrize(
+    ("hall_id", "channel"),
+    [("xixia", "on_site"), ("xixia", "phone"), ("pinggu-district", "on_site")],
+)
+def test_staffed_channels_are_closed_on_statutory_holidays(
+    halls, calendar, hall_id: str, channel: str
+) -> None:
+    # Monday 2026-10-05 is inside the National Day holiday: the hall, its phone line and
+    # its volunteer desk are closed; online booking still takes requests.
+    hall = halls[hall_id]
+    slot, now = dt("2026-10-09T09:00"), dt("2026-10-05T09:00")
+    closed = booking_decision(hall, slot, now, calendar, channel=channel)
+    assert closed.reason is BookingRefusal.CHANNEL_CLOSED
+    assert booking_decision(hall, slot, now, calendar, channel="online").allowed
+    # The same hour on an ordinary Monday is open.
+    monday = booking_decision(
+        hall, dt("2026-11-20T09:00"), dt("2026-11-16T09:00"), calendar, channel=channel
+    )
+    assert monday.allowed
+
+
+def test_channels_are_closed_on_a_local_closure(halls, calendar) -> None:
+    hall = halls["xixia"]
+    closure = LocalClosure(date(2026, 11, 16), "停电", "Power cut", frozenset({"xixia"}))
+    closed = HolidayCalendar(closures=(closure,))
+    slot, now = dt("2026-11-20T09:00"), dt("2026-11-16T09:00")
+    assert booking_decision(hall, slot, now, calendar, channel="phone").allowed
+    assert (
+        booking_decision(hall, slot, now, closed, channel="phone").reason
+        is BookingRefusal.CHANNEL_CLOSED
+    )
+
+
+def test_on_a_makeup_day_channels_keep_the_hours_of_the_weekday_it_stands_for(
+    halls, calendar
+) -> None:
+    # Saturday 2026-10-10 is worked as a Monday (makeup_workday_as = "mon"): Xixia's phone
+    # line answers 15:00-17:00 as on a Monday, which it never does on a plain Saturday.
+    hall = halls["xixia"]
+    slot = dt("2026-10-14T09:00")
+    assert booking_decision(hall, slot, dt("2026-10-10T15:30"), calendar, channel="phone").allowed
+    plain_saturday = booking_decision(
+        hall, dt("2026-10-21T09:00"), dt("2026-10-17T09:30"), calendar, channel="phone"
+    )
+    assert plain_saturday.reason is BookingRefusal.CHANNEL_CLOSED
+    # Worked as a Friday instead, the afternoon line is closed (Fridays: 08:00-11:00 only).
+    as_friday = hall.model_copy(update={"makeup_workday_as": "fri"})
+    late = booking_decision(as_friday, slot, dt("2026-10-10T15:30"), calendar, channel="phone")
+    assert late.reason is BookingRefusal.CHANNEL_CLOSED
+    assert booking_decision(
+        as_friday, slot, dt("2026-10-10T09:30"), calendar, channel="phone"
+    ).allowed
