@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.calendar_files import load_calendar
 from kiosk.clock import FixedClock
 from sync.server.auth import add_staff
 from sync.server.settings import ServerSettings
-from tests.central.conftest import KEY, person
+from tests.central.conftest import person
 
 API = "/api/v1/halls/xixia"
 BOOK = "/staff/halls/xixia/book"
@@ -23,16 +22,9 @@ MONDAY_SLOT = "2027-01-04T09:00:00"
 
 
 @pytest.fixture
-def settings(
-    database_url: str, clock: FixedClock, halls: dict[str, Any], calendar_case: str
-) -> ServerSettings:
-    return ServerSettings(
-        database_url=database_url,
-        id_hash_key=KEY,
-        halls=halls,
-        calendar=load_calendar(),
-        clock=clock,
-    )
+def settings(calendar_case: str, settings: ServerSettings) -> ServerSettings:
+    """The central store's settings, read once the case's hall calendar directory is set."""
+    return settings
 
 
 def _booking(serial: int, slot: str = MONDAY_SLOT, day: str | None = None) -> dict[str, Any]:

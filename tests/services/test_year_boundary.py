@@ -84,3 +84,23 @@ def test_tickets_bookings_and_closing_in_january(
         assert ("暂定" in booking.message) == (calendar_case == "provisional-2027")
     for now in (SUNDAY_BEFORE, NEW_YEARS_EVE, JANUARY_2.replace(hour=18)):
         close_day(store, now)  # never an error, whatever the calendar knows
+
+
+def test_the_notes_are_in_the_english_catalogue(
+    make_store: StoreFactory, calendar_case: str, case_calendar: HolidayCalendar
+) -> None:
+    from kiosk.i18n import use_language
+
+    store = make_store()
+    store.calendar = case_calendar
+    with use_language("en"):
+        note = booking_days(store, SERVICE, NEW_YEARS_EVE, limit=20).note
+    if calendar_case == "no-2027":
+        assert (
+            note
+            == "Dates from 1/1 on cannot be booked yet: the holidays of 2027 are not published."
+        )
+    elif calendar_case == "provisional-2027":
+        assert "provisional until the State Council's notice is published" in note
+    else:
+        assert note == ""

@@ -4,6 +4,7 @@ their holders check in on 4 January, and the kiosk says what it knows about the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,22 +22,14 @@ from sync.server.app import Central
 from sync.server.models import Booking as CentralBooking
 from sync.server.settings import ServerSettings
 from tests.calendar_fixtures import write_2027
-from tests.sync.conftest import KEY, SyncFactory, book_centrally, identity
+from tests.sync.conftest import SyncFactory, book_centrally, identity
 
 
 @pytest.fixture
-def settings(
-    database_url: str, clock: FixedClock, halls: dict[str, Any], tmp_path: Path
-) -> ServerSettings:
+def settings(settings: ServerSettings, tmp_path: Path) -> ServerSettings:
     """The central store knows 2027 (its own file)."""
     year = load_year_file(write_2027(tmp_path / "central-calendar"))
-    return ServerSettings(
-        database_url=database_url,
-        id_hash_key=KEY,
-        halls=halls,
-        calendar=HolidayCalendar({2027: year}),
-        clock=clock,
-    )
+    return replace(settings, calendar=HolidayCalendar({2027: year}))
 
 
 def test_pull_across_new_year(
