@@ -229,6 +229,8 @@ def plan_demo(
         raise PlanError(f"{hall.id}: no service can be booked, so the demo has no bookings")
     today = now.date()
     notes: list[str] = []
+    if not calendar.knows(today.year):
+        notes.append(str(UnknownYear(today.year, calendar.directory_hint)))
     taken: set[tuple[str, datetime]] = set()  # (person, slot): one booking per person per slot
     parts: list[CardPart] = []
     future_days = [d for d in open_days(hall, calendar, today, BACKGROUND_DAYS + 1) if d > today]

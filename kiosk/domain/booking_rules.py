@@ -139,11 +139,8 @@ def booking_decision(
         if not plan.calendar_known:
             raise UnknownYear(slot_start.year, calendar.directory_hint)
         deadline = booking_deadline(hall, slot_start, calendar)
-        closed = channel is not None and not channel_open(hall, channel, now, calendar)
     except UnknownYear as error:
-        return BookingDecision(
-            False, BookingRefusal.NO_CALENDAR, detail=str(error), unknown_year=error.year
-        )
+        return _no_calendar(error)
     provisional = plan.provisional
     if not plan.is_open:
         return BookingDecision(False, BookingRefusal.CLOSED_DAY, deadline, provisional=provisional)
@@ -159,9 +156,19 @@ def booking_decision(
         refusal = BookingRefusal.DEADLINE_PASSED
     elif (slot_start.date() - now.date()).days > hall.booking.days_ahead:
         refusal = BookingRefusal.TOO_FAR_AHEAD
-    elif closed:
-        refusal = BookingRefusal.CHANNEL_CLOSED
+    elif channel is not None:
+        try:
+            if not channel_open(hall, channel, now, calendar):
+                refusal = BookingRefusal.CHANNEL_CLOSED
+        except UnknownYear as error:
+            return _no_calendar(error)
     return BookingDecision(refusal is None, refusal, deadline, slot, provisional=provisional)
+
+
+def _no_calendar(error: UnknownYear) -> BookingDecision:
+    return BookingDecision(
+        False, BookingRefusal.NO_CALENDAR, detail=str(error), unknown_year=error.year
+    )
 
 
 def _find_slot(
