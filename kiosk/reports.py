@@ -24,7 +24,10 @@ from kiosk.domain.schedule import DayPlan, PeriodKind, day_plan
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Booking, BookingStatus, Ticket, TicketStatus
 
-WORK_KINDS = ("regular", "extended", "weekend", "natural_extension")
+WORK_KINDS = ("regular", "extended", "weekend", "natural_extension", "no_calendar")
+#: What counts as extended service in a window's review; "no_calendar" (served on a day whose
+#: year had no holiday data, so its periods are unknown) is counted apart, never guessed.
+EXTENDED_KINDS = ("extended", "weekend", "natural_extension")
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class WindowRow:
 
     @property
     def extended_served(self) -> int:
-        return sum(self.served_by_period[k] for k in WORK_KINDS if k != "regular")
+        return sum(self.served_by_period[k] for k in EXTENDED_KINDS)
 
 
 @dataclass
@@ -149,8 +152,11 @@ def work_period(plan: DayPlan, moment: datetime) -> str:
     """Which kind of period a ticket was started in, for the extended-hours count.
 
     A ticket started outside every published period was waiting at a closing time and served
-    anyway: natural extension.
+    anyway: natural extension. On a day of a year without holiday data the periods are not
+    known: "no_calendar".
     """
+    if not plan.calendar_known:
+        return "no_calendar"
     period = plan.period_at(moment.time())
     if period is None:
         return "natural_extension"
@@ -318,6 +324,7 @@ WINDOW_COLUMNS = (
     ("weekend", "周末 weekend"),
     ("natural_extension", "自然延时 natural ext."),
     ("extended_minutes", "延时分钟 ext. min"),
+    ("no_calendar", "无节假日数据 no calendar"),
 )
 
 
@@ -354,8 +361,9 @@ def window_rows(report: Report) -> list[dict[str, object]]:
             "weekend": row.served_by_period["weekend"],
             "natural_extension": row.served_by_period["natural_extension"],
             "extended_minutes": _fmt(
-                round(sum(v for k, v in row.minutes_by_period.items() if k != "regular"), 1)
+                round(sum(row.minutes_by_period[k] for k in EXTENDED_KINDS), 1)
             ),
+            "no_calendar": row.served_by_period["no_calendar"],
         }
         for row in report.windows
     ]

@@ -14,6 +14,7 @@ It is read from ``$KIOSK_DEVICE_CONFIG`` or ``device.toml`` in the platform conf
     kiosk_voice = "espeak"   # elderly mode reads each screen's title aloud (default: "none")
     staff_pin = "2580"       # full-screen roles: staff leave with the hidden gesture and this PIN
     queue_page_url = "http://hall-server:8090"  # the QR code on tickets opens this page
+    calendar_dir = "/var/lib/hall-kiosk/calendar"  # `kiosk calendar import` writes years here
 
     [central]
     url = "https://bookings.example.gov.cn"
@@ -55,6 +56,7 @@ _KEYS = {
     "kiosk_voice",
     "staff_pin",
     "queue_page_url",
+    "calendar_dir",
     "central",
 }
 KIOSK_VOICES = ("none", "espeak", "clips")
@@ -83,6 +85,7 @@ class DeviceSettings:
     kiosk_voice: str = "none"
     staff_pin: str | None = field(default=None, repr=False)
     queue_page_url: str | None = None
+    calendar_dir: Path | None = None
     central: CentralSettings = CentralSettings()
     source: Path | None = None
 
@@ -168,6 +171,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
     queue_page_url = _text(data, "queue_page_url", where)
     if queue_page_url is not None and not queue_page_url.startswith(("http://", "https://")):
         raise SettingsError(f"{where}: queue_page_url: expected an http:// or https:// address")
+    calendar_dir = _text(data, "calendar_dir", where)
     return DeviceSettings(
         hall=hall,
         database_url=database_url,
@@ -179,6 +183,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
         kiosk_voice=kiosk_voice,
         staff_pin=staff_pin,
         queue_page_url=queue_page_url,
+        calendar_dir=Path(calendar_dir) if calendar_dir else None,
         central=CentralSettings(
             _text(central, "url", f"{where}: central"), _text(central, "token", f"{where}: central")
         ),

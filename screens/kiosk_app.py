@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from kivy.clock import Clock
@@ -57,7 +57,7 @@ from kiosk.services import (
 )
 from kiosk.services.devices import record_device_fault, record_device_ok
 from kiosk.services.errors import QueueError
-from kiosk.services.slots import SlotPlaces, free_slots
+from kiosk.services.slots import BookingDays, SlotPlaces, booking_days, free_slots
 from kiosk.store.hallstore import HallStore
 from screens import theme
 from screens.base import HallApp, load_kv
@@ -749,27 +749,19 @@ class KioskApp(HallApp):
         """The next days with a slot the rules allow now, read with each slot's free places."""
         self._booking_service = service
         store, now, channel = self.store, self.now(), self.booking_channel()
-        days_ahead = self.hall.booking.days_ahead
 
-        def read() -> list[tuple[date, list[SlotPlaces]]]:
-            days: list[tuple[date, list[SlotPlaces]]] = []
-            for offset in range(days_ahead + 1):
-                day = now.date() + timedelta(days=offset)
-                places = free_slots(store, service.id, day, now, channel)
-                if places:
-                    days.append((day, places))
-                if len(days) >= MAX_DAY_CHOICES:
-                    break
-            return days
+        def read() -> BookingDays:
+            return booking_days(store, service.id, now, channel, MAX_DAY_CHOICES)
 
-        self._run(read, lambda days: self._show_days(service, days))
+        self._run(read, lambda found: self._show_days(service, found))
 
-    def _show_days(self, service: Service, days: list[tuple[date, list[SlotPlaces]]]) -> None:
+    def _show_days(self, service: Service, found: BookingDays) -> None:
+        days = [(d.day, d.places) for d in found.days]
         if not any(not p.full for _day, places in days for p in places):
             self.message(
                 "no_slots",
                 self.t("近期没有可预约的时段"),
-                self.t("请到前台咨询，或拨打本中心电话预约。"),
+                found.note or self.t("请到前台咨询，或拨打本中心电话预约。"),
                 "!",
                 theme.WARN,
                 [],
@@ -793,7 +785,9 @@ class KioskApp(HallApp):
                 )
             )
         question = self.t("请选择日期")
-        explanation = self.pick(service.name_zh, service.name_en)
+        explanation = " ".join(
+            filter(None, [self.pick(service.name_zh, service.name_en), found.note])
+        )
         self.screens["choice"].show("day", question, explanation, choices)  # type: ignore[attr-defined]
         self.show("choice")
 

@@ -456,14 +456,12 @@ def _open_hint(run: DemoRun) -> list[str]:
 
 def suggested_start(hall: HallProfile, calendar: Any, now: datetime) -> datetime | None:
     """An hour into the next regular period that starts after ``now`` (within two weeks)."""
-    from kiosk.domain.calendar import UnknownYear
     from kiosk.domain.schedule import PeriodKind, day_plan
 
     for offset in range(15):
         day = now.date() + timedelta(days=offset)
-        try:
-            plan = day_plan(hall, day, calendar)
-        except UnknownYear:
+        plan = day_plan(hall, day, calendar)
+        if not plan.calendar_known:
             return None
         for period in plan.periods:
             start = datetime.combine(day, period.start)
