@@ -88,6 +88,7 @@ def issue(
             "holder_hash": holder_hash,
             "name_masked": name_masked,
             "transferred_from": transferred_from,
+            "clerk": None,
         },
     )
 
