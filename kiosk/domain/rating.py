@@ -1,4 +1,4 @@
-"""好差评: the five levels of the State Council's rating of government services (国办发〔2019〕51号).
+"""好差评: the five levels of the rating of government services (国办发〔2019〕51号).
 
 "现场服务一次一评": every service at a window may be rated once, on the window's pad (评价器) or
 on the phone page behind the ticket's QR code. The last two levels are 差评 (a bad rating),
@@ -57,7 +57,8 @@ class RatingChannel(StrEnum):
 
 
 COMMENT_MAX = 200
-_ID_LIKE = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8,11}([0-9]{3}[0-9Xx])(?![0-9Xx])")
+#: Runs of 15 or more digits (an ID number is 15 or 18, the last maybe X).
+_ID_LIKE = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{5,})([0-9]{3}[0-9Xx])(?![0-9Xx])")
 
 
 def scrub_comment(text: str | None) -> str | None:
@@ -66,7 +67,7 @@ def scrub_comment(text: str | None) -> str | None:
     if text is None:
         return None
     cleaned = " ".join(text.split())[:COMMENT_MAX]
-    cleaned = _ID_LIKE.sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(2)}", cleaned)
+    cleaned = _ID_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), cleaned)
     return cleaned or None
 
 

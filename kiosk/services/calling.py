@@ -163,9 +163,7 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
             if choice.candidate is None:
                 return CallResult(None, window, closed)
             pool.pop(choice.candidate.ticket_id)
-            chosen = repo.claim_ticket(
-                session, choice.candidate.ticket_id, window, now, row.clerk
-            )
+            chosen = repo.claim_ticket(session, choice.candidate.ticket_id, window, now, row.clerk)
             if chosen is None:
                 continue  # another window called it first: take the next one
             row.priority_streak = choice.streak

@@ -142,9 +142,7 @@ class PostgresChanges(_Wakeable):
     def __init__(self, url: str, hall_id: str) -> None:
         super().__init__()
         parsed = make_url(url)
-        self._conninfo = parsed.set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
+        self._conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         self.channel = notify_channel(hall_id)
         self._connection: Any = None
         self._lock = threading.Lock()

@@ -751,7 +751,7 @@ def last_rated_before(
         .where(
             Rating.hall_id == hall_id,
             Rating.window == window,
-            Ticket.finished_at < before,
+            Ticket.finished_at <= before,
         )
         .order_by(Ticket.finished_at.desc(), Rating.id.desc())
         .limit(1)
