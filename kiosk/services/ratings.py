@@ -222,7 +222,7 @@ def previous_rating(store: HallStore, window: int, now: datetime) -> RatingView 
     """What a window's clerk may see: the newest rating of a service finished before the
     window's current ticket was called (the rated citizen has left by then)."""
     with store.read() as session:
-        current = repo.current_ticket(session, store.hall.id, window, now.date())
+        current = repo.current_ticket(session, store.hall.id, window, now.date(), for_update=False)
         if current is None or current.called_at is None:
             return None
         rating = repo.last_rated_before(session, store.hall.id, window, current.called_at)

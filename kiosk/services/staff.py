@@ -93,3 +93,22 @@ def on_duty(store: HallStore, window: int, now: datetime) -> OnDuty:
         except KeyError:
             clerk = None
     return OnDuty(window, clerk, row.state)
+
+
+@dataclass(frozen=True)
+class WindowBoard:
+    """What the window's pad shows when nobody is being asked, and the event it was read at."""
+
+    duty: OnDuty
+    serving: str | None
+    seq: int
+
+
+def window_board(store: HallStore, window: int, now: datetime) -> WindowBoard:
+    """The window's clerk, state and number called or being served, read with the last event
+    ``seq`` first, so a stream started after it misses nothing."""
+    window_of(store, window)
+    with store.read() as session:
+        seq = repo.last_event_seq(session, store.hall.id)
+        current = repo.current_ticket(session, store.hall.id, window, now.date(), for_update=False)
+    return WindowBoard(on_duty(store, window, now), current.number if current else None, seq)

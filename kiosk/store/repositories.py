@@ -472,22 +472,27 @@ def claim_ticket(
     return _ticket(_run(session, _CLAIM, params).first())
 
 
-_CURRENT = _register(
-    "current",
-    f"SELECT {_TICKET_COLUMNS} FROM tickets"
-    ' WHERE hall_id = :hall_id AND day = :day AND "window" = :window'
-    f" AND status IN ('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
-    " ORDER BY called_at DESC, id DESC LIMIT 1{for_update}",
-    TICKETS,
-    TICKET_FIELDS,
-)
+_CURRENT = {
+    locked: _register(
+        f"current:{locked}",
+        f"SELECT {_TICKET_COLUMNS} FROM tickets"
+        ' WHERE hall_id = :hall_id AND day = :day AND "window" = :window'
+        f" AND status IN ('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
+        " ORDER BY called_at DESC, id DESC LIMIT 1" + ("{for_update}" if locked else ""),
+        TICKETS,
+        TICKET_FIELDS,
+    )
+    for locked in (False, True)
+}
 
 
-def current_ticket(session: Session, hall_id: str, window: int, day: date) -> TicketRecord | None:
+def current_ticket(
+    session: Session, hall_id: str, window: int, day: date, *, for_update: bool = True
+) -> TicketRecord | None:
     """The ticket a window has called or is serving (the latest, if a fault left several),
-    locked until commit."""
+    locked until commit unless ``for_update`` is false (a screen's read)."""
     params = {"hall_id": hall_id, "window": window, "day": day}
-    return _ticket(_run(session, _CURRENT, params).first())
+    return _ticket(_run(session, _CURRENT[for_update], params).first())
 
 
 _BY_NUMBER = {
