@@ -37,11 +37,11 @@ from kiosk.services.feed import HallEvent
 from kiosk.services.ratings import RatingRefused, rate
 from kiosk.services.staff import WindowBoard, window_board
 from kiosk.store.hallstore import HallStore
+from screens import theme
 from screens.base import HallApp, load_kv
 from screens.fonts import register_cjk_font
 from screens.live import LiveHall
 from screens.terminal_flow import Duty, Effect, PadState, Say, Submit, TerminalFlow
-from screens import theme
 from screens.worker import Worker
 
 log = logging.getLogger(__name__)
