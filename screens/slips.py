@@ -15,8 +15,15 @@ from kiosk.services.views import BookingView, TicketView
 
 def queue_link(base_url: str | None, ticket: TicketView) -> str:
     """Where the person can follow the queue: the hall's page if it has one, else the ticket's
-    own reference (a staff scanner or the hall's app can read it)."""
+    own reference (a staff scanner or the hall's app can read it).
+
+    A ticket issued by the services carries its unguessable token (``kiosk.domain.links``):
+    the link is then ``<page>/q/<token>``, the live page that also takes the ticket's rating,
+    and it names neither the person nor the ticket number.
+    """
     path = f"{ticket.hall_id}/{ticket.day.isoformat()}/{ticket.number}"
+    if base_url and ticket.link_token:
+        return f"{base_url.rstrip('/')}/q/{ticket.link_token}"
     if base_url:
         return f"{base_url.rstrip('/')}/queue/{path}"
     return f"hall-kiosk:ticket/{path}"

@@ -44,6 +44,8 @@ class TicketView:
     slot_end: datetime | None = None
     materials_zh: tuple[str, ...] = ()
     materials_en: tuple[str, ...] = ()
+    link_token: str | None = None
+    """The unguessable token of the ticket's phone page (``kiosk.domain.links``)."""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
