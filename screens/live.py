@@ -2,7 +2,8 @@
 the UI thread.
 
 The feed thread reads the log (never the UI thread); each batch is passed on with
-``Clock.schedule_once``, which is safe from any thread, so it is shown at the next frame. A
+``Clock.schedule_once_free``, which is safe from any thread and, on the display's clock, runs
+at once rather than at the next frame tick. A
 screen starts the stream after its first full read, from the ``seq`` that read ended at, and so
 neither misses nor repeats an event between the two.
 """
@@ -62,7 +63,10 @@ class LiveHall:
             finally:
                 self.pending -= 1
 
-        Clock.schedule_once(deliver)
+        # A "free" event: on a pushed screen's clock (``screens.env.prepare(pushed_fps=...)``)
+        # it wakes the loop at once, where a normal one waits for the next frame.
+        schedule = getattr(Clock, "schedule_once_free", None) or Clock.schedule_once
+        schedule(deliver)
 
     def _failed(self, error: Exception) -> None:
         if self.on_error is not None:

@@ -25,6 +25,8 @@ DEFAULT_SIZES = {
 }
 FULLSCREEN_BY_DEFAULT = {"kiosk": True, "staff": False, "display": True, "terminal": True}
 NEEDS_WINDOW = ("staff", "terminal")
+#: The hall display redraws at most this often; the event stream wakes it at once (env.prepare).
+PUSHED_FPS = 10
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -81,7 +83,8 @@ def run_role(args: argparse.Namespace) -> int:
     terminal = settings.terminal if args.role == "kiosk" else f"{args.role}-{args.window or 1}"
     store = open_hall_store(settings, hall, terminal)
 
-    env.prepare(size, fullscreen=fullscreen, title=hall.name_zh)
+    pushed = PUSHED_FPS if args.role == "display" else None
+    env.prepare(size, fullscreen=fullscreen, title=hall.name_zh, pushed_fps=pushed)
     app = _build(args, store, clock, settings)
     if fullscreen:
         _kiosk_mode(app, settings.staff_pin)

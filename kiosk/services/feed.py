@@ -28,7 +28,7 @@ from kiosk.store.hallstore import HallStore
 log = logging.getLogger(__name__)
 
 SAFETY_SECONDS = 10.0
-RECHECK_SECONDS: tuple[float, ...] = (0.005, 0.02, 0.08)
+RECHECK_SECONDS: tuple[float, ...] = (0.005, 0.02, 0.08, 0.25, 1.0)
 RETRY_SECONDS = 1.0
 PAGE = 500
 
