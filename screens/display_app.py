@@ -26,7 +26,7 @@ from kiosk.services import Call, ServiceQueue, calls_since, queue_overview
 from kiosk.services.devices import ALL_TYPES as DEVICE_EVENTS
 from kiosk.services.devices import DeviceAlerts, device_alerts, fold
 from kiosk.services.feed import HallEvent
-from kiosk.services.queries import CALL_EVENTS, last_seq
+from kiosk.services.queries import CALL_EVENTS, call_of, last_seq
 from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
 from screens.fonts import register_cjk_font
@@ -71,7 +71,12 @@ class DisplayApp(HallApp):
         self.announcer = announcer
         self.worker = Worker("display-store")
         self.live = LiveHall(
-            store, self._on_events, changes=changes, on_error=self._poll_failed, name="display"
+            store,
+            self._on_events,
+            changes=changes,
+            on_error=self._poll_failed,
+            on_arrival=self._announce,
+            name="display",
         )
         self.last_seq: int | None = None  # None until today's earlier calls are read
         self.announced: list[Announcement] = []
@@ -178,18 +183,7 @@ class DisplayApp(HallApp):
         the waiting counts read again when tickets moved."""
         self.online = True
         self.last_seq = events[-1].seq
-        calls = [
-            Call(
-                e.seq,
-                str(e.payload["number"]),
-                int(e.payload["window"]),
-                str(e.payload["service"]),
-                e.at,
-                e.type == "ticket_recalled",
-            )
-            for e in events
-            if e.type in CALL_EVENTS
-        ]
+        calls = [call_of(e) for e in events if e.type in CALL_EVENTS]
         devices = [e for e in events if e.type in DEVICE_EVENTS]
         if devices:
             board = dict(self._alerts.by_device)
@@ -199,17 +193,24 @@ class DisplayApp(HallApp):
             self.device_faults = len(alerts)
         if calls:
             self.calls = (self.calls + calls)[-100:]
-            for call in calls:
-                announcement = Announcement(call.number, call.window, call.recall)
-                self.announced.append(announcement)
-                if self.announcer is not None:
-                    self.announcer.announce(announcement)
             self._show_calls(flash=True)
             now = Clock.get_time()
             self.shown += [(call.seq, now) for call in calls]
             del self.shown[:-200]
         if any(e.type.startswith(("ticket_", "window_", "clerk_")) for e in events):
             self._poll_queues(0)
+
+    def _announce(self, events: list[HallEvent]) -> None:
+        """Each new call to the voice at once, on the stream's thread: the loudspeaker need not
+        wait for the board's next frame (the voice keeps its own queue)."""
+        for event in events:
+            if event.type not in CALL_EVENTS:
+                continue
+            call = call_of(event)
+            announcement = Announcement(call.number, call.window, call.recall)
+            self.announced.append(announcement)
+            if self.announcer is not None:
+                self.announcer.announce(announcement)
 
     def _show_calls(self, flash: bool) -> None:
         newest = self.calls[-1]

@@ -31,10 +31,12 @@ class LiveHall:
         *,
         changes: HallChanges | None = None,
         on_error: Callable[[Exception], None] | None = None,
+        on_arrival: Callable[[list[HallEvent]], None] | None = None,
         name: str = "hall-feed",
     ) -> None:
         self.store = store
         self.on_events = on_events
+        self.on_arrival = on_arrival  # on the feed's thread, before the UI: e.g. the voice
         self.changes = changes
         self.on_error = on_error
         self.name = name
@@ -55,6 +57,11 @@ class LiveHall:
         ).start()
 
     def _from_feed(self, batch: list[HallEvent]) -> None:
+        if self.on_arrival is not None:
+            try:
+                self.on_arrival(batch)
+            except Exception as error:  # the screen must still get the batch
+                log.warning("%s: %s", self.name, error)
         self.pending += 1
 
         def deliver(_dt: float) -> None:
