@@ -1,6 +1,6 @@
 """Ratings (好差评) and the clerk who called each ticket.
 
-Revision ID: 0005_ratings_clerks
+Revision ID: 0005
 Revises: 0003_queue_indexes
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_ratings_clerks"
+revision = "0005"
 down_revision = "0003_queue_indexes"
 branch_labels = None
 depends_on = None
