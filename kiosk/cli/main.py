@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.queue_page",
     "kiosk.cli.printing",
     "kiosk.cli.run",
+    "kiosk.cli.staff",
 )
 
 

@@ -107,7 +107,7 @@ def test_empty_report_and_chart(store: HallStore, tmp_path: Path) -> None:
     path = tmp_path / "chart.png"
     write_chart(report, path)
     with Image.open(path) as image:
-        assert image.size == (1300, 550)
+        assert image.size == (1900, 550)
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 50
     empty = summarise(store.hall, store.calendar, DAY, DAY, [], [])
