@@ -107,6 +107,8 @@ def describe_walk_in(decision: WalkInDecision) -> str:
 
 
 def describe_closed_day(plan: DayPlan) -> str:
+    if plan.closed_reason is ClosedReason.NO_CALENDAR:
+        return no_calendar_text(plan.day.year)
     if plan.closed_reason is ClosedReason.LOCAL_CLOSURE:
         reason = plan.closure_reason_en if current_language() == "en" else plan.closure_reason_zh
         return _("今日暂停服务：{reason}。").format(reason=reason or plan.closure_reason_zh)
@@ -118,8 +120,10 @@ def describe_closed_day(plan: DayPlan) -> str:
 
 
 def describe_booking(decision: BookingDecision) -> str:
+    """Why a booking may or may not be made; a day of a provisional year says 暂定, so nobody
+    books it believing the hall's opening is settled."""
     if decision.allowed:
-        return _("可以预约。")
+        return _("可以预约。") + _provisional_suffix(decision)
     reason = decision.reason
     deadline = f"{decision.deadline:%Y-%m-%d %H:%M}" if decision.deadline else ""
     texts = {
@@ -134,12 +138,28 @@ def describe_booking(decision: BookingDecision) -> str:
         ),
         BookingRefusal.TOO_FAR_AHEAD: _("超出可预约的天数范围。"),
         BookingRefusal.CHANNEL_CLOSED: _("该预约方式当前不在受理时间内。"),
-        BookingRefusal.NO_CALENDAR: _("该年份的节假日安排尚未发布，暂不能预约。"),
+        BookingRefusal.NO_CALENDAR: _("{year}年节假日安排未发布，暂不能预约该日。").format(
+            year=decision.unknown_year or ""
+        ),
     }
     text = texts.get(reason, _("不能预约。")) if reason else _("不能预约。")
     if decision.detail and reason is BookingRefusal.UNKNOWN_CHANNEL:
         text = f"{text} ({decision.detail})"
-    return text
+    return text + _provisional_suffix(decision)
+
+
+def _provisional_suffix(decision: BookingDecision) -> str:
+    return _("（该日节假日安排为暂定）") if decision.provisional else ""
+
+
+def no_calendar_text(year: int) -> str:
+    """Said of a day whose year has no holiday data: nothing about it is known yet."""
+    return _("{year}年节假日安排未发布，该日办公安排待定。").format(year=year)
+
+
+def provisional_text(year: int) -> str:
+    """Said wherever a day of a provisional calendar file is shown or booked."""
+    return _("{year}年节假日安排为暂定，以国务院办公厅通知为准。").format(year=year)
 
 
 def period_label(period: Period) -> str:
@@ -156,7 +176,18 @@ def day_type_label(day_type: DayType) -> str:
         DayType.MAKEUP_WORKDAY: _("调休工作日"),
         DayType.WEEKEND: _("周末"),
         DayType.HOLIDAY: _("法定节假日"),
+        DayType.UNKNOWN: _("节假日安排未发布"),
     }[day_type]
+
+
+def day_label(plan: DayPlan) -> str:
+    """The kind of day with its festival, marked 暂定 when the year's calendar is a draft."""
+    label = day_type_label(plan.day_type)
+    if plan.holiday_name:
+        label += f"·{plan.holiday_name}"
+    if plan.provisional:
+        label += _("（暂定）")
+    return label
 
 
 def hours_line(plan: DayPlan) -> str:

@@ -16,6 +16,7 @@ It is read from ``$KIOSK_DEVICE_CONFIG`` or ``device.toml`` in the platform conf
     voice_clips = "/var/lib/hall-kiosk/voice"  # the hall's recorded clips, if it has some
     staff_pin = "2580"       # full-screen roles: staff leave with the hidden gesture and this PIN
     queue_page_url = "http://hall-server:8090"  # the QR code on tickets opens this page
+    calendar_dir = "/var/lib/hall-kiosk/calendar"  # `kiosk calendar import` writes years here
 
     [central]
     url = "https://bookings.example.gov.cn"
@@ -59,6 +60,7 @@ _KEYS = {
     "voice_clips",
     "staff_pin",
     "queue_page_url",
+    "calendar_dir",
     "central",
 }
 KIOSK_VOICES = ("none", "espeak", "clips")
@@ -89,6 +91,7 @@ class DeviceSettings:
     voice_clips: Path | None = None
     staff_pin: str | None = field(default=None, repr=False)
     queue_page_url: str | None = None
+    calendar_dir: Path | None = None
     central: CentralSettings = CentralSettings()
     source: Path | None = None
 
@@ -180,6 +183,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
     queue_page_url = _text(data, "queue_page_url", where)
     if queue_page_url is not None and not queue_page_url.startswith(("http://", "https://")):
         raise SettingsError(f"{where}: queue_page_url: expected an http:// or https:// address")
+    calendar_dir = _text(data, "calendar_dir", where)
     return DeviceSettings(
         hall=hall,
         database_url=database_url,
@@ -193,6 +197,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
         voice_clips=Path(clips) if clips is not None else None,
         staff_pin=staff_pin,
         queue_page_url=queue_page_url,
+        calendar_dir=Path(calendar_dir) if calendar_dir else None,
         central=CentralSettings(
             _text(central, "url", f"{where}: central"), _text(central, "token", f"{where}: central")
         ),

@@ -5,10 +5,11 @@ across the full width, the earlier ones and the waiting counts below it, today's
 extended periods in a strip of their own. Device faults are staff business: they go to the
 window consoles, never to this public board.
 
-It reads the store's call events (``calls_since``) every half second, so a call made at any
-window console of the hall shows here within a second. Each new call is announced once, a
-recall again. On a (re)start it reads today's calls already made to fill the list, without
-announcing them a second time.
+Calls are pushed, not polled: the display follows the hall's event stream (``screens.live``,
+woken by PostgreSQL ``NOTIFY`` or inotify on the SQLite WAL), so a call made at any window
+console of the hall shows here at the next frame. Each new call is announced once, a recall
+again. On a (re)start it reads today's calls already made to fill the list, without announcing
+them a second time, and follows the stream from the last event that read saw.
 """
 
 from __future__ import annotations
@@ -25,17 +26,22 @@ from kiosk.clock import Clock as HallClockProtocol
 from kiosk.i18n import use_language
 from kiosk.messages import period_label
 from kiosk.ports.announcer import Announcement, Announcer
+from kiosk.ports.hall_changes import HallChanges
 from kiosk.services import Call, ServiceQueue, calls_since, queue_overview
+from kiosk.services.feed import HallEvent
+from kiosk.services.queries import CALL_EVENTS, call_of, last_seq
 from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
 from screens.fonts import register_cjk_font
+from screens.live import LiveHall
 from screens.worker import Worker
 from sync.state import SyncState, read_state
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5
-QUEUE_SECONDS = 2.0
+#: The waiting counts and the central link's state are also read on this timer (the counts
+#: change with every event anyway; the link's state is not an event).
+QUEUE_SECONDS = 15.0
 FLASH_SECONDS = 6.0
 HISTORY = 8
 NOTICE_TICKS = 16  # blink ticks (0.5 s) each notice stays on the bottom line
@@ -61,19 +67,29 @@ class DisplayApp(HallApp):
         clock: HallClockProtocol,
         *,
         announcer: Announcer | None = None,
+        changes: HallChanges | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(store.hall, store.calendar, clock, **kwargs)
         self.store = store
         self.announcer = announcer
         self.worker = Worker("display-store")
+        self.live = LiveHall(
+            store,
+            self._on_events,
+            changes=changes,
+            on_error=self._poll_failed,
+            on_arrival=self._announce,
+            name="display",
+        )
         self.last_seq: int | None = None  # None until today's earlier calls are read
         self.announced: list[Announcement] = []
         self.calls: list[Call] = []  # today's calls, oldest first
-        self._polling = False
         self.notices: list[str] = []  # shown in turn on the bottom line
         self._notice_index = 0
         self._ticks = 0
+        self.shown: list[tuple[int, float]] = []  # (seq, Clock time) of each call put up
+        self._queues_asked = self._queues_again = False
         self._flash_until = 0.0
         self._clock_ticks = 0.0
 
@@ -87,17 +103,17 @@ class DisplayApp(HallApp):
         self.refresh_header()
         self.refresh_periods()
         self._events = [
-            Clock.schedule_interval(self._poll, POLL_SECONDS),
             Clock.schedule_interval(self._poll_queues, QUEUE_SECONDS),
             Clock.schedule_interval(self._blink, 0.5),
             Clock.schedule_interval(self._minute, 30.0),
         ]
-        self._poll(0)
+        self._first_read()
         self._poll_queues(0)
 
     def on_stop(self) -> None:
         for event in getattr(self, "_events", ()):
             event.cancel()
+        self.live.stop()
         self.worker.shutdown()
         if self.announcer is not None:
             self.announcer.close()
@@ -147,43 +163,64 @@ class DisplayApp(HallApp):
         self.notice = self.notices[self._notice_index % len(self.notices)]
 
     # -- calls -----------------------------------------------------------------------------
-    def _poll(self, _dt: float) -> None:
-        if self._polling:
-            return
-        self._polling = True
+    def _first_read(self) -> None:
+        """Today's calls so far (not announced again), then the stream from where they end."""
         store = self.store
-        after = self.last_seq
         today = self.now().date()
 
-        def read() -> tuple[list[Call], int, bool]:
+        def read() -> tuple[list[Call], int]:
+            upto = last_seq(store)
             calls: list[Call] = []
-            seq = after or 0
-            while True:  # the first read pages through the whole day; later ones are small
-                batch = calls_since(store, seq, limit=500)
+            seq = 0
+            while True:  # pages through the day's calls once
+                batch = [c for c in calls_since(store, seq, limit=500) if c.seq <= upto]
                 calls += batch
                 if batch:
                     seq = batch[-1].seq
                 if len(batch) < 500:
-                    return [c for c in calls if c.at.date() == today], seq, after is None
+                    return [c for c in calls if c.at.date() == today], upto
 
-        self.worker.submit(read, self._got_calls, self._poll_failed)
+        self.worker.submit(read, self._got_first, self._first_failed)
 
-    def _got_calls(self, result: tuple[list[Call], int, bool]) -> None:
-        self._polling = False
+    def _got_first(self, result: tuple[list[Call], int]) -> None:
+        calls, upto = result
         self.online = True
-        calls, seq, first_read = result
-        self.last_seq = max(self.last_seq or 0, seq)
-        if not calls:
-            return
-        self.calls = (self.calls + calls)[-100:]
-        if not first_read:
-            for call in calls:
-                announcement = Announcement(call.number, call.window, call.recall)
-                self.announced.append(announcement)
-                if self.announcer is not None:
-                    self.announcer.announce(announcement)
-        self._show_calls(flash=not first_read)
-        self._poll_queues(0)  # the called numbers leave the waiting counts at once
+        self.last_seq = upto
+        if calls:
+            self.calls = calls[-100:]
+            self._show_calls(flash=False)
+        self.live.start(after=upto)
+
+    def _first_failed(self, error: Exception) -> None:
+        self._poll_failed(error)
+        Clock.schedule_once(lambda _dt: self._first_read(), 2.0)
+
+    def _on_events(self, events: list[HallEvent]) -> None:
+        """A batch of the stream, on the UI thread: calls shown and announced, the waiting counts
+        read again when tickets moved (device faults are the consoles' business, not read here)."""
+        self.online = True
+        self.last_seq = events[-1].seq
+        calls = [call_of(e) for e in events if e.type in CALL_EVENTS]
+        if calls:
+            self.calls = (self.calls + calls)[-100:]
+            self._show_calls(flash=True)
+            now = Clock.get_time()
+            self.shown += [(call.seq, now) for call in calls]
+            del self.shown[:-200]
+        if any(e.type.startswith(("ticket_", "window_", "clerk_")) for e in events):
+            self._poll_queues(0)
+
+    def _announce(self, events: list[HallEvent]) -> None:
+        """Each new call to the voice at once, on the stream's thread: the loudspeaker need not
+        wait for the board's next frame (the voice keeps its own queue)."""
+        for event in events:
+            if event.type not in CALL_EVENTS:
+                continue
+            call = call_of(event)
+            announcement = Announcement(call.number, call.window, call.recall)
+            self.announced.append(announcement)
+            if self.announcer is not None:
+                self.announcer.announce(announcement)
 
     def _show_calls(self, flash: bool) -> None:
         newest = self.calls[-1]
@@ -209,12 +246,17 @@ class DisplayApp(HallApp):
             self.notice = self.notices[self._notice_index % len(self.notices)]
 
     def _poll_failed(self, error: Exception) -> None:
-        self._polling = False
+        self._queues_asked = False
         self.online = False
-        log.warning("display poll failed: %s", error)
+        log.warning("display read failed: %s", error)
 
     # -- waiting counts ----------------------------------------------------------------------
     def _poll_queues(self, _dt: float) -> None:
+        if self._queues_asked:  # one read at a time: a burst of events is one more read
+            self._queues_again = True
+            return
+        self._queues_again = False
+        self._queues_asked = True
         store, now = self.store, self.now()
 
         def read() -> tuple[list[ServiceQueue], SyncState]:
@@ -224,6 +266,9 @@ class DisplayApp(HallApp):
 
     def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState]) -> None:
         overview, central = answer
+        self._queues_asked = False
+        if self._queues_again:
+            self._poll_queues(0)
         self.online = True
         self.central_online = central.online
         with use_language(self.lang):

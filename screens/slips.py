@@ -16,9 +16,16 @@ from kiosk.services.views import BookingView, TicketView
 
 def queue_link(base_url: str | None, ticket: TicketView) -> str | None:
     """The hall's queue page for the ticket, or None when the hall runs none: then there is no
-    QR code and no "扫码" line at all, since a code no phone opens only disappoints."""
+    QR code and no "扫码" line at all, since a code no phone opens only disappoints.
+
+    A ticket issued by the services carries its unguessable token (``kiosk.domain.links``):
+    the link is then ``<page>/q/<token>``, the live page that also takes the ticket's rating,
+    and it names neither the person nor the ticket number.
+    """
     if not base_url:
         return None
+    if ticket.link_token:
+        return f"{base_url.rstrip('/')}/q/{ticket.link_token}"
     path = f"{ticket.hall_id}/{ticket.day.isoformat()}/{ticket.number}"
     return f"{base_url.rstrip('/')}/queue/{path}"
 

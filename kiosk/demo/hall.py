@@ -46,7 +46,11 @@ WINDOWED = {
     "display": ("1920x1080", 1090, 400),
     "staff-a": ("1280x800", 1500, 0),
     "staff-b": ("1280x800", 1500, 820),
+    "terminal-a": ("1280x800", 1700, 100),
+    "terminal-b": ("1280x800", 1700, 920),
 }
+#: Each console's window has its rating pad (评价器), with the console's device settings.
+TERMINALS = {"terminal-a": "staff-a", "terminal-b": "staff-b"}
 HEADLESS_FPS = "20"
 READY_SECONDS = 90.0
 SERVICE_READY_SECONDS = 30.0
@@ -388,6 +392,10 @@ def _start_screens(
         "kiosk": ["run", "--role", "kiosk", "--hall", hall.id],
         "staff-a": ["run", "--role", "staff", "--window", str(consoles[0]), "--hall", hall.id],
         "staff-b": ["run", "--role", "staff", "--window", str(consoles[1]), "--hall", hall.id],
+        "terminal-a": ["run", "--role", "terminal", "--window", str(consoles[0]), "--hall", hall.id,
+                       "--voice", "none" if options.headless else "espeak"],
+        "terminal-b": ["run", "--role", "terminal", "--window", str(consoles[1]), "--hall", hall.id,
+                       "--voice", "none" if options.headless else "espeak"],
         "display": ["run", "--role", "display", "--hall", hall.id, "--voice", voice],
         "drawer": ["drawer", "--cards", str(demo.scenario_file), "--reader", str(demo.reader_link),
                    "--tickets", str(demo.tickets), "--hall", hall.id],
@@ -398,7 +406,7 @@ def _start_screens(
         if command[0] == "run":
             command += ["--windowed"]
         command += ["--size", size, *at_args]
-        device = devices.get(name, devices["display"])
+        device = devices.get(TERMINALS.get(name, name), devices["display"])
         screens[name] = supervisor.start(
             name,
             _python("-m", "kiosk.demo.child", name, str(demo.screenshots), "--", *command),
@@ -443,6 +451,8 @@ def guide(run: DemoRun) -> str:
         "                         the newest printed ticket is shown beside the cards",
         f"  {a} 号窗口 / {b} 号窗口   two window consoles (F1 call next, F2 recall, F3 done,",
         "                         F4 no-show, F5 pause)",
+        "  评价器 rating pads     one at each of those windows: after F3 (done) it asks the",
+        "                         citizen to rate the service (好差评); no answer is 未评价",
         "  叫号屏 hall display    called numbers, waiting counts, today's hours",
         "",
         "Cards in the drawer:",
@@ -490,14 +500,12 @@ def _open_hint(run: DemoRun) -> list[str]:
 
 def suggested_start(hall: HallProfile, calendar: Any, now: datetime) -> datetime | None:
     """An hour into the next regular period that starts after ``now`` (within two weeks)."""
-    from kiosk.domain.calendar import UnknownYear
     from kiosk.domain.schedule import PeriodKind, day_plan
 
     for offset in range(15):
         day = now.date() + timedelta(days=offset)
-        try:
-            plan = day_plan(hall, day, calendar)
-        except UnknownYear:
+        plan = day_plan(hall, day, calendar)
+        if not plan.calendar_known:
             return None
         for period in plan.periods:
             start = datetime.combine(day, period.start)

@@ -240,6 +240,67 @@ class VoiceSettings(_Model):
     english: bool = False
 
 
+class RatingReason(_Model):
+    """A reason a citizen may pick with a 差评 (provincial rules list their own)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    name_zh: str = Field(min_length=1, max_length=16)
+    name_en: str = ""
+
+
+DEFAULT_RATING_REASONS: tuple[RatingReason, ...] = (
+    RatingReason(id="attitude", name_zh="服务态度", name_en="Attitude"),
+    RatingReason(id="efficiency", name_zh="办事效率", name_en="Efficiency"),
+    RatingReason(id="materials", name_zh="材料要求", name_en="Documents asked for"),
+    RatingReason(id="facilities", name_zh="环境设施", name_en="Premises and equipment"),
+    RatingReason(id="other", name_zh="其他", name_en="Other"),
+)
+
+
+class RatingSettings(_Model):
+    """The 好差评 pad and the phone page: reasons for a 差评 and how long each one waits."""
+
+    reasons: tuple[RatingReason, ...] = Field(default=DEFAULT_RATING_REASONS, min_length=1)
+    pad_seconds: int = Field(default=30, ge=5, le=300)
+    """How long the window's pad asks before the service counts as 未评价."""
+    reason_seconds: int = Field(default=30, ge=5, le=300)
+    phone_hours: int = Field(default=24, ge=1, le=24 * 15)
+    """How long after the service the phone page still takes a rating."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> RatingSettings:
+        ids = [r.id for r in self.reasons]
+        if len(ids) != len(set(ids)):
+            raise ValueError("reasons: a reason id is listed twice")
+        return self
+
+    def reason(self, reason_id: str) -> RatingReason:
+        for reason in self.reasons:
+            if reason.id == reason_id:
+                return reason
+        raise KeyError(reason_id)
+
+
+class Clerk(_Model):
+    """A clerk who may sign in at the hall's window consoles (shown on the window's pad)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9-]{1,16}$")
+    """工号, the staff number shown to citizens."""
+    name_zh: str = Field(min_length=1, max_length=32)
+    name_en: str = ""
+    photo: str = ""
+    """Optional picture for the window's pad: a path relative to the configuration folder."""
+    pin: str
+    """``pbkdf2_sha256$ITERATIONS$SALT$HASH`` of the sign-in PIN (``kiosk staff pin-hash``)."""
+
+    @model_validator(mode="after")
+    def _pin_shape(self) -> Clerk:
+        from kiosk.domain.staff import parse_pin_hash
+
+        parse_pin_hash(self.pin)
+        return self
+
+
 class HallProfile(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name_zh: str
@@ -261,6 +322,8 @@ class HallProfile(_Model):
     windows: tuple[ServiceWindow, ...] = Field(min_length=1)
     queue: QueueSettings = QueueSettings()
     voice: VoiceSettings = VoiceSettings()
+    rating: RatingSettings = RatingSettings()
+    clerks: tuple[Clerk, ...] = ()
 
     @model_validator(mode="after")
     def _coherent(self) -> HallProfile:
@@ -273,7 +336,16 @@ class HallProfile(_Model):
         ids = [c.id for c in self.channels]
         if len(ids) != len(set(ids)):
             raise ValueError("channels: a channel id is listed twice")
+        clerk_ids = [c.id for c in self.clerks]
+        if len(clerk_ids) != len(set(clerk_ids)):
+            raise ValueError("clerks: a clerk id (工号) is listed twice")
         return self
+
+    def clerk(self, clerk_id: str) -> Clerk:
+        for clerk in self.clerks:
+            if clerk.id == clerk_id:
+                return clerk
+        raise KeyError(clerk_id)
 
     def _check_no_overlaps(self) -> None:
         for day in WEEKDAYS:

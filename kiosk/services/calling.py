@@ -72,6 +72,7 @@ def _event(
         "number": ticket.number,
         "service": ticket.service_id,
         "window": ticket.window,
+        "clerk": ticket.clerk,
     }
     payload.update(extra)
     repo.record_event(session, store.hall.id, type_, now, payload, store.terminal)
@@ -163,7 +164,7 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
             if choice.candidate is None:
                 return CallResult(None, window, closed)
             pool.pop(choice.candidate.ticket_id)
-            chosen = repo.claim_ticket(session, choice.candidate.ticket_id, window, now)
+            chosen = repo.claim_ticket(session, choice.candidate.ticket_id, window, now, row.clerk)
             if chosen is None:
                 continue  # another window called it first: take the next one
             row.priority_streak = choice.streak

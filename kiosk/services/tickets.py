@@ -6,7 +6,7 @@ event together; a crash anywhere before commit leaves neither a ticket nor a use
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -16,6 +16,7 @@ from kiosk.domain import queue_policy
 from kiosk.domain.booking_rules import CheckInTiming, check_in_window
 from kiosk.domain.hall import Acceptance, Service
 from kiosk.domain.identity import Identity, age_on
+from kiosk.domain.links import make_token
 from kiosk.domain.schedule import WalkInDecision, materials_only_at, walk_in_decision
 from kiosk.domain.wait import estimate_wait
 from kiosk.i18n import _
@@ -90,8 +91,15 @@ def issue(
             "name_masked": name_masked,
             "transferred_from": transferred_from,
             "materials_only": materials_only,
+            "clerk": None,
         },
     )
+
+
+def with_link(store: HallStore, view: TicketView) -> TicketView:
+    """The view with its phone-page token, for the ticket's QR code (the person's own)."""
+    token = make_token(store.link_key, store.hall.id, view.day, view.id, view.number)
+    return replace(view, link_token=token)
 
 
 def candidate(ticket: Ticket | TicketRecord) -> queue_policy.Candidate:
@@ -203,7 +211,7 @@ def take_ticket(
             repo.record_event(
                 session, hall.id, "ticket_issued", now, issued_payload(ticket), store.terminal
             )
-            view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes)
+            view = with_link(store, ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes))
     except _AlreadyWaiting as already:
         message = _("您已持有 {number} 号（{service}），请耐心等候叫号。").format(
             number=already.ticket.number, service=already.ticket.service_name_zh
@@ -332,6 +340,7 @@ def _already_checked_in(
         view = ticket_view(
             hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking, reprint=True
         )
+        view = with_link(store, view)
         if booking.status == BookingStatus.SERVED.value:
             message = _("您今天的预约已办理完毕（{number} 号）。").format(number=ticket.number)
         else:
@@ -385,7 +394,9 @@ def _check_in(
         {"booking": booking.central_id, "ticket_id": ticket.id, "number": ticket.number},
         store.terminal,
     )
-    view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking)
+    view = with_link(
+        store, ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking)
+    )
     message = _("签到成功，您的号码是 {number}。").format(number=ticket.number)
     if booking.slot_start > now:
         message += _("预约时段开始后将优先叫号。")

@@ -77,6 +77,9 @@ class TicketView:
     def materials(self, language: str) -> tuple[str, ...]:
         return self.materials_en if language == "en" and self.materials_en else self.materials_zh
 
+    link_token: str | None = None
+    """The unguessable token of the ticket's phone page (``kiosk.domain.links``)."""
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["priority"] = self.priority

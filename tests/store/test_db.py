@@ -22,6 +22,7 @@ TABLES = [
     "bookings",
     "counters",
     "events",
+    "ratings",
     "sync_bookings",
     "sync_state",
     "tickets",
