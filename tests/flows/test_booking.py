@@ -120,3 +120,14 @@ def test_the_guide_lists_everything_and_prints_it(store, printer, printer_simula
     kiosk.tap("service:consultation")
     assert kiosk.view.materials == () and kiosk.choices() == []  # nothing to bring or print
     assert kiosk.view.materials_title == "办理该事项无需另备材料。"
+
+
+def test_days_in_a_year_without_holiday_data_are_said_not_offered(store) -> None:
+    kiosk = Kiosk(store, FixedClock(datetime(2026, 12, 28, 10, 0)))
+    kiosk.tap("book")
+    kiosk.tap("service:household")
+    view = kiosk.view
+    assert [c.name for c in view.choices][-1] == "day:2026-12-31"
+    assert "1月1日起的日期：2027年节假日安排未发布，暂不能预约。" in view.note
+    kiosk.tap("toggle_lang")  # said again in English
+    assert "2027" in kiosk.view.note and "暂不能预约" not in kiosk.view.note
