@@ -36,7 +36,7 @@ from kiosk.services import (
     TicketView,
 )
 from kiosk.services.errors import UnknownService
-from kiosk.services.slots import SlotPlaces
+from kiosk.services.slots import BookingDay, BookingDays, SlotPlaces
 from screens.flows import KioskFlow, KioskSetup, answers
 from screens.flows.events import (
     Booked,
@@ -195,13 +195,14 @@ def to_slots(play: Play, service_id: str, half: str = "") -> None:
     hall = play.hall
     day = play.flow.ctx.now().date() + timedelta(days=1)
     play.tap("book", f"service:{service_id}")
-    days = tuple(
-        (day + timedelta(days=i), places(hall, day + timedelta(days=i), lambda n: n % 5))
+    days = [
+        BookingDay(day + timedelta(days=i), list(places(hall, day + timedelta(days=i), free)))
         for i in range(4)
-    )
-    play.send(DaysRead(play.session, service_id, days))
+        for free in [lambda n: n % 5]
+    ]
+    play.send(DaysRead(play.session, service_id, BookingDays(days)))
     play.tap(f"day:{day.isoformat()}")
-    play.send(SlotsRead(play.session, service_id, day, days[0][1]))
+    play.send(SlotsRead(play.session, service_id, day, tuple(days[0].places)))
     if half and play.flow.ctx.elderly:
         play.tap(f"half:{half}")
 
@@ -361,10 +362,11 @@ def _scenes() -> list[Scene]:
     add("services-book", "pinggu-exit-entry", MONDAY, lambda p: p.tap("book"))
     add("days", "pinggu-exit-entry", MONDAY, lambda p: (
         p.tap("book", "service:hk-macao-permit"),
-        p.send(DaysRead(p.session, "hk-macao-permit", tuple(
-            (MONDAY.date() + timedelta(days=i),
-             places(p.hall, MONDAY.date() + timedelta(days=i), lambda n, i=i: 0 if i == 2 else 2))
-            for i in (2, 3, 4, 5)))),
+        p.send(DaysRead(p.session, "hk-macao-permit", BookingDays([
+            BookingDay(MONDAY.date() + timedelta(days=i), list(places(
+                p.hall, MONDAY.date() + timedelta(days=i), lambda n, i=i: 0 if i == 2 else 2)),
+                provisional=i == 5)
+            for i in (2, 3, 4, 5)], unknown_from=MONDAY.date() + timedelta(days=9)))),
     ))  # fmt: skip
     add("slots", "xixia", MONDAY, lambda p: to_slots(p, "household"))
     add("slots-morning", "xixia", MONDAY, lambda p: to_slots(p, "household", "am"))
@@ -393,7 +395,8 @@ def _scenes() -> list[Scene]:
         p.send(Booked(p.session, BookingResult(None, "", "slot_full"))),
     ))  # fmt: skip
     add("no-slots", "pinggu-exit-entry", MONDAY, lambda p: (
-        p.tap("book", "service:passport"), p.send(DaysRead(p.session, "passport", ())),
+        p.tap("book", "service:passport"),
+        p.send(DaysRead(p.session, "passport", BookingDays([], MONDAY.date() + timedelta(days=3)))),
     ))  # fmt: skip
     # the guide
     add("services-guide", "pinggu-district", MONDAY, lambda p: p.tap("guide"))
@@ -571,10 +574,13 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         status = main()
-    except BaseException:  # Kivy's excepthook hides a traceback when its console log is off
+    except BaseException:  # Kivy sends stderr to its log, which may have no console: say it here
         import traceback
 
-        traceback.print_exc()
-        sys.stderr.flush()
+        traceback.print_exc(file=sys.__stderr__)
+        kivy_log = sys.modules.get("kivy.logger")
+        for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
+            print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
+        sys.__stderr__.flush()
         status = 1
     sys.exit(status)

@@ -507,10 +507,13 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         status = main()
-    except BaseException:  # Kivy's excepthook hides a traceback when its console log is off
+    except BaseException:  # Kivy sends stderr to its log, which may have no console: say it here
         import traceback
 
-        traceback.print_exc()
-        sys.stderr.flush()
+        traceback.print_exc(file=sys.__stderr__)
+        kivy_log = sys.modules.get("kivy.logger")
+        for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
+            print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
+        sys.__stderr__.flush()
         status = 1
     sys.exit(status)
