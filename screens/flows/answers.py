@@ -290,8 +290,8 @@ def booking_refusal(ctx: Context, result: BookingResult, service: Service, down:
     return message(ctx, f"booking_refused:{result.reason}", ctx.t("未能预约"), body, steps)
 
 
-def no_slots(ctx: Context, service: Service, reader_down: bool) -> View:
-    body = ctx.t("近期没有可预约的时段。")
+def no_slots(ctx: Context, service: Service, reader_down: bool, note: str = "") -> View:
+    body = ctx.sentences(ctx.t("近期没有可预约的时段。"), note)
     if ctx.hall.phone:
         phone = ctx.t("可拨打本中心电话 {phone} 咨询。").format(phone=ctx.hall.phone)
         body = ctx.sentences(body, phone)

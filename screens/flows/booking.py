@@ -14,7 +14,7 @@ from kiosk.domain.hall import Service
 from kiosk.domain.identity import Identity
 from kiosk.domain.slip import BookingSlip
 from kiosk.services import BookingResult
-from kiosk.services.slots import SlotPlaces
+from kiosk.services.slots import BookingDays, SlotPlaces
 from screens.flows import answers
 from screens.flows.context import SLOTS_PER_PAGE
 from screens.flows.effects import Book, Effect, PrintBooking, ReadDays, ReadSlots
@@ -34,7 +34,7 @@ class BookingJourney(Journey):
     def __init__(self, service: Service | None = None) -> None:
         self.service = service
         self.steps: list[str] = ["services"]
-        self.days: tuple[tuple[date, tuple[SlotPlaces, ...]], ...] = ()
+        self.found: BookingDays | None = None
         self.day: date | None = None
         self.places: tuple[SlotPlaces, ...] = ()
         self.half = ""  # "am" / "pm" in 大字
@@ -62,14 +62,7 @@ class BookingJourney(Journey):
         self._go("loading_days")
         ctx = kiosk.ctx
         return [
-            ReadDays(
-                kiosk.session(),
-                service.id,
-                ctx.now(),
-                ctx.setup.booking_channel,
-                ctx.hall.booking.days_ahead,
-                MAX_DAYS,
-            )
+            ReadDays(kiosk.session(), service.id, ctx.now(), ctx.setup.booking_channel, MAX_DAYS)
         ]
 
     @property
@@ -96,7 +89,7 @@ class BookingJourney(Journey):
             return self._booked(kiosk)
         if step == "no_slots":
             assert self.service is not None
-            return answers.no_slots(ctx, self.service, kiosk.reader_down)
+            return answers.no_slots(ctx, self.service, kiosk.reader_down, self._days_note(kiosk))
         if step == "refused":
             assert self.result is not None and self.service is not None
             return answers.booking_refusal(ctx, self.result, self.service, kiosk.reader_down)
@@ -119,11 +112,19 @@ class BookingJourney(Journey):
             spoken=(question,),
         )
 
+    def _days_note(self, kiosk: Kiosk) -> str:
+        """What the calendar cannot answer for yet (a year without holiday data, a draft)."""
+        if self.found is None:
+            return ""
+        with kiosk.ctx.speaking():
+            return self.found.note
+
     def _days(self, kiosk: Kiosk) -> View:
         ctx = kiosk.ctx
-        assert self.service is not None
+        assert self.service is not None and self.found is not None
         choices = []
-        for day, places in self.days:
+        for found in self.found.days:
+            day, places = found.day, found.places
             free = sum(1 for p in places if not p.full)
             note = ctx.t("{count} 个时段可约").format(count=free) if free else ctx.t("已约满")
             choices.append(
@@ -141,7 +142,7 @@ class BookingJourney(Journey):
             screen="choice",
             kind="days",
             title=question,
-            note=ctx.service_name(self.service),
+            note=" ".join(filter(None, [ctx.service_name(self.service), self._days_note(kiosk)])),
             choices=tuple(choices),
             per_page=ctx.per_page(),
             back=True,
@@ -314,8 +315,8 @@ class BookingJourney(Journey):
         step = self.step
         if isinstance(event, DaysRead) and step == "loading_days":
             self.steps.pop()
-            self.days = event.days
-            if not any(not p.full for _day, places in event.days for p in places):
+            self.found = event.found
+            if not any(day.open_slots for day in event.found.days):
                 self._go("no_slots")
             else:
                 self._go("days")

@@ -48,7 +48,6 @@ class ReadDays:
     service_id: str
     now: datetime
     channel: str
-    days_ahead: int
     max_days: int
 
 

@@ -16,7 +16,7 @@ from kiosk.domain.identity import Identity
 from kiosk.domain.slip import TicketSlip
 from kiosk.ports.printer import PrinterStatus
 from kiosk.services import BookingResult, CheckInResult, TakeTicketResult, TicketView
-from kiosk.services.slots import SlotPlaces
+from kiosk.services.slots import BookingDays, SlotPlaces
 
 PrintKind = Literal["ticket", "booking", "guide"]
 
@@ -108,9 +108,12 @@ class Issued:
 
 @dataclass(frozen=True)
 class DaysRead:
+    """The next days with a slot the rules allow now (``BookingDays``: each with its places,
+    and what to say of days the calendar cannot answer for yet)."""
+
     session: int
     service_id: str
-    days: tuple[tuple[date, tuple[SlotPlaces, ...]], ...]
+    found: BookingDays
 
 
 @dataclass(frozen=True)

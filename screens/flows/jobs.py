@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from kiosk.ports.printer import PrinterOffline, TicketPrinter
@@ -26,7 +26,7 @@ from kiosk.services import (
     take_ticket,
 )
 from kiosk.services.devices import record_device_fault, record_device_ok
-from kiosk.services.slots import free_slots
+from kiosk.services.slots import booking_days, free_slots
 from kiosk.services.tickets import walk_in_ticket_of
 from kiosk.store.hallstore import HallStore
 from screens.flows.effects import (
@@ -252,15 +252,10 @@ class KioskJobs:
 
     def _days(self, effect: ReadDays) -> DaysRead:
         """The next days with a slot the rules allow now, each with its slots' free places."""
-        days = []
-        for offset in range(effect.days_ahead + 1):
-            day = effect.now.date() + timedelta(days=offset)
-            places = free_slots(self.store, effect.service_id, day, effect.now, effect.channel)
-            if places:
-                days.append((day, tuple(places)))
-            if len(days) >= effect.max_days:
-                break
-        return DaysRead(effect.session, effect.service_id, tuple(days))
+        found = booking_days(
+            self.store, effect.service_id, effect.now, effect.channel, effect.max_days
+        )
+        return DaysRead(effect.session, effect.service_id, found)
 
     def _book(self, effect: Book) -> Booked:
         result = add_booking(
