@@ -228,8 +228,12 @@ def run_main(main: Callable[[], int]) -> None:
     try:
         status = main()
     except BaseException:
-        traceback.print_exc()
-        sys.stderr.flush()
+        # Kivy (KIVY_LOG_MODE=KIVY) sends sys.stderr to its log: write to the real one
+        traceback.print_exc(file=sys.__stderr__)
+        kivy_log = sys.modules.get("kivy.logger")
+        for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
+            print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
+        sys.__stderr__.flush()
         os._exit(1)
     sys.stdout.flush()
     os._exit(status)
