@@ -21,7 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.store.models import Event
-from sync.protocol import BookingCreatedPayload, BookingRefPayload, EventIn
+from sync.protocol import (
+    TICKET_RATED,
+    BookingCreatedPayload,
+    BookingRefPayload,
+    EventIn,
+    TicketRatedPayload,
+)
 from sync.state import BOOKING_EVENT_TYPES, central_event_filter
 
 log = logging.getLogger(__name__)
@@ -103,6 +109,9 @@ def _wire(event: Event, versions: Mapping[str, int]) -> tuple[EventIn, ...]:
         ref = BookingRefPayload(booking_id=str(payload["booking"]))
         body = ref.model_dump(mode="json", exclude_none=True)
         return (_event(key, sequence, event.type, body, common),)
+    if event.type == TICKET_RATED:
+        rated = TicketRatedPayload.model_validate(payload).model_dump(mode="json")
+        return (_event(key, sequence, event.type, rated, common),)
     events = [_event(key, sequence, event.type, dict(payload), common)]
     if event.type == "ticket_completed" and payload.get("booking"):
         served = BookingRefPayload(booking_id=str(payload["booking"]))

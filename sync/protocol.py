@@ -18,6 +18,7 @@ mismatch in a hall. Design points the client relies on:
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -156,6 +157,8 @@ class EventType(StrEnum):
 
 
 TICKET_EVENT_PREFIX = "ticket_"
+#: A citizen's 好差评 of one service; its payload is ``TicketRatedPayload``.
+TICKET_RATED = "ticket_rated"
 
 
 class EventIn(_Wire):
@@ -167,6 +170,8 @@ class EventIn(_Wire):
     - ``booking_created``: ``booking_id``, ``service``, ``slot_start``, ``id_hash``,
       ``masked_name``, optional ``masked_phone``, ``channel`` (``on_site`` or ``kiosk``)
     - ``booking_checked_in`` / ``booking_forfeited`` / ``booking_served``: ``booking_id``
+    - ``ticket_rated``: ``TicketRatedPayload`` (validated here, so a malformed rating is refused
+      at the door)
     """
 
     idempotency_key: IdempotencyKey
@@ -182,6 +187,8 @@ class EventIn(_Wire):
             raise ValueError(
                 f"unknown event type {self.type!r}; known: {', '.join(sorted(known))}, ticket_*"
             )
+        if self.type == TICKET_RATED:
+            TicketRatedPayload.model_validate(self.payload)
         return self
 
 
@@ -193,6 +200,71 @@ class BookingCreatedPayload(_Wire):
     masked_name: str = Field(min_length=1, max_length=64)
     masked_phone: str | None = Field(default=None, max_length=24)
     channel: Literal["on_site", "kiosk"]
+
+
+RatingLevelName = Literal[
+    "very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"
+]
+#: Score of each level (5 = 非常满意 … 1 = 非常不满意); the last two are 差评.
+RATING_SCORES: dict[str, int] = {
+    "very_satisfied": 5,
+    "satisfied": 4,
+    "basically_satisfied": 3,
+    "dissatisfied": 2,
+    "very_dissatisfied": 1,
+}
+_ID_NUMBER_LIKE = re.compile(r"[0-9]{17}[0-9Xx]|(?<![0-9])[0-9]{15}(?![0-9])")
+
+
+class TicketRatedPayload(_Wire):
+    """A citizen's 好差评 of one service at a hall (``ticket_rated``), one per ticket.
+
+    The hall is the sending device's hall. ``clerk`` is the clerk's 工号 (staff number) and
+    ``clerk_name`` their name as the hall file lists it; neither the citizen's name nor any
+    ID number is carried, and a ``comment`` holding something shaped like an ID number is
+    refused (the hall masks one before it is stored). ``reasons`` are the ids of the hall
+    profile's ``[rating].reasons`` (``reasons_zh`` their words then), given only with a 差评.
+    A 差评 (``bad``) starts the central follow-up (回访 → 整改 → 反馈) from ``rated_at``.
+    """
+
+    ticket_id: int = Field(ge=1)
+    day: date
+    number: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}[0-9]{3,6}$")]
+    service: str = Field(min_length=1, max_length=64)
+    window: int | None = Field(ge=1, le=999)
+    clerk: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,16}$")] | None
+    clerk_name: str | None = Field(default=None, max_length=32)
+    level: RatingLevelName
+    score: int = Field(ge=1, le=5)
+    bad: bool
+    reasons: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]] = Field(
+        default_factory=list, max_length=10
+    )
+    reasons_zh: list[Annotated[str, StringConstraints(max_length=16)]] = Field(
+        default_factory=list, max_length=10
+    )
+    comment: str | None = Field(default=None, max_length=200)
+    channel: Literal["window_pad", "phone"]
+    served_at: datetime
+    rated_at: datetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TicketRatedPayload:
+        if self.score != RATING_SCORES[self.level]:
+            raise ValueError(f"score {self.score} does not match level {self.level!r}")
+        if self.bad != (self.score <= 2):
+            raise ValueError(f"bad must be {self.score <= 2} for level {self.level!r}")
+        if self.reasons and not self.bad:
+            raise ValueError("reasons are given only with a bad rating")
+        if len(self.reasons) != len(set(self.reasons)):
+            raise ValueError("reasons: a reason is repeated")
+        if self.reasons_zh and len(self.reasons_zh) != len(self.reasons):
+            raise ValueError("reasons_zh must name each reason")
+        if self.comment is not None and _ID_NUMBER_LIKE.search(self.comment):
+            raise ValueError("comment holds something shaped like an ID number")
+        if self.rated_at < self.served_at:
+            raise ValueError("rated_at is before served_at")
+        return self
 
 
 class BookingRefPayload(_Wire):

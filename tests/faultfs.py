@@ -1,4 +1,5 @@
-"""Real filesystem faults for store tests: a small tmpfs that fills up, and one mounted read-only.
+"""Real filesystem faults for store tests: a small tmpfs that fills up, one mounted read-only,
+and pages of an SQLite file overwritten with garbage.
 
 Mounting needs root (CAP_SYS_ADMIN), which ``./hall test`` has on the CI machine; elsewhere the
 tests that need it are skipped, saying why. Nothing is simulated: SQLite meets a real ENOSPC or
@@ -7,8 +8,10 @@ EROFS from the kernel.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,3 +61,30 @@ def remount(path: Path, mode: str) -> None:
     """Remount ``path`` read-only (``ro``) or read-write (``rw``)."""
     result = _mount("-o", f"remount,{mode}", str(path))
     assert result.returncode == 0, result.stderr
+
+
+def damage(
+    db: Path, tables: tuple[str, ...] = ("tickets", "counters"), indexes: bool = False
+) -> None:
+    """Overwrite the root pages of ``tables`` (and, with ``indexes``, of their indexes) in the
+    SQLite file ``db`` with garbage, as a failing disk might: a read that meets one says
+    "database disk image is malformed". Open connections keep their cache: dispose of them."""
+    kinds = ("table", "index") if indexes else ("table",)
+    with sqlite3.connect(db) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        marks = ", ".join("?" * len(tables))
+        roots = [
+            root
+            for (root,) in connection.execute(
+                f"SELECT rootpage FROM sqlite_master WHERE tbl_name IN ({marks})"
+                f" AND type IN ({', '.join('?' * len(kinds))}) AND rootpage > 0",
+                (*tables, *kinds),
+            )
+        ]
+    connection.close()
+    noise = hashlib.sha256(b"damage").digest() * 8
+    with db.open("r+b") as handle:
+        for root in roots:
+            handle.seek((root - 1) * page_size + 8)
+            handle.write(noise[:200])

@@ -42,14 +42,19 @@ FOREIGN_ENV = (
 #: Windows on a 1920×1080 desktop, side by side: each role laid out at its own size (its
 #: layout is drawn for it) and drawn smaller (``KIOSK_VIEW_SCALE``), with its place on screen:
 #: (layout size, scale, left, top). The kiosk 540×960, the display 960×540 beside it, the card
-#: drawer right of the display, the two consoles (576×360) below the display.
+#: drawer right of the display, the two consoles (512×320) below the display and their rating
+#: pads (320×200) below the drawer.
 WINDOWED = {
     "kiosk": ("1080x1920", 0.5, 0, 0),
     "display": ("1920x1080", 0.5, 550, 0),
     "drawer": ("960x820", 0.42, 1515, 0),
-    "staff-a": ("1280x800", 0.45, 550, 580),
-    "staff-b": ("1280x800", 0.45, 1136, 580),
+    "staff-a": ("1280x800", 0.4, 550, 580),
+    "staff-b": ("1280x800", 0.4, 1072, 580),
+    "terminal-a": ("1280x800", 0.25, 1594, 384),
+    "terminal-b": ("1280x800", 0.25, 1594, 624),
 }
+#: Each console's window has its rating pad (评价器), with the console's device settings.
+TERMINALS = {"terminal-a": "staff-a", "terminal-b": "staff-b"}
 HEADLESS_FPS = "20"
 VIEW_SCALE_ENV = "KIOSK_VIEW_SCALE"  # read by screens.base.view_scale
 READY_SECONDS = 90.0
@@ -77,6 +82,7 @@ class DemoRun:
     consoles: tuple[int, int]
     fixed_clock: bool = False  # --at given: tools acting on the store need --now
     central_url: str = ""
+    queue_page_url: str = ""
     started_monotonic: float = field(default_factory=time.monotonic)
     timings: dict[str, float] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
@@ -184,8 +190,9 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
     )
     run.timings["seeded"] = time.monotonic() - t0
 
-    central_port, printer_port = free_port(), free_port()
+    central_port, printer_port, queue_port = free_port(), free_port(), free_port()
     central_url = run.central_url = f"http://127.0.0.1:{central_port}"
+    queue_page = run.queue_page_url = f"http://127.0.0.1:{queue_port}"
     printer_url = f"tcp:127.0.0.1:{printer_port}?paper=80&timeout=3"
     devices = {
         "kiosk": write_device_config(
@@ -198,6 +205,7 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
             printer_url=printer_url,
             central_url=central_url,
             token=seeded.token,
+            queue_page_url=queue_page,  # the QR code on each ticket opens this page
         ),
         "staff-a": write_device_config(
             demo, "staff-a", hall=hall.id, key=key, terminal=f"window-{consoles[0]}"
@@ -222,6 +230,7 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
         run.timings["services_ready"] = time.monotonic() - t0
         _first_sync(demo, devices["kiosk"], env, at_args)
         run.timings["first_sync"] = time.monotonic() - t0
+        _start_queue_page(supervisor, demo, devices["display"], queue_port, at_args, stop)
         screens = _start_screens(supervisor, demo, hall, devices, consoles, at_args, options)
         _wait_ready(supervisor, screens, stop)
         run.timings["screens_ready"] = time.monotonic() - t0
@@ -317,6 +326,35 @@ def _wait_services(supervisor: Supervisor, demo: DemoDir, central_url: str, stop
     supervisor.wait_until(central_up, "the central API", SERVICE_READY_SECONDS, by_name["central"])
 
 
+def _start_queue_page(
+    supervisor: Supervisor,
+    demo: DemoDir,
+    device: Path,
+    port: int,
+    at_args: list[str],
+    stop: Any,
+) -> None:
+    """The phone page a ticket's QR code opens (``kiosk queue-page serve``) on the hall store,
+    once the first sync has made its tables; the kiosk's settings point its QR codes here."""
+    import requests
+
+    child = supervisor.start(
+        "queue-page",
+        _kiosk("queue-page", "serve", "--host", "127.0.0.1", "--port", str(port), *at_args),
+        demo.log("queue-page"),
+        env={"KIOSK_DEVICE_CONFIG": str(device)},
+    )
+
+    def up() -> bool:
+        _raise_if(stop)
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    supervisor.wait_until(up, "the queue page", SERVICE_READY_SECONDS, child)
+
+
 def _raise_if(stop: Any) -> None:
     if stop.is_set():
         raise StopRequested
@@ -359,6 +397,10 @@ def _start_screens(
         "kiosk": ["run", "--role", "kiosk", "--hall", hall.id],
         "staff-a": ["run", "--role", "staff", "--window", str(consoles[0]), "--hall", hall.id],
         "staff-b": ["run", "--role", "staff", "--window", str(consoles[1]), "--hall", hall.id],
+        "terminal-a": ["run", "--role", "terminal", "--window", str(consoles[0]), "--hall", hall.id,
+                       "--voice", "none" if options.headless else "espeak"],
+        "terminal-b": ["run", "--role", "terminal", "--window", str(consoles[1]), "--hall", hall.id,
+                       "--voice", "none" if options.headless else "espeak"],
         "display": ["run", "--role", "display", "--hall", hall.id, "--voice", voice],
         "drawer": ["drawer", "--cards", str(demo.scenario_file), "--reader", str(demo.reader_link),
                    "--tickets", str(demo.tickets), "--hall", hall.id],
@@ -369,7 +411,7 @@ def _start_screens(
         if command[0] == "run":
             command += ["--windowed"]
         command += ["--size", size, *at_args]
-        device = devices.get(name, devices["display"])
+        device = devices.get(TERMINALS.get(name, name), devices["display"])
         env = {
             "KIOSK_DEVICE_CONFIG": str(device),
             "KCFG_GRAPHICS_POSITION": "custom",
@@ -378,7 +420,7 @@ def _start_screens(
         }
         if not options.headless:  # off-screen screenshots keep the layouts' full size
             env[VIEW_SCALE_ENV] = str(scale)
-        # Kivy writes config.ini in its home at start: five screens starting at once must not
+        # Kivy writes config.ini in its home at start: seven screens starting at once must not
         # share one (a half-written file stops the next Kivy without a word)
         env["KIVY_HOME"] = str(demo.root / "kivy" / name)
         screens[name] = supervisor.start(
@@ -420,6 +462,8 @@ def guide(run: DemoRun) -> str:
         "                         the newest printed ticket is shown beside the cards",
         f"  {a} 号窗口 / {b} 号窗口   two window consoles (F1 call next, F2 recall, F3 done,",
         "                         F4 no-show, F5 pause)",
+        "  评价器 rating pads     one at each of those windows: after F3 (done) it asks the",
+        "                         citizen to rate the service (好差评); no answer is 未评价",
         "  叫号屏 hall display    called numbers, waiting counts, today's hours",
         "",
         "Cards in the drawer:",
@@ -438,6 +482,7 @@ def guide(run: DemoRun) -> str:
         f"Ticket previews (PNG): {demo.tickets}",
         f"Logs: {demo.logs}",
         f"Central booking store: {run.central_url}/api/v1/docs (log: {demo.log('central')})",
+        f"Queue page (a ticket's QR code opens it): {run.queue_page_url}/queue/…",
         "From another terminal, as a clerk would (it runs as printed):",
         f"  {call_command(run, a)}",
         "",
@@ -489,14 +534,12 @@ def _open_hint(run: DemoRun) -> list[str]:
 
 def suggested_start(hall: HallProfile, calendar: Any, now: datetime) -> datetime | None:
     """An hour into the next regular period that starts after ``now`` (within two weeks)."""
-    from kiosk.domain.calendar import UnknownYear
     from kiosk.domain.schedule import PeriodKind, day_plan
 
     for offset in range(15):
         day = now.date() + timedelta(days=offset)
-        try:
-            plan = day_plan(hall, day, calendar)
-        except UnknownYear:
+        plan = day_plan(hall, day, calendar)
+        if not plan.calendar_known:
             return None
         for period in plan.periods:
             start = datetime.combine(day, period.start)

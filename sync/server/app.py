@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk.domain.calendar import UnknownYear
+from kiosk.messages import no_calendar_text
 from sync.protocol import API_PREFIX, ApiError
 from sync.server.bookings import ensure_counters
 from sync.server.db import open_engine, session_factory, upgrade
@@ -69,6 +71,7 @@ def create_app(settings: ServerSettings, central: Central | None = None) -> Fast
     app.include_router(staff.router)
     app.add_exception_handler(CentralError, _central_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(UnknownYear, _unknown_year)  # type: ignore[arg-type]
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:
@@ -80,6 +83,17 @@ def create_app(settings: ServerSettings, central: Central | None = None) -> Fast
 def _central_error(_request: Request, error: CentralError) -> JSONResponse:
     body = ApiError(error=error.code, message=error.message, detail=error.detail)
     return JSONResponse(body.model_dump(), status_code=error.status)
+
+
+def _unknown_year(_request: Request, error: UnknownYear) -> JSONResponse:
+    """A date in a year without holiday data, on any route: 409 saying which year is missing
+    and what the hall must add; never a 500, never a guess."""
+    body = ApiError(
+        error="no_calendar",
+        message=no_calendar_text(error.year),
+        detail={"year": error.year, "file": error.path, "fix": str(error)},
+    )
+    return JSONResponse(body.model_dump(), status_code=409)
 
 
 def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -473,6 +473,12 @@ def changes_since(
     )
 
 
+def day_span(day: date) -> tuple[datetime, datetime]:
+    """The first and last instant of a day, for ``BETWEEN``-style filters (the day after
+    9999-12-31 does not exist, so an exclusive end would overflow)."""
+    return datetime.combine(day, time.min), datetime.combine(day, time.max)
+
+
 def slots_of_day(
     session: Session,
     settings: ServerSettings,
@@ -484,7 +490,7 @@ def slots_of_day(
     """Slots of a day for one item with their free places and whether a booking may be made
     now (through ``channel``, when given)."""
     slots = day_slots(hall, day, settings.calendar, service)
-    start = datetime.combine(day, time(0, 0))
+    start, end = day_span(day)
     counts = dict(
         session.execute(
             select(Booking.slot_start, func.count())
@@ -492,7 +498,7 @@ def slots_of_day(
                 Booking.hall_id == hall.id,
                 Booking.service_id == service.id,
                 Booking.slot_start >= start,
-                Booking.slot_start < start + timedelta(days=1),
+                Booking.slot_start <= end,
                 Booking.status.in_(_ACTIVE),
             )
             .group_by(Booking.slot_start)
@@ -524,14 +530,14 @@ def slots_of_day(
 
 
 def bookings_of_day(session: Session, hall: HallProfile, day: date) -> list[Booking]:
-    start = datetime.combine(day, time(0, 0))
+    start, end = day_span(day)
     return list(
         session.scalars(
             select(Booking)
             .where(
                 Booking.hall_id == hall.id,
                 Booking.slot_start >= start,
-                Booking.slot_start < start + timedelta(days=1),
+                Booking.slot_start <= end,
             )
             .order_by(Booking.slot_start, Booking.service_id, Booking.created_at)
         )

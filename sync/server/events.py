@@ -9,7 +9,7 @@ a check-in made at the hall wins over anything the centre did meanwhile, and is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,6 +37,7 @@ from sync.protocol import (
 from sync.server.bookings import (
     ChangeNumbers,
     booking_out,
+    day_span,
     hall_local,
     place_problem,
     touch,
@@ -378,11 +379,10 @@ def _served(
 
 
 def daily_report(session: Session, hall: HallProfile, day: date) -> DailyReport:
-    start = datetime.combine(day, time(0, 0))
-    end = start + timedelta(days=1)
+    start, end = day_span(day)
     rows = session.execute(
         select(Booking.service_id, Booking.status, func.count())
-        .where(Booking.hall_id == hall.id, Booking.slot_start >= start, Booking.slot_start < end)
+        .where(Booking.hall_id == hall.id, Booking.slot_start >= start, Booking.slot_start <= end)
         .group_by(Booking.service_id, Booking.status)
     ).all()
     per: dict[str, dict[str, int]] = {s.id: {} for s in hall.services}

@@ -17,8 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import ChannelId, HallProfile
 from kiosk.i18n import _
+from kiosk.messages import no_calendar_text, provisional_text
 from sync.protocol import BookingCreate, BookingStatus, Channel, CitizenCancel, HallCancel
 from sync.server import bookings as booking_cases
 from sync.server.app import Central
@@ -133,7 +135,10 @@ def _booking_form(
     channels = _desk_channels(hall)
     channel = (values or {}).get("channel") or (channels[0].id.value if channels else "")
     slots = []
-    if service is not None:
+    # The day's calendar, said above the slots: a year without holiday data has no slots
+    # (the desk is told why), a provisional year's slots are marked 暂定.
+    calendar_note, known = calendar_note_of(store.settings.calendar, day)
+    if service is not None and known:
         with store.transaction() as session:
             slots = booking_cases.slots_of_day(
                 session, store.settings, hall, service, day, channel or None
@@ -149,9 +154,34 @@ def _booking_form(
         "channel": channel,
         "error": error,
         "values": values or {},
+        "calendar_note": calendar_note,
+        "day_notes": _day_notes(store.settings.calendar, days),
     }
     status = error.status if error is not None else 200
     return _render(request, "book.html", context, status_code=status)
+
+
+def calendar_note_of(calendar: HolidayCalendar, day: date) -> tuple[str, bool]:
+    """What the desk must say about the day's holiday data, and whether there is any."""
+    try:
+        provisional = calendar.info(day).provisional
+    except UnknownYear:
+        return no_calendar_text(day.year), False
+    return (provisional_text(day.year) if provisional else ""), True
+
+
+def _day_notes(calendar: HolidayCalendar, days: list[date]) -> dict[date, str]:
+    """Beside each date of the picker: 暂定 or 节假日安排未发布 where the calendar says so."""
+    notes = {}
+    for day in days:
+        try:
+            provisional = calendar.info(day).provisional
+        except UnknownYear:
+            notes[day] = _("节假日安排未发布")
+            continue
+        if provisional:
+            notes[day] = _("暂定")
+    return notes
 
 
 @router.get("/halls/{hall_id}/book", response_class=HTMLResponse, response_model=None)
@@ -211,8 +241,9 @@ def book(
     return RedirectResponse(f"/staff/halls/{hall.id}/bookings/{booking.id}", status_code=303)
 
 
-def confirmation_text(hall: HallProfile, booking: Booking) -> str:
-    """The confirmation read out on the phone and given to the applicant, materials included."""
+def confirmation_text(hall: HallProfile, booking: Booking, calendar_note: str = "") -> str:
+    """The confirmation read out on the phone and given to the applicant, materials included
+    (and, for a day of a provisional year, that its opening is not settled yet)."""
     service = hall.service(booking.service_id)
     lines = [
         _("【{hall}】预约成功").format(hall=hall.name_zh),
@@ -230,6 +261,8 @@ def confirmation_text(hall: HallProfile, booking: Booking) -> str:
     lines.append(_("请携带与预约信息一致的身份证件，按约定时间到达。"))
     if hall.phone:
         lines.append(_("如需取消，请致电 {phone}。").format(phone=hall.phone))
+    if calendar_note:
+        lines.append(calendar_note)
     return "\n".join(lines)
 
 
@@ -249,7 +282,11 @@ def confirmation(request: Request, hall_id: str, booking_id: str) -> Response:
         "hall": hall,
         "booking": booking,
         "service": hall.service(booking.service_id),
-        "text": confirmation_text(hall, booking),
+        "text": confirmation_text(
+            hall,
+            booking,
+            calendar_note_of(store.settings.calendar, booking.slot_start.date())[0],
+        ),
     }
     return _render(request, "confirmation.html", context)
 

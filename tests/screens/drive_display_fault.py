@@ -17,9 +17,9 @@ from screens import env
 env.prepare((1920, 1080))
 
 from kiosk.clock import FixedClock  # noqa: E402
+from tests.faultfs import damage  # noqa: E402
 from tests.screens.harness import (  # noqa: E402
     Driver,
-    damage_table,
     image_stats,
     open_store,
     report,
@@ -39,8 +39,9 @@ def main() -> int:
     try:
         driver.wait(lambda: app.waiting_lines != [], "the first read")
         document["before"] = {"online": app.online, "fault": app.store_fault}
-        damage_table(Path(store.engine.url.database), "tickets")
+        damage(Path(store.engine.url.database), ("tickets",))
         store.engine.dispose()  # the next connection reads the damaged file from the disk
+        app._poll_queues(0)  # the waiting counts' timer (15 s), now rather than later
         driver.wait(lambda: app.store_fault != "", "the fault line")
         shot = driver.screenshot("display-store-damaged")
         document["after"] = {

@@ -1,9 +1,11 @@
 """Drive a window console with its keyboard shortcuts and touches. Prints one JSON report.
 
-usage: drive_staff.py STORE_URL ARTEFACT_DIR WINDOW SCRIPT
+usage: drive_staff.py STORE_URL ARTEFACT_DIR WINDOW SCRIPT [HALL]
 SCRIPT is "work" (call, start, done, call, recall, transfer, pause, resume), "restart"
-(start, look, leave: what a console shows after a crash) or "faults" (a clock behind the store's,
-then the store's file damaged: the clerk reads one line, never a traceback).
+(start, look, leave: what a console shows after a crash), "marks" (a Saturday: call the
+booked, the priority and the materials-only tickets the test put in the queue) or "faults" (a
+clock behind the store's, then the store's file damaged: the clerk reads one line, never a
+traceback).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from screens import env
 env.prepare((1280, 800))
 
 from kiosk.clock import FixedClock  # noqa: E402
+from tests.faultfs import damage  # noqa: E402
 from tests.screens.harness import (  # noqa: E402
     Driver,
-    damage_table,
     image_stats,
     open_store,
     report,
@@ -30,6 +32,7 @@ from tests.screens.harness import (  # noqa: E402
 )
 
 MONDAY = datetime(2026, 11, 23, 10, 0)
+SATURDAY = datetime(2026, 11, 21, 10, 20)
 F1, F2, F3, F5, F6, F7 = 282, 283, 284, 286, 287, 288
 
 
@@ -40,8 +43,9 @@ def main() -> int:
         int(sys.argv[3]),
         sys.argv[4],
     )
-    store = open_store(store_url, "xixia", f"console-{window}")
-    clock = FixedClock(MONDAY)
+    hall_id = sys.argv[5] if len(sys.argv) > 5 else "xixia"
+    store = open_store(store_url, hall_id, f"console-{window}")
+    clock = FixedClock(SATURDAY if script == "marks" else MONDAY)
     from screens.staff_app import StaffApp
 
     app = StaffApp(store, clock, window)
@@ -65,6 +69,9 @@ def main() -> int:
             "waiting": list(app.waiting_lines),
             "counts": app.counts_text,
             "alerts": list(app.alert_lines),
+            "marks": app.current_marks,
+            "detail": app.current_detail,
+            "materials": list(app.current_materials),
         }
         if shot:
             path = driver.screenshot(shot)
@@ -76,6 +83,17 @@ def main() -> int:
     try:
         settle()
         note("start", f"console-{script}-start")
+        if script == "marks":
+            driver.press_key(F1)
+            settle()
+            note("booked")
+            driver.press_key(F3)
+            driver.press_key(F1)
+            settle()
+            note("priority", "console-marks")
+            driver.tap("toggle_lang")
+            settle()
+            note("priority_en")
         if script == "work":
             clock.set(MONDAY.replace(minute=5))
             driver.press_key(F1)
@@ -153,7 +171,7 @@ def faults(store: Any, clock: FixedClock, driver: Driver, settle: Any, note: Any
     driver.press_key(F1)
     settle()
     note("clock_right")
-    damage_table(Path(store.engine.url.database), "tickets")
+    damage(Path(store.engine.url.database), ("tickets",))
     store.engine.dispose()  # the next connection reads the damaged file from the disk
     settle()
     note("damaged", "console-store-damaged")

@@ -4,7 +4,6 @@ distinct exit status, and nothing lost; once the fault is gone the store works a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -15,7 +14,7 @@ import pytest
 
 from kiosk.cli.main import main
 from kiosk.errors import ExitCode
-from tests.faultfs import fill, remount, small_filesystem
+from tests.faultfs import damage, fill, remount, small_filesystem
 
 NOW = "2026-11-19T09:{minute:02d}"
 KEY = "faults-test-id-hash-key-0123456789abcdef"
@@ -95,26 +94,6 @@ def test_doctor_warns_of_low_disk_space(tmp_path: Path, kiosk_at: Callable[[Path
     assert status == ExitCode.FAILED
     disk = next(c for c in json.loads(out)["checks"] if c["name"] == "disk")
     assert disk["level"] == "fail" and "free of" in disk["detail"] and "free space" in disk["fix"]
-
-
-def damage(db: Path, tables: tuple[str, ...] = ("tickets", "counters")) -> None:
-    """Overwrite the root pages of ``tables`` with garbage, as a failing disk might."""
-    with sqlite3.connect(db) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-        roots = dict(
-            connection.execute(
-                "SELECT name, rootpage FROM sqlite_master WHERE type = 'table' AND name IN "
-                f"({', '.join('?' * len(tables))})",
-                tables,
-            )
-        )
-    connection.close()
-    noise = hashlib.sha256(b"damage").digest() * 8
-    with db.open("r+b") as handle:
-        for root in roots.values():
-            handle.seek((root - 1) * page_size + 8)
-            handle.write(noise[:200])
 
 
 def test_damaged_pages_name_the_file_and_the_way_out(
