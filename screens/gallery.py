@@ -37,8 +37,11 @@ from kiosk.services import (
 )
 from kiosk.services.errors import UnknownService
 from kiosk.services.slots import BookingDay, BookingDays, SlotPlaces
+from kiosk.store.errors import DiskFull
+from kiosk.store.hallclock import ClockBehind
 from screens.flows import KioskFlow, KioskSetup, answers
 from screens.flows.events import (
+    CHECK_SESSION,
     Booked,
     CardFailed,
     CardRead,
@@ -225,6 +228,9 @@ def _scenes() -> list[Scene]:
     add("home-reader-down", "xixia", MONDAY, reader=False)
     add("home-printer-out", "pinggu-exit-entry", MONDAY, printer=False)
     add("home-both-down-booking-only", "xixia", SATURDAY, reader=False, printer=False)
+    add("home-store-fault", "xixia", MONDAY, lambda p: p.send(JobFailed(
+        CHECK_SESSION, "check_store", ClockBehind(MONDAY, MONDAY + timedelta(minutes=25))
+    )))  # fmt: skip
     # check-in
     add("place-card", "xixia", MONDAY, lambda p: p.tap("have_booking"))
     add("working", "xixia", MONDAY, lambda p: p.send(CardRead(p.cards["resident-zhang-wei"])))
@@ -313,8 +319,9 @@ def _scenes() -> list[Scene]:
     add("reader-down-have-booking", hall_x, MONDAY, lambda p: p.tap("have_booking"), reader=False)
     add("store-fault", hall_x, MONDAY, lambda p: (
         p.tap("take_ticket", "service:tax"),
-        p.send(JobFailed(p.session, "take_ticket", OSError(28, "database or disk is full: "
-                         "/var/lib/hall-kiosk/hall.sqlite3 (12 KiB left)"))),
+        p.send(JobFailed(p.session, "take_ticket", DiskFull(
+            "/var/lib/hall-kiosk/hall.sqlite3", 12 * 1024, "/var/lib/hall-kiosk"
+        ))),
     ))  # fmt: skip
     add("queue-error", hall_x, MONDAY, lambda p: (
         p.tap("take_ticket", "service:tax"),

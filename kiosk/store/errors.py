@@ -209,6 +209,23 @@ def _read_only_reason(path: Path) -> str | None:
     return None
 
 
+def write_fault(url: str | URL) -> StoreFault | None:
+    """The fault a write to the SQLite store at ``url`` would meet now, seen without writing: a
+    read-only filesystem or file, or a disk as full as one that gave ``DiskFull``. A screen that
+    met one asks this before saying the fault is over (a read succeeds on a full or read-only
+    disk). None when neither holds, and for PostgreSQL (only the server can say)."""
+    path = sqlite_path(url)
+    if path is None:
+        return None
+    reason = _read_only_reason(path)
+    if reason is not None:
+        return ReadOnlyStore(where_of(url), reason)
+    free = free_bytes(path)
+    if free is not None and free < FULL_BELOW_BYTES:
+        return DiskFull(where_of(url), free, str(path.parent))
+    return None
+
+
 def fault_from(error: BaseException, url: str | URL | None) -> StoreFault | None:
     """The store fault a driver error means, or None for errors that are not faults of the store
     (a constraint violation is the caller's business)."""

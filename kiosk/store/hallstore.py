@@ -21,6 +21,7 @@ from kiosk.domain.links import link_key
 from kiosk.store import hallclock
 from kiosk.store import repositories as repo
 from kiosk.store.db import ensure_schema, make_engine
+from kiosk.store.errors import write_fault
 
 
 @dataclass
@@ -81,6 +82,19 @@ class HallStore:
             with self.write() as session:
                 hallclock.record_behind(session, self.hall.id, fault, self.terminal)
             raise
+
+    def check(self, now: datetime, *, writes: bool = False) -> None:
+        """A screen's look at the store between requests, with one read and no write: raises
+        the store's fault when it cannot be read, ``ClockBehind`` when ``write_at(now)`` would,
+        and (``writes``) a full or read-only disk that a write would meet (``write_fault``)."""
+        with self.read() as session:
+            latest = hallclock.state(session, self.hall.id).latest_seen
+        if writes:
+            fault = write_fault(self.engine.url)
+            if fault is not None:
+                raise fault
+        if latest is not None and hallclock.is_behind(now, latest, self.clock_tolerance):
+            raise hallclock.ClockBehind(now, latest)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

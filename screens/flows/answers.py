@@ -343,18 +343,24 @@ def card_error(ctx: Context, error: Exception, reader_down_now: bool) -> View:
     return message(ctx, "card_error", title, body, steps, icon=ACTION_ICONS["card_bad"])
 
 
-def job_failed(ctx: Context, error: Exception, reader_down_now: bool) -> View:
+def job_failed(
+    ctx: Context, error: Exception, reader_down_now: bool, *, booking: bool = False
+) -> View:
     """A store job that raised: the queue's own refusal said as it is, anything else (the
     store itself failing) as a fault for staff."""
     if isinstance(error, QueueError):
         return queue_refusal(ctx, error, reader_down_now)
-    return store_fault(ctx, error)
+    return store_fault(ctx, error, booking=booking)
 
 
-def store_fault(ctx: Context, error: Exception) -> View:
-    """The store refused a job (full disk, damaged file, the clock refused...): the citizen is
-    sent to the desk in plain words; the line for staff names the fault, never a traceback."""
-    body = ctx.t("本机暂时无法取号。请到前台，工作人员会为您人工取号，给您带来不便，敬请谅解。")
+def store_fault(ctx: Context, error: Exception, *, booking: bool = False) -> View:
+    """The store refused a job (full disk, damaged file, the clock refused...): nothing was
+    committed and no number used, nothing is printed; the citizen is sent to the desk in plain
+    words, and the line for staff names the fault (its ``staff_text``), never a traceback."""
+    if booking:
+        body = ctx.t("本机暂时无法预约。请到前台，工作人员会为您办理，给您带来不便，敬请谅解。")
+    else:
+        body = ctx.t("本机暂时无法取号。请到前台，工作人员会为您人工取号，给您带来不便，敬请谅解。")
     return message(
         ctx,
         "store_fault",
@@ -363,7 +369,7 @@ def store_fault(ctx: Context, error: Exception) -> View:
         [ctx.action("desk", "到前台", tone="main")],
         tone="fault",
         icon=ACTION_ICONS["store_down"],
-        staff=ctx.t("工作人员：") + staff_line(error),
+        staff=ctx.t("工作人员：") + staff_line(error, ctx),
     )
 
 

@@ -94,7 +94,7 @@ class BookingJourney(Journey):
             assert self.result is not None and self.service is not None
             return answers.booking_refusal(ctx, self.result, self.service, kiosk.reader_down)
         assert self.error is not None
-        return answers.job_failed(ctx, self.error, kiosk.reader_down)
+        return answers.job_failed(ctx, self.error, kiosk.reader_down, booking=True)
 
     def _services(self, kiosk: Kiosk) -> View:
         ctx = kiosk.ctx

@@ -6,6 +6,12 @@ home screen stops asking for a card, with the printer out it says the number wil
 screen. Staff are alerted through the store (``RecordDeviceFault``): the reader after a grace
 period (start-up and a reopen do not alarm anyone), the printer at once, each ticket that did
 not print by its number.
+
+The store is looked at every few seconds too (``CheckStore``, reads only): a fault it or a
+request met (a full disk, a damaged file, this machine's clock behind the store's) stops the
+home screen offering what would fail and puts the fault's staff line on the status line, before
+anyone taps; the fault is over when the store answers again. A clock behind and a full or
+read-only disk do not end with a read that works: only a check that finds them gone ends them.
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ from kiosk.ports.printer import (
     PrinterOffline,
     PrinterStatus,
 )
+from kiosk.store.errors import StoreFault
+from kiosk.store.hallclock import ClockBehind
 from screens.flows.context import Context
 from screens.flows.effects import (
     CheckPrinter,
+    CheckStore,
     Effect,
     ReadCentral,
     RecordDeviceFault,
@@ -33,6 +42,12 @@ from screens.flows.events import CentralLink
 READER_GRACE_TICKS = 5  # seconds offline before the reader counts as down
 CENTRAL_POLL_TICKS = 5  # read the sync state every 5 s
 PRINTER_POLL_TICKS = 10  # while the printer is faulty, ask it every 10 s whether it is back
+STORE_CHECK_TICKS = 5  # look at the store every 5 s (its faults, this machine's clock)
+#: Faults with a staff line of their own (``staff_text``) and a stable ``code``.
+TYPED_FAULTS = (StoreFault, ClockBehind)
+#: Fault codes a successful read does not end (see the module's docstring).
+CHECKED_FAULTS = ("clock_behind", "disk_full", "read_only")
+WRITE_FAULTS = ("disk_full", "read_only")
 
 
 def status_error(status: PrinterStatus) -> PrinterError:
@@ -57,8 +72,7 @@ class Devices:
         # The printer fault last recorded for staff; "" until the store has heard from us once
         # (a fault left open by an earlier run is closed by the first good status).
         self._printer_alert: str | None = ""
-        self.store_ok = True
-        self.store_error = ""
+        self.store_fault: Exception | None = None  # the fault the store last answered with
         self.central: CentralLink | None = None
         self.ticks = 0
 
@@ -72,6 +86,17 @@ class Devices:
         if self.reader_online:
             return False
         return self.reader_dropped or self._offline_ticks >= READER_GRACE_TICKS
+
+    @property
+    def store_ok(self) -> bool:
+        return self.store_fault is None
+
+    @property
+    def store_fault_code(self) -> str | None:
+        """What is wrong with the store (``StoreFault.code``, ``clock_behind``); None: nothing."""
+        if self.store_fault is None:
+            return None
+        return str(getattr(self.store_fault, "code", "store_failed"))
 
     @property
     def printer_down(self) -> bool:
@@ -105,7 +130,7 @@ class Devices:
             fault = True
         else:
             parts.append(ctx.t("打印机：正常"))
-        parts.append(ctx.t("系统：正常") if self.store_ok else ctx.t("系统：连接中断"))
+        parts.append(self._store_status(ctx))
         fault |= not self.store_ok
         if self.central is not None:
             with ctx.speaking():
@@ -117,10 +142,19 @@ class Devices:
             fault |= not self.central.online and self.central.offline_since is not None
         return "   ".join(parts), fault
 
+    def _store_status(self, ctx: Context) -> str:
+        if self.store_fault is None:
+            return ctx.t("系统：正常")
+        if isinstance(self.store_fault, TYPED_FAULTS):
+            return staff_line(self.store_fault, ctx)
+        return ctx.t("系统：连接中断")
+
     # -- events ------------------------------------------------------------------------------
     def tick(self, reader_online: bool | None, ctx: Context) -> list[Effect]:
         self.ticks += 1
         effects: list[Effect] = []
+        if self.ticks % STORE_CHECK_TICKS == 1:
+            effects.append(CheckStore(ctx.now(), writes=self.store_fault_code in WRITE_FAULTS))
         if self.ticks % CENTRAL_POLL_TICKS == 1:
             effects.append(ReadCentral())
         if self.ticks % PRINTER_POLL_TICKS == 0 and self.has_printer and self.printer_down:
@@ -184,17 +218,26 @@ class Devices:
         self._printer_alert = None
         return [RecordDeviceOk("printer", ctx.now())]
 
-    def store_answered(self) -> None:
-        self.store_ok = True
-        self.store_error = ""
+    def store_answered(self, checked: bool = False) -> None:
+        """The store answered (``checked``: a ``CheckStore`` found nothing wrong): the fault
+        is over, unless a read cannot tell (``CHECKED_FAULTS``) and this was not a check."""
+        if checked or self.store_fault_code not in CHECKED_FAULTS:
+            self.store_fault = None
 
     def store_failed(self, error: Exception) -> None:
-        self.store_ok = False
-        self.store_error = staff_line(error)
+        """The fault now (it replaces the last one: a check finds what is wrong at present)."""
+        self.store_fault = error
 
 
-def staff_line(error: Exception) -> str:
-    """One line for staff from any error: its type when it says nothing, never a traceback."""
+def staff_line(error: Exception, ctx: Context | None = None) -> str:
+    """One line for staff from any error, never a traceback: a store or clock fault's own line
+    (``staff_text``, in the screen's language), else its message, or its type when it says
+    nothing."""
+    if isinstance(error, TYPED_FAULTS):
+        if ctx is None:
+            return error.staff_text()
+        with ctx.speaking():
+            return error.staff_text()
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     text = text or type(error).__name__
     return text if len(text) <= 160 else text[:157] + "..."

@@ -96,6 +96,16 @@ class CheckPrinter:
 
 
 @dataclass(frozen=True)
+class CheckStore:
+    """Look at the store between requests (reads only): can it be read, is this machine's
+    clock behind it, and (``writes``: while a full or read-only disk is the open fault) would a
+    write still meet that (``HallStore.check``)."""
+
+    now: datetime
+    writes: bool = False
+
+
+@dataclass(frozen=True)
 class ReadCentral:
     """Read the link to the central booking store as the sync process recorded it."""
 
@@ -127,6 +137,7 @@ Effect = (
     | PrintBooking
     | PrintGuide
     | CheckPrinter
+    | CheckStore
     | ReadCentral
     | RecordDeviceFault
     | RecordDeviceOk

@@ -19,6 +19,9 @@ from kiosk.services import BookingResult, CheckInResult, TakeTicketResult, Ticke
 from kiosk.services.slots import BookingDays, SlotPlaces
 
 PrintKind = Literal["ticket", "booking", "guide"]
+#: The session of the kiosk's own store checks (``CheckStore``): never a person's, so a check's
+#: answer changes the devices' state and is never taken for the answer a journey waits for.
+CHECK_SESSION = -1
 
 
 class CentralLink(Protocol):
@@ -131,9 +134,15 @@ class Booked:
 
 
 @dataclass(frozen=True)
+class StoreChecked:
+    """The kiosk's look at the store (``CheckStore``) found nothing wrong."""
+
+
+@dataclass(frozen=True)
 class JobFailed:
     """A store job raised: the store is unreachable, full, damaged, or the clock is refused.
-    ``job`` names what was asked (``check_in``, ``take_ticket``, ``book``, ``read_days``...)."""
+    ``job`` names what was asked (``check_in``, ``take_ticket``, ``book``, ``read_days``...,
+    and ``check_store`` for the kiosk's own check, in ``CHECK_SESSION``)."""
 
     session: int
     job: str
@@ -168,6 +177,7 @@ Event = (
     | DaysRead
     | SlotsRead
     | Booked
+    | StoreChecked
     | JobFailed
     | Printed
     | PrintFailed

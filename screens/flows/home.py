@@ -4,7 +4,10 @@ The card prompt is only shown when a card can be read; with the reader down it b
 暂停使用，请点「现场取号」或到前台". A period that gives no walk-in tickets (booking only, closed,
 a holiday, before opening, ticketing over) is a banner on this screen, and 现场取号 is not offered
 then: nobody taps through to a list of "no"s. With the printer out the banner says the number
-will be on screen. 大字 keeps the two most needed actions.
+will be on screen. 大字 keeps the two most needed actions. While the store cannot take requests
+(a fault a request or the kiosk's own check met, this machine's clock behind the store's) the
+screen says the kiosk is out of service and sends people to the desk; staff read why on the
+status line.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from screens.icons import ACTION_ICONS
 
 
 def home_view(ctx: Context, devices: Devices) -> View:
+    if not devices.store_ok:
+        return out_of_service(ctx)
     now = ctx.now()
     walk_in = answers.walk_in_open(ctx)
     reader_down = devices.reader_down
@@ -74,6 +79,25 @@ def home_view(ctx: Context, devices: Devices) -> View:
         choices=tuple(actions),
         back=False,
         spoken=spoken,
+    )
+
+
+def out_of_service(ctx: Context) -> View:
+    """Nothing is offered that would fail: no ticket, check-in or booking; the desk serves by
+    hand and the guide needs no store. A card read still tries (the fault may be over)."""
+    title = ctx.t("本机暂停服务")
+    note = ctx.t("请到前台，工作人员会为您办理，给您带来不便，敬请谅解。")
+    actions = [ctx.action("desk", "到前台", tone="main"), ctx.action("guide", "办事指南")]
+    return View(
+        screen="home",
+        kind="home:store_fault",
+        title=title,
+        note=note,
+        icon=ACTION_ICONS["store_down"],
+        tone="fault",
+        choices=tuple(actions),
+        back=False,
+        spoken=(title, note),
     )
 
 

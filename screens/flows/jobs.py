@@ -33,6 +33,7 @@ from screens.flows.effects import (
     Book,
     CheckIn,
     CheckPrinter,
+    CheckStore,
     Effect,
     PrintBooking,
     PrintGuide,
@@ -45,6 +46,7 @@ from screens.flows.effects import (
     TakeTicket,
 )
 from screens.flows.events import (
+    CHECK_SESSION,
     Booked,
     CentralLink,
     CentralRead,
@@ -58,6 +60,7 @@ from screens.flows.events import (
     PrintFailed,
     PrintKind,
     SlotsRead,
+    StoreChecked,
 )
 from screens.slips import qr_png, queue_link, ticket_slip
 
@@ -165,6 +168,14 @@ class KioskJobs:
                 lambda status: self.post(PrinterStatusRead(status)),
                 lambda error: self.post(PrinterStatusFailed(error)),
             )
+
+    def _on_CheckStore(self, effect: CheckStore) -> None:
+        store = self.store
+        self.store_worker.submit(
+            lambda: store.check(effect.now, writes=effect.writes),
+            lambda _result: self.post(StoreChecked()),
+            lambda error: self.post(JobFailed(CHECK_SESSION, "check_store", error)),
+        )
 
     def _on_ReadCentral(self, _effect: ReadCentral) -> None:
         central = self.central

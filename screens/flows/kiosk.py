@@ -41,6 +41,7 @@ from screens.flows.events import (
     PrinterStatusRead,
     PrintFailed,
     SlotsRead,
+    StoreChecked,
     Tap,
     Tick,
     Touch,
@@ -51,7 +52,7 @@ from screens.flows.journey import Journey, Kiosk, Next, Notice
 from screens.flows.view import Chrome, Frame, View, paginate
 from screens.flows.walkin import WalkInJourney
 
-STORE_ANSWERS = (Issued, DaysRead, SlotsRead, Booked, JobFailed)
+STORE_ANSWERS = (Issued, DaysRead, SlotsRead, Booked, JobFailed, StoreChecked)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class KioskFlow:
         return Step(self.frame(), (CheckPrinter(), ReadCentral()), ())
 
     def handle(self, event: Event) -> Step:
-        changes = not isinstance(event, Tick | Touch)
+        changes = not isinstance(event, Tick | Touch | StoreChecked)
         if changes:
             self._version += 1
         effects, say = self._dispatch(event)
@@ -156,6 +157,7 @@ class KioskFlow:
             ctx.elderly,
             self.devices.reader_down,
             self.devices.printer_down,
+            self.devices.store_fault_code,
             ctx.now().replace(second=0, microsecond=0),
         )
         if self._cache is not None and self._cache[0] == key:
@@ -316,10 +318,13 @@ class KioskFlow:
 
     # -- answers ------------------------------------------------------------------------------
     def _store_answer(self, event: Event) -> tuple[list[Effect], tuple[str, ...] | None]:
+        """Every store answer updates the store's state on the status line and the home screen
+        (a failed job, a request's or the kiosk's own check, is the fault now); an answer then
+        goes to the person who asked, if they are still there."""
         if isinstance(event, JobFailed) and not isinstance(event.error, QueueError):
             self.devices.store_failed(event.error)
         else:
-            self.devices.store_answered()
+            self.devices.store_answered(checked=isinstance(event, StoreChecked))
         if getattr(event, "session", None) != self.session:
             return [], ()  # the person who asked has left
         delivered = self._deliver(event)

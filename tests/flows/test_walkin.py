@@ -4,7 +4,6 @@ each with a next step; the ticket never lost when the paper or the store fails."
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from kiosk.clock import FixedClock
 from kiosk.ports.printer import PaperOut
@@ -131,26 +130,6 @@ def test_paper_out_keeps_the_number_on_screen_and_staff_reprint_it_with_their_pi
     assert "D001" in printed_text(printer_simulator)
     assert "【补打】" in printed_text(printer_simulator)
     assert kiosk.flow.printed == ["D001"]
-
-
-def test_a_store_fault_while_issuing_sends_the_person_to_the_desk_in_plain_words(store) -> None:
-    kiosk = Kiosk(store, FixedClock(MONDAY))
-    kiosk.tap("take_ticket")
-    store.engine.dispose()
-    path = Path(store.engine.url.database)
-    size = path.stat().st_size
-    with path.open("r+b") as handle:  # a damaged store: every page but the header overwritten
-        handle.seek(100)
-        handle.write(b"\xde\xad" * ((size - 100) // 2))
-    kiosk.tap("service:tax")
-    view = kiosk.view
-    assert view.kind == "store_fault" and view.title == "系统暂时无法办理"
-    assert "工作人员会为您人工取号" in view.body
-    assert view.staff_line.startswith("工作人员：") and "\n" not in view.staff_line
-    assert "Traceback" not in view.staff_line and "malformed" in view.staff_line
-    assert kiosk.choices() == ["desk"]
-    status = kiosk.flow.frame().chrome
-    assert status.device_fault and "系统：连接中断" in status.status_text
 
 
 def test_paper_out_with_the_ticket_issued_never_loses_the_ticket(store, printer) -> None:

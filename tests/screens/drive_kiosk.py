@@ -26,6 +26,7 @@ from hardware.idcard.simulator import ReaderSimulator  # noqa: E402
 from kiosk.clock import FixedClock  # noqa: E402
 from kiosk.services import add_booking  # noqa: E402
 from kiosk.services.devices import device_alerts  # noqa: E402
+from screens.flows.devices import STORE_CHECK_TICKS  # noqa: E402
 from screens.flows.effects import ReadCentral  # noqa: E402
 from screens.flows.events import Tick  # noqa: E402
 from tests.screens.harness import Driver, image_stats, open_store, report, run_main  # noqa: E402
@@ -371,6 +372,21 @@ def main() -> int:
             events=event_types(store, "reader"),
             title=view().title,
         )
+
+        # 12. this machine's clock goes back behind the store's (a ticket was issued at 11:00):
+        #     before anyone taps, the home screen is out of service and the status line says
+        #     why; once the clock is right again the kiosk serves by itself
+        clock.set(MONDAY.replace(hour=10, minute=30))
+        app.refresh_header()
+        tick(STORE_CHECK_TICKS)
+        driver.wait(lambda: view().kind == "home:store_fault", "the clock fault")
+        driver.frames(3)
+        note("clock_behind", "kiosk-clock-behind", status=app.status_text, fault=app.device_fault)
+        clock.set(MONDAY.replace(hour=11, minute=1))
+        app.refresh_header()
+        tick(STORE_CHECK_TICKS)
+        driver.wait(lambda: view().kind != "home:store_fault", "the clock put right")
+        note("clock_right", status=app.status_text, fault=app.device_fault)
     finally:
         driver.stop()
         simulator.stop()

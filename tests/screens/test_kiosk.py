@@ -181,6 +181,18 @@ def test_an_unplugged_reader_changes_the_home_screen_and_alerts_staff_after_a_gr
     assert back["title"] == "请将身份证放在感应区"
 
 
+def test_a_clock_behind_the_store_is_shown_before_anyone_taps_and_ends_by_itself(
+    kiosk_run: dict[str, Any],
+) -> None:
+    behind = kiosk_run["clock_behind"]
+    assert behind["title"] == "本机暂停服务" and behind["choices"] == ["desk", "guide"]
+    assert "本机时钟慢于排队系统 30 分钟，已暂停取号和叫号，请联系管理员" in behind["status"]
+    assert behind["fault"] is True and behind["stats"]["stddev"] > 20
+    right = kiosk_run["clock_right"]
+    assert right["kind"] == "home" and "系统：正常" in right["status"]
+    assert "take_ticket" in right["choices"]
+
+
 def test_lost_link_to_the_central_store_is_shown(kiosk_run: dict[str, Any]) -> None:
     # no sync process has run: events wait to be sent since the first booking (Friday)
     assert "已离线 3 天" in kiosk_run["central_never"]["status"]

@@ -242,6 +242,27 @@ def test_a_read_only_filesystem_says_so(tmp_path: Path, kiosk_at: Callable[[Path
         assert take(kiosk, 12)[1].startswith("B002")
 
 
+def test_write_fault_sees_a_read_only_or_full_disk_without_writing(tmp_path: Path) -> None:
+    # what a screen asks before it says a full or read-only disk is over (reads work on both)
+    from kiosk.store.errors import DiskFull, ReadOnlyStore, write_fault
+
+    with small_filesystem(tmp_path / "disk", 2048) as mount:
+        url = f"sqlite:///{mount / 'hall.sqlite3'}"
+        assert write_fault(url) is None
+        remount(mount, "ro")
+        try:
+            fault = write_fault(url)
+            assert isinstance(fault, ReadOnlyStore) and "read-only" in str(fault)
+        finally:
+            remount(mount, "rw")
+        filler = fill(mount, 16 * 1024)
+        fault = write_fault(url)
+        assert isinstance(fault, DiskFull) and fault.free is not None and fault.free < 64 * 1024
+        filler.unlink()
+        assert write_fault(url) is None
+    assert write_fault("postgresql+psycopg://hall@db/hall") is None  # only the server knows
+
+
 def test_a_missing_directory_is_unreachable_not_a_traceback(
     tmp_path: Path, kiosk_at: Callable[[Path], Kiosk]
 ) -> None:
