@@ -69,7 +69,14 @@ class Tour:
         self.reader_simulator = ReaderSimulator().start()
         clock = self.clock
         self.reader = IdCardReader(
-            ReaderSettings(port=self.reader_simulator.url, poll_interval=0.05),
+            # ceilings, not timing checks: a loaded machine may answer slowly
+            ReaderSettings(
+                port=self.reader_simulator.url,
+                poll_interval=0.05,
+                command_timeout=10.0,
+                read_timeout=10.0,
+                byte_gap_timeout=10.0,
+            ),
             today=lambda: clock.now().date(),
         )
         self.printer_simulator = PrinterSimulator(

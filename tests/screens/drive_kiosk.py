@@ -61,9 +61,15 @@ def main() -> int:
 
     clock = FixedClock(MONDAY)
     simulator = ReaderSimulator().start()
+    # ceilings, not timing checks: a loaded machine may answer slowly (unplugging is seen at
+    # once: the port fails)
     reader = IdCardReader(
-        ReaderSettings(port=simulator.url, poll_interval=0.05), today=lambda: clock.now().date()
-    )
+        ReaderSettings(
+            port=simulator.url, poll_interval=0.05, command_timeout=10.0, read_timeout=10.0,
+            byte_gap_timeout=10.0,
+        ),
+        today=lambda: clock.now().date(),
+    )  # fmt: skip
     printer, printer_log = make_printer(folder)
     voice_dir = folder / "kiosk-voice"
     for old in voice_dir.glob("*.wav"):
@@ -371,6 +377,7 @@ def main() -> int:
             alerts=len(device_alerts(store).alerts),
             events=event_types(store, "reader"),
             title=view().title,
+            reader_online=reader.online,
         )
 
         # 12. this machine's clock goes back behind the store's (a ticket was issued at 11:00):
@@ -386,7 +393,12 @@ def main() -> int:
         app.refresh_header()
         tick(STORE_CHECK_TICKS)
         driver.wait(lambda: view().kind != "home:store_fault", "the clock put right")
-        note("clock_right", status=app.status_text, fault=app.device_fault)
+        note(
+            "clock_right",
+            status=app.status_text,
+            fault=app.device_fault,
+            reader_online=reader.online,
+        )
     finally:
         driver.stop()
         simulator.stop()
