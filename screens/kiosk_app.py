@@ -20,7 +20,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.clock import Clock as HallClockProtocol
-from kiosk.domain.booking_rules import Slot
+from kiosk.domain.booking_rules import Slot, SlotOffer
 from kiosk.domain.calendar import UnknownYear
 from kiosk.domain.hall import Acceptance, Category, Service
 from kiosk.domain.identity import Identity
@@ -57,7 +57,7 @@ from kiosk.services import (
 )
 from kiosk.services.devices import record_device_fault, record_device_ok
 from kiosk.services.errors import QueueError
-from kiosk.services.slots import SlotPlaces, free_slots
+from kiosk.services.slots import free_slots
 from kiosk.store.hallstore import HallStore
 from screens import theme
 from screens.base import HallApp, load_kv
@@ -750,8 +750,8 @@ class KioskApp(HallApp):
         store, now, channel = self.store, self.now(), self.booking_channel()
         days_ahead = self.hall.booking.days_ahead
 
-        def read() -> list[tuple[date, list[SlotPlaces]]]:
-            days: list[tuple[date, list[SlotPlaces]]] = []
+        def read() -> list[tuple[date, list[SlotOffer]]]:
+            days: list[tuple[date, list[SlotOffer]]] = []
             for offset in range(days_ahead + 1):
                 day = now.date() + timedelta(days=offset)
                 places = free_slots(store, service.id, day, now, channel)
@@ -763,7 +763,7 @@ class KioskApp(HallApp):
 
         self._run(read, lambda days: self._show_days(service, days))
 
-    def _show_days(self, service: Service, days: list[tuple[date, list[SlotPlaces]]]) -> None:
+    def _show_days(self, service: Service, days: list[tuple[date, list[SlotOffer]]]) -> None:
         if not any(not p.full for _day, places in days for p in places):
             self.message(
                 "no_slots",
@@ -807,7 +807,7 @@ class KioskApp(HallApp):
             lambda places: self._show_slots(day, places),
         )
 
-    def _show_slots(self, day: date, places: list[SlotPlaces]) -> None:
+    def _show_slots(self, day: date, places: list[SlotOffer]) -> None:
         service = self._booking_service
         assert service is not None
         choices = [

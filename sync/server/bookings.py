@@ -9,9 +9,7 @@ capacity check cannot race another booking, and change numbers commit in order.
 
 from __future__ import annotations
 
-import re
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,15 +20,23 @@ from sqlalchemy.orm import Session
 from kiosk.domain.booking_rules import (
     BookingDecision,
     BookingRefusal,
+    PlaceDecision,
     booking_decision,
-    day_slots,
-    free_places,
     hall_change_decision,
+    place_decision,
+    slot_offers,
 )
 from kiosk.domain.hall import HallProfile, Service
-from kiosk.domain.identity import InvalidIdNumber, id_hash, mask_name, validate_id_number
+from kiosk.domain.identity import (
+    InvalidIdNumber,
+    id_hash,
+    mask_name,
+    mask_phone,
+    valid_phone,
+    validate_id_number,
+)
 from kiosk.i18n import _
-from kiosk.messages import describe_booking
+from kiosk.messages import describe_booking, describe_place
 from sync.protocol import (
     ACTIVE_STATUSES,
     BookingCreate,
@@ -47,7 +53,6 @@ from sync.server.errors import Conflict, NotFound, Refused
 from sync.server.models import Booking, HallCounter
 from sync.server.settings import ServerSettings
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,22}[0-9]$")
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
@@ -80,19 +85,10 @@ def hall_local(hall: HallProfile, moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(hall.timezone)).replace(tzinfo=None)
 
 
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; 0377-60119518 → 037*****9518 (digits only are counted)."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
 def check_phone(phone: str) -> str:
-    value = phone.strip()
-    if not _PHONE.fullmatch(value) or len(re.sub(r"\D", "", value)) < 7:
+    if not valid_phone(phone):
         raise Refused("invalid_phone", _("联系电话格式不正确"))
-    return value
+    return phone.strip()
 
 
 def new_booking_id() -> str:
@@ -189,12 +185,6 @@ def refusal(decision: BookingDecision) -> Refused:
     return Refused(reason, describe_booking(decision), **detail)
 
 
-@dataclass(frozen=True)
-class PlaceProblem:
-    code: str
-    message: str
-
-
 def place_problem(
     session: Session,
     hall: HallProfile,
@@ -203,12 +193,16 @@ def place_problem(
     holder: str,
     capacity: int,
     ignore: str | None = None,
-) -> PlaceProblem | None:
-    """Why the slot has no place for this person, if it has none (call with the hall locked)."""
-    mine = select(func.count()).where(
+) -> PlaceDecision[Booking]:
+    """The domain's place rules (``booking_rules.place_decision``) on this store's counts: the
+    holder's place-holding bookings that day and the item's in the slot (call with the hall
+    locked; ``ignore`` is the booking being moved)."""
+    day = datetime.combine(slot_start.date(), time(0, 0))
+    held = select(Booking).where(
         Booking.hall_id == hall.id,
         Booking.id_hash == holder,
-        Booking.slot_start == slot_start,
+        Booking.slot_start >= day,
+        Booking.slot_start < day + timedelta(days=1),
         Booking.status.in_(_ACTIVE),
     )
     taken = select(func.count()).where(
@@ -218,13 +212,20 @@ def place_problem(
         Booking.status.in_(_ACTIVE),
     )
     if ignore is not None:
-        mine = mine.where(Booking.id != ignore)
+        held = held.where(Booking.id != ignore)
         taken = taken.where(Booking.id != ignore)
-    if session.scalar(mine):
-        return PlaceProblem("already_booked", _("此人在该时段已有预约，同一时段只能预约一项。"))
-    if (session.scalar(taken) or 0) >= capacity:
-        return PlaceProblem("slot_full", _("该时段该事项的预约已满，请选择其他时段。"))
-    return None
+    return place_decision(
+        capacity,
+        session.scalar(taken) or 0,
+        service.id,
+        slot_start,
+        session.scalars(held.order_by(Booking.slot_start)),
+    )
+
+
+def place_conflict(decision: PlaceDecision[Booking]) -> Conflict:
+    assert decision.refusal is not None
+    return Conflict(decision.refusal.value, describe_place(decision))
 
 
 def create_booking(
@@ -266,9 +267,9 @@ def create_booking(
     )
     if not decision.allowed or decision.slot is None:
         raise refusal(decision)
-    problem = place_problem(session, hall, service, slot_start, holder, decision.slot.capacity)
-    if problem is not None:
-        raise Conflict(problem.code, problem.message)
+    place = place_problem(session, hall, service, slot_start, holder, decision.slot.capacity)
+    if not place.allowed:
+        raise place_conflict(place)
     booking = Booking(
         id=request.id or new_booking_id(),
         hall_id=hall.id,
@@ -423,11 +424,11 @@ def change_by_hall(
     waived = (BookingRefusal.DEADLINE_PASSED,)
     if decision.slot is None or (not decision.allowed and decision.reason not in waived):
         raise refusal(decision)
-    problem = place_problem(
+    place = place_problem(
         session, hall, service, new_start, booking.id_hash, decision.slot.capacity, booking.id
     )
-    if problem is not None:
-        raise Conflict(problem.code, problem.message)
+    if not place.allowed:
+        raise place_conflict(place)
     previous = booking.slot_start
     booking.service_id = service.id
     booking.slot_start = new_start
@@ -483,9 +484,8 @@ def slots_of_day(
 ) -> list[SlotOut]:
     """Slots of a day for one item with their free places and whether a booking may be made
     now (through ``channel``, when given)."""
-    slots = day_slots(hall, day, settings.calendar, service)
     start = datetime.combine(day, time(0, 0))
-    counts = dict(
+    taken = dict(
         session.execute(
             select(Booking.slot_start, func.count())
             .where(
@@ -498,29 +498,19 @@ def slots_of_day(
             .group_by(Booking.slot_start)
         ).all()
     )
-    now = settings.now(hall)
-    out = []
-    for slot in slots:
-        booked = int(counts.get(slot.start, 0))
-        decision = booking_decision(
-            hall, slot.start, now, settings.calendar, channel=channel, service=service
+    offers = slot_offers(hall, day, settings.now(hall), settings.calendar, service, taken, channel)
+    return [
+        SlotOut(
+            start=offer.slot.start,
+            end=offer.slot.end,
+            capacity=offer.slot.capacity,
+            booked=offer.taken,
+            free=offer.free,
+            open=offer.open,
+            reason=offer.reason,
         )
-        free = free_places(slot.capacity, booked)
-        reason = decision.reason.value if decision.reason else None
-        if decision.allowed and free == 0:
-            reason = "slot_full"
-        out.append(
-            SlotOut(
-                start=slot.start,
-                end=slot.end,
-                capacity=slot.capacity,
-                booked=booked,
-                free=free,
-                open=decision.allowed and free > 0,
-                reason=reason,
-            )
-        )
-    return out
+        for offer in offers
+    ]
 
 
 def bookings_of_day(session: Session, hall: HallProfile, day: date) -> list[Booking]:

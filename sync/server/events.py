@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from kiosk.domain.booking_rules import booking_decision
 from kiosk.domain.hall import HallProfile
 from kiosk.i18n import _
-from kiosk.messages import describe_booking
+from kiosk.messages import describe_booking, describe_place
 from sync.protocol import (
     ACTIVE_STATUSES,
     BookingCreatedPayload,
@@ -257,11 +257,11 @@ def _created(
             message = describe_booking(decision)
         else:
             slot_end = decision.slot.end
-            problem = place_problem(
+            place = place_problem(
                 session, hall, service, slot_start, payload.id_hash, decision.slot.capacity
             )
-            if problem is not None:
-                reason, message = problem.code, problem.message
+            if place.refusal is not None:
+                reason, message = place.refusal.value, describe_place(place)
     booking = Booking(
         id=payload.booking_id,
         hall_id=hall.id,
