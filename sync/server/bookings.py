@@ -29,6 +29,7 @@ from kiosk.domain.booking_rules import (
 from kiosk.domain.hall import HallProfile, Service
 from kiosk.domain.identity import (
     InvalidIdNumber,
+    contains_id_number,
     id_hash,
     mask_name,
     mask_phone,
@@ -51,6 +52,7 @@ from sync.protocol import (
 )
 from sync.server.errors import Conflict, NotFound, Refused
 from sync.server.models import Booking, HallCounter
+from sync.server.pulls import read_page
 from sync.server.settings import ServerSettings
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
@@ -92,7 +94,16 @@ def check_phone(phone: str) -> str:
 
 
 def new_booking_id() -> str:
-    return secrets.token_hex(16)
+    """A random booking id (24 URL-safe characters) that never reads as an ID number."""
+    while True:
+        candidate = secrets.token_urlsafe(18)
+        if not contains_id_number(candidate):
+            return candidate
+
+
+def find_booking(session: Session, hall_id: str, booking_id: str) -> Booking | None:
+    """A booking of the hall by its id (ids are unique per hall only)."""
+    return session.get(Booking, {"hall_id": hall_id, "id": booking_id})
 
 
 def take_change_seq(session: Session, hall_id: str) -> int:
@@ -106,31 +117,54 @@ def take_change_seq(session: Session, hall_id: str) -> int:
     if value is None:
         session.add(HallCounter(hall_id=hall_id, value=1))
         session.flush()
-        return 1
+        value = 1
+    heads_seen(session)[hall_id] = int(value)
     return int(value)
 
 
 class ChangeNumbers:
-    """Change numbers for a transaction that changes many bookings (an event batch).
+    """Change numbers for a transaction that may change many bookings (an event batch).
 
-    The hall's counter row is taken once, numbers are handed out in memory, and ``close`` writes
-    the last one back; the row stays locked until commit, so this is as safe as taking a
-    number per change, with one statement instead of one per change.
+    The hall's counter row is taken at ``lock()`` or the first ``next()``; numbers are then
+    handed out in memory and ``close`` writes the last one back. The row stays locked until
+    commit, so this is as safe as taking a number per change, with one statement instead of
+    one per change; a transaction that never needs a number never locks the hall.
     """
 
     def __init__(self, session: Session, hall_id: str) -> None:
         self._session = session
         self._hall_id = hall_id
-        self._last = take_change_seq(session, hall_id)
+        self._last: int | None = None
+        self._unused = False  # the number ``lock`` took is still to be handed out
+
+    def lock(self) -> None:
+        if self._last is None:
+            self._last = take_change_seq(self._session, self._hall_id)
+            self._unused = True
 
     def next(self) -> int:
-        self._last += 1
+        if self._last is None:
+            self.lock()
+        assert self._last is not None
+        if self._unused:
+            self._unused = False
+        else:
+            self._last += 1
         return self._last
 
     def close(self) -> None:
+        if self._last is None or self._unused:
+            return
         self._session.execute(
             update(HallCounter).where(HallCounter.hall_id == self._hall_id).values(value=self._last)
         )
+        heads_seen(self._session)[self._hall_id] = self._last
+
+
+def heads_seen(session: Session) -> dict[str, int]:
+    """Counter values this transaction wrote, told to the process's head cache after commit
+    (``Central.transaction``)."""
+    return session.info.setdefault("heads", {})  # type: ignore[no-any-return]
 
 
 def ensure_counters(session: Session, hall_ids: list[str]) -> None:
@@ -251,11 +285,10 @@ def create_booking(
     seq = take_change_seq(session, hall.id)
     if request.id is not None:
         # A retry is answered before the rules: the deadline may have passed since the first try.
-        existing = session.get(Booking, request.id)
+        existing = find_booking(session, hall.id, request.id)
         if existing is not None:
             if (
-                existing.hall_id == hall.id
-                and existing.id_hash == holder
+                existing.id_hash == holder
                 and existing.slot_start == slot_start
                 and existing.service_id == service.id
             ):
@@ -293,8 +326,8 @@ def create_booking(
 
 
 def get_booking(session: Session, hall: HallProfile, booking_id: str) -> Booking:
-    booking = session.get(Booking, booking_id)
-    if booking is None or booking.hall_id != hall.id:
+    booking = find_booking(session, hall.id, booking_id)
+    if booking is None:
         raise NotFound("unknown_booking", _("本中心没有这笔预约"))
     return booking
 
@@ -445,32 +478,16 @@ def changes_since(
     limit: int,
     from_day: date | None = None,
 ) -> BookingPage:
-    """A page of the hall's bookings changed after ``since``, in change order.
-
-    The counter is read before the bookings: every change numbered up to it has committed (a
-    writer holds the counter row until it commits), so when the page is the last one the cursor
-    may jump to it, past changes the ``from_day`` filter left out.
-    """
-    committed = session.scalar(select(HallCounter.value).where(HallCounter.hall_id == hall.id))
-    query = (
-        select(Booking)
-        .where(Booking.hall_id == hall.id, Booking.change_seq > since)
-        .order_by(Booking.change_seq)
-        .limit(limit + 1)
-    )
-    if from_day is not None:
-        query = query.where(Booking.slot_start >= datetime.combine(from_day, time(0, 0)))
-    rows = list(session.scalars(query))
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = rows[-1].change_seq if rows else since
-    if not has_more and committed is not None:
-        cursor = max(cursor, int(committed))
-    return BookingPage(
-        hall=hall.id,
-        bookings=[booking_out(row, hall) for row in rows],
-        cursor=cursor,
-        has_more=has_more,
+    """A page of the hall's bookings changed after ``since`` as protocol models (the API's
+    pull answers ``pulls.read_page``'s JSON directly)."""
+    page = read_page(session.connection(), hall, since, limit, from_day)
+    return BookingPage.model_validate(
+        {
+            "hall": page.hall,
+            "bookings": page.bookings,
+            "cursor": page.cursor,
+            "has_more": page.has_more,
+        }
     )
 
 

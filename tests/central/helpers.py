@@ -32,3 +32,8 @@ def event(sequence: int, kind: str, payload: dict[str, Any], **changes: Any) -> 
     }
     body.update(changes)
     return body
+
+
+def ticket(number: str = "A001", ticket_id: int = 1, **fields: Any) -> dict[str, Any]:
+    """A ticket event's payload with the fields every kiosk ticket event carries."""
+    return {"ticket_id": ticket_id, "number": number, "service": "real-estate", **fields}

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from sync.server.auth import add_staff
+from sync.server.auth import Role, add_staff
 from tests.central.conftest import person
 
 BOOK = "/staff/halls/xixia/book"
@@ -16,7 +16,7 @@ BOOK = "/staff/halls/xixia/book"
 @pytest.fixture
 def desk(client, central):
     with central.transaction() as session:
-        add_staff(session, "desk", "desk-password-1")
+        add_staff(session, "desk", "desk-password-1", Role.HALL_DESK, ["xixia"])
     response = client.post(
         "/staff/login",
         data={"username": "desk", "password": "desk-password-1", "next": BOOK},

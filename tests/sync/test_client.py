@@ -40,7 +40,7 @@ def local_booking(store: HallStore, central_id: str) -> Booking:
 
 def central_booking(central: Central, booking_id: str) -> central_models.Booking:
     with central.transaction() as session:
-        booking = session.get(central_models.Booking, booking_id)
+        booking = session.get(central_models.Booking, {"hall_id": HALL, "id": booking_id})
         assert booking is not None
         session.expunge(booking)
         return booking
