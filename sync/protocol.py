@@ -55,10 +55,10 @@ MAX_PAYLOAD_BYTES = 2048
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 MAX_EVENT_AGE = timedelta(days=7)
 
-BookingId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+BOOKING_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+BookingId = Annotated[str, StringConstraints(pattern=BOOKING_ID_PATTERN)]
 IdHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,64}$")]
-ServiceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,16}$")]
 
@@ -151,6 +151,11 @@ def Text(max_length: int, min_length: int = 0) -> Any:
         StringConstraints(min_length=min_length, max_length=max_length),
         AfterValidator(_plain),
     ]
+
+
+ServiceId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"), AfterValidator(_plain)
+]
 
 
 def _id_number_text(value: str) -> str:

@@ -8,7 +8,7 @@ route can give is in the OpenAPI document, problems included (``problems.respons
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from sync.protocol import (
+    BOOKING_ID_PATTERN,
     MAX_NUMBER,
     MAX_PAGE,
     BookingCreate,
@@ -33,11 +34,35 @@ from sync.protocol import (
 from sync.server import bookings as booking_cases
 from sync.server.app import Central
 from sync.server.auth import DevicePrincipal
+from sync.server.errors import Refused
 from sync.server.events import apply_batch, daily_report
 from sync.server.problems import responses
 from sync.server.pulls import Page, empty_page, read_page
 
-router = APIRouter()
+
+def known_query_only(request: Request) -> None:
+    """A query parameter the route does not take is refused (422), not silently ignored: a
+    misspelt ``sinec=`` must not turn into a pull from 0."""
+    route = request.scope.get("route")
+    if route is None or not request.query_params:
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    if unknown:
+        raise Refused(
+            "invalid_request",
+            "unknown query parameter(s): " + ", ".join(repr(name[:32]) for name in unknown[:5]),
+            errors=[{"field": "query", "message": "not a parameter of this route"}],
+        )
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+router = APIRouter(dependencies=[Depends(known_query_only)])
 _bearer = HTTPBearer(
     auto_error=False,
     description="the device token of the hall (`kiosk central add-device`)",
@@ -65,7 +90,7 @@ def device(
 
 Device = Annotated[DevicePrincipal, Depends(device)]
 Store = Annotated[Central, Depends(central)]
-BookingIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+BookingIdPath = Annotated[str, Path(pattern=BOOKING_ID_PATTERN)]
 _AUTH = (401, 403)
 
 

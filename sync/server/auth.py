@@ -320,8 +320,12 @@ def add_staff(
 
 
 def login_hash(session: Session, username: str) -> str | None:
-    """The stored password hash of an active login, or None."""
-    staff = session.get(Staff, username.strip())
+    """The stored password hash of an active login, or None (also for a name no login can
+    have: empty, too long or with control characters, which PostgreSQL would refuse)."""
+    username = username.strip()
+    if not username or len(username) > 64 or not username.isprintable():
+        return None
+    staff = session.get(Staff, username)
     if staff is None or not staff.active:
         return None
     return staff.password_hash

@@ -62,9 +62,7 @@ def hall_profile(settings: ServerSettings, hall_id: str) -> HallProfile:
     try:
         return settings.halls[hall_id]
     except KeyError:
-        raise NotFound(
-            "unknown_hall", _("没有这个政务服务中心：{hall}").format(hall=hall_id)
-        ) from None
+        raise NotFound("unknown_hall", _("没有这个政务服务中心")) from None
 
 
 def hall_service(hall: HallProfile, service_id: str) -> Service:
@@ -72,11 +70,7 @@ def hall_service(hall: HallProfile, service_id: str) -> Service:
         return hall.service(service_id)
     except KeyError:
         known = ", ".join(s.id for s in hall.services)
-        raise Refused(
-            "unknown_service",
-            _("本中心没有这个事项：{service}").format(service=service_id),
-            known=known,
-        ) from None
+        raise Refused("unknown_service", _("本中心没有这个事项"), known=known) from None
 
 
 def hall_local(hall: HallProfile, moment: datetime) -> datetime:

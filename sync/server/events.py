@@ -290,10 +290,7 @@ def _created(
         service = hall.service(payload.service)
     except KeyError:
         service = None
-        reason, message = (
-            "unknown_service",
-            _("本中心没有这个事项：{service}").format(service=payload.service),
-        )
+        reason, message = "unknown_service", _("本中心没有这个事项")
     if service is not None and slot_start.date() < received.date():
         # A booking arriving after its slot's day holds no place for anyone; taking it would
         # let a device back-date bookings into days already over.

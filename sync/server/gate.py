@@ -131,9 +131,6 @@ class Gate:
         method: str = scope["method"]
         limit = body_limit(method, path)
         try:
-            declared = _content_length(scope)
-            if declared is not None and declared > limit:
-                raise TooLarge("too_large", f"this route takes at most {limit} bytes")
             central = self._central()
             hall = _HALL_PATH.match(path)
             if hall is not None:
@@ -142,6 +139,9 @@ class Gate:
                 scope.setdefault("state", {})["device"] = device
             elif method == "POST" and path == "/staff/login":
                 await central.login_gate.admit(client_address(scope))
+            declared = _content_length(scope)
+            if declared is not None and declared > limit:
+                raise TooLarge("too_large", f"this route takes at most {limit} bytes")
             await self.app(scope, _counted(receive, limit), send_with_headers)
         except Exception as error:
             problem = as_problem(error)

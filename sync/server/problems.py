@@ -124,6 +124,8 @@ def log_unexpected(scope: Scope, error: BaseException) -> None:
     """The 500's log line: route template, exception classes and frames, no values."""
     route = scope.get("route")
     template = getattr(route, "path", None) or "(no route)"
+    if getattr(route, "name", None):
+        template += f" ({route.name})"  # type: ignore[union-attr]
     frames = traceback.extract_tb(error.__traceback__)[-6:]
     where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
     causes = []

@@ -19,14 +19,22 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from kiosk.domain.hall import ChannelId, HallProfile, Service
 from kiosk.i18n import _
-from sync.protocol import BookingCreate, BookingStatus, Channel, CitizenCancel, Day, HallCancel
+from sync.protocol import (
+    BOOKING_ID_PATTERN,
+    BookingCreate,
+    BookingStatus,
+    Channel,
+    CitizenCancel,
+    Day,
+    HallCancel,
+)
 from sync.server import bookings as booking_cases
 from sync.server import throttle
 from sync.server.app import Central
@@ -48,6 +56,7 @@ from sync.server.pages import render
 
 COOKIE = "hk_staff"
 DESK_CHANNELS = (ChannelId.PHONE, ChannelId.ON_SITE)
+BookingIdPath = Annotated[str, Path(pattern=BOOKING_ID_PATTERN)]
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -343,7 +352,7 @@ def confirmation_text(hall: HallProfile, booking: Booking) -> str:
 @router.get(
     "/halls/{hall_id}/bookings/{booking_id}", response_class=HTMLResponse, response_model=None
 )
-def confirmation(request: Request, desk: Desk, booking_id: str) -> Response:
+def confirmation(request: Request, desk: Desk, booking_id: BookingIdPath) -> Response:
     store = _central(request)
     with store.transaction() as session:
         booking = booking_cases.get_booking(session, desk.hall, booking_id)
@@ -413,7 +422,7 @@ def _cancel_page(
     response_class=HTMLResponse,
     response_model=None,
 )
-def cancel_page(request: Request, desk: Desk, booking_id: str) -> Response:
+def cancel_page(request: Request, desk: Desk, booking_id: BookingIdPath) -> Response:
     with _central(request).transaction() as session:
         booking = booking_cases.get_booking(session, desk.hall, booking_id)
     return _cancel_page(request, desk, booking)
@@ -423,7 +432,7 @@ def cancel_page(request: Request, desk: Desk, booking_id: str) -> Response:
 def cancel(
     request: Request,
     desk: Desk,
-    booking_id: str,
+    booking_id: BookingIdPath,
     csrf: Annotated[str, Form(max_length=100)],
     by: Annotated[str, Form(max_length=16)],
     id_number: Annotated[str, Form(max_length=100)] = "",
