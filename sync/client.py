@@ -43,6 +43,7 @@ from sync import state as sync_state
 from sync.protocol import (
     API_PREFIX,
     MAX_BATCH,
+    MAX_BATCH_BYTES,
     MAX_PAGE,
     BookingOut,
     BookingPage,
@@ -334,11 +335,14 @@ class HallSync:
                 pending = [(row, outbox.outgoing(row, versions)) for row in rows]
             if not pending:
                 return report
-            wire = [event for _row, out in pending for event in out.wire]
-            # A batch holds at most MAX_BATCH wire events; a row may add a derived one.
-            while len(wire) > MAX_BATCH:
+            # A batch holds at most MAX_BATCH wire events (a row may add a derived one) and
+            # MAX_BATCH_BYTES of JSON (the store refuses a larger body with 413).
+            while len(pending) > 1 and (
+                sum(len(out.wire) for _row, out in pending) > MAX_BATCH
+                or sum(out.size for _row, out in pending) > MAX_BATCH_BYTES
+            ):
                 pending.pop()
-                wire = [event for _row, out in pending for event in out.wire]
+            wire = [event for _row, out in pending for event in out.wire]
             result = (
                 self.central.push(wire) if wire else EventBatchResult(results=[], last_sequence=0)
             )

@@ -12,6 +12,7 @@ derived one as ``2 * seq + 1`` with the key ``<key>:served``.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.store.models import Event
-from sync.protocol import BookingCreatedPayload, BookingRefPayload, EventIn
+from sync.protocol import MAX_PAYLOAD_BYTES, BookingCreatedPayload, BookingRefPayload, EventIn
 from sync.state import BOOKING_EVENT_TYPES, central_event_filter
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ class Outgoing:
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(event.idempotency_key for event in self.wire)
+
+    @property
+    def size(self) -> int:
+        """Bytes of JSON this row adds to a batch (roughly: the batch's own brackets aside)."""
+        return sum(len(event.model_dump_json()) + 1 for event in self.wire)
 
 
 def unsent(session: Session, hall_id: str, limit: int) -> Sequence[Event]:
@@ -103,6 +109,8 @@ def _wire(event: Event, versions: Mapping[str, int]) -> tuple[EventIn, ...]:
         ref = BookingRefPayload(booking_id=str(payload["booking"]))
         body = ref.model_dump(mode="json", exclude_none=True)
         return (_event(key, sequence, event.type, body, common),)
+    if len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"payload larger than the {MAX_PAYLOAD_BYTES} bytes the store takes")
     events = [_event(key, sequence, event.type, dict(payload), common)]
     if event.type == "ticket_completed" and payload.get("booking"):
         served = BookingRefPayload(booking_id=str(payload["booking"]))

@@ -42,6 +42,8 @@ from kiosk.domain.identity import contains_id_number
 
 API_PREFIX = "/api/v1"
 MAX_BATCH = 500
+#: A batch of events the client sends is at most this much JSON (the store takes 2 MiB).
+MAX_BATCH_BYTES = 1024 * 1024
 MAX_PAGE = 1000
 #: The largest number a BIGINT column holds: cursors, sequences and counters stay below it.
 MAX_NUMBER = 2**63 - 1

@@ -117,7 +117,7 @@ def slots(
     settings = store.settings
     profile = booking_cases.hall_profile(settings, hall)
     item = booking_cases.hall_service(profile, service)
-    with store.transaction() as session:
+    with store.read_session() as session:
         return booking_cases.slots_of_day(session, settings, profile, item, day, channel)
 
 
@@ -217,7 +217,7 @@ def get_booking(
     hall: str, booking_id: BookingIdPath, principal: Device, store: Store
 ) -> BookingOut:
     profile = booking_cases.hall_profile(store.settings, hall)
-    with store.transaction() as session:
+    with store.read_session() as session:
         return booking_cases.booking_out(
             booking_cases.get_booking(session, profile, booking_id), profile
         )
@@ -295,5 +295,5 @@ def push_events(hall: str, batch: EventBatch, principal: Device, store: Store) -
 def report(hall: str, day: Annotated[Day, Query()], principal: Device, store: Store) -> DailyReport:
     """Check-ins, no-shows (forfeited bookings) and ticket events of one day."""
     profile = booking_cases.hall_profile(store.settings, hall)
-    with store.transaction() as session:
+    with store.read_session() as session:
         return daily_report(session, profile, day)

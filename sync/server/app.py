@@ -76,6 +76,12 @@ class Central:
             with connection.begin():
                 yield connection
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """ORM reads in a read-only transaction (``reading``): pages and single lookups."""
+        with self.reading() as connection, Session(bind=connection) as session:
+            yield session
+
     def start(self) -> None:
         stand_in_hash()
         self.heads.start()

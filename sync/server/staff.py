@@ -71,7 +71,7 @@ class LoginRequired(Exception):
 
 def staff_user(request: Request) -> StaffPrincipal:
     """The logged-in staff member, with their role and halls."""
-    with _central(request).transaction() as session:
+    with _central(request).read_session() as session:
         staff = staff_for(session, request.cookies.get(COOKIE))
     if staff is None:
         raise LoginRequired
@@ -251,7 +251,7 @@ def _booking_form(
     channel = (values or {}).get("channel") or (channels[0].id.value if channels else "")
     slots = []
     if service is not None:
-        with store.transaction() as session:
+        with store.read_session() as session:
             slots = booking_cases.slots_of_day(
                 session, store.settings, hall, service, day, channel or None
             )
@@ -354,7 +354,7 @@ def confirmation_text(hall: HallProfile, booking: Booking) -> str:
 )
 def confirmation(request: Request, desk: Desk, booking_id: BookingIdPath) -> Response:
     store = _central(request)
-    with store.transaction() as session:
+    with store.read_session() as session:
         booking = booking_cases.get_booking(session, desk.hall, booking_id)
     context = {
         "staff": desk.staff,
@@ -373,7 +373,7 @@ def booking_list(
     store = _central(request)
     hall = desk.hall
     day = day or store.settings.now(hall).date() + timedelta(days=1)
-    with store.transaction() as session:
+    with store.read_session() as session:
         rows = booking_cases.bookings_of_day(session, hall, day)
     services = {s.id: s for s in hall.services}
     context = {"staff": desk.staff, "hall": hall, "day": day, "rows": rows, "services": services}
@@ -388,7 +388,7 @@ def hall_report(
     desk.require(Permission.HALL_REPORTS)
     store = _central(request)
     day = day or store.settings.now(desk.hall).date()
-    with store.transaction() as session:
+    with store.read_session() as session:
         report = daily_report(session, desk.hall, day)
     services = {s.id: s for s in desk.hall.services}
     context = {
@@ -423,7 +423,7 @@ def _cancel_page(
     response_model=None,
 )
 def cancel_page(request: Request, desk: Desk, booking_id: BookingIdPath) -> Response:
-    with _central(request).transaction() as session:
+    with _central(request).read_session() as session:
         booking = booking_cases.get_booking(session, desk.hall, booking_id)
     return _cancel_page(request, desk, booking)
 
