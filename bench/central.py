@@ -360,6 +360,12 @@ class Run:
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @property
+    def errors(self) -> str:
+        """Answers that were not 2xx/3xx, and requests that got no answer (wrk's 5 s timeout,
+        resets): ``status+socket``."""
+        return f"{self.not_2xx_3xx}+{self.socket_errors}"
+
 
 def start_wrk(
     base: str,
@@ -409,7 +415,7 @@ class Result:
     unit: str
     p50_ms: float
     p99_ms: float
-    errors: int
+    errors: str
     server_cpu_ms: float
     database_cpu_ms: float
     load_before: str
@@ -454,7 +460,7 @@ class Bench:
         run, cpu, db_cpu, before, after = self.measured(work)
         per = 1000 / max(run.requests, 1)
         return Result(
-            name, run.rate, "req/s", run.p50_ms, run.p99_ms, run.not_2xx_3xx + run.socket_errors,
+            name, run.rate, "req/s", run.p50_ms, run.p99_ms, run.errors,
             cpu * per, db_cpu * per, before, after, note,
         )  # fmt: skip
 
@@ -549,7 +555,7 @@ class Bench:
         return Result(
             "event push", total / seconds, "events/s",
             1000 * latencies[len(latencies) // 2], 1000 * latencies[int(len(latencies) * 0.99)],
-            len(failures), 1000 * cpu / total, 1000 * db_cpu / total, before, after, note,
+            f"{len(failures)}+0", 1000 * cpu / total, 1000 * db_cpu / total, before, after, note,
             {"events": total, "batches": len(latencies)},
         )  # fmt: skip
 
@@ -589,7 +595,7 @@ class Bench:
         )
         return Result(
             f"head pull + login flood ({label})", pull_run.rate, "req/s",
-            pull_run.p50_ms, pull_run.p99_ms, pull_run.not_2xx_3xx + pull_run.socket_errors,
+            pull_run.p50_ms, pull_run.p99_ms, pull_run.errors,
             cpu * per, db_cpu * per, before, after, note,
             {"flood_rate": flood_run.rate, "kept": pull_run.rate / max(alone.rate, 1e-9)},
         )  # fmt: skip
@@ -655,8 +661,8 @@ def run_backend(args: argparse.Namespace, kind: str) -> list[Result]:
 def print_table(kind: str, results: list[Result]) -> None:
     print(f"\n## {kind}")
     print(
-        "| scenario | rate | p50 / p99 ms | not 2xx/3xx | server CPU ms/op | DB CPU ms/op "
-        "| load before → after | note |"
+        "| scenario | rate | p50 / p99 ms | errors (status+socket) | server CPU ms/op "
+        "| DB CPU ms/op | load before → after | note |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:

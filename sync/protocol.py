@@ -74,33 +74,28 @@ def _in_years(value: date) -> None:
         raise ValueError(f"must be in the years {FIRST_YEAR}-{LAST_YEAR}")
 
 
-def _time_in(value: Any) -> datetime:
-    """An ISO date-time string (or, from Python, a datetime) in the protocol's years."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and len(value) <= 40:
+def _iso(value: Any, kind: type[date], example: str, longest: int) -> Any:
+    """An ISO date or date-time string (or, from Python, the object itself) in the protocol's
+    years; the message shows the shape wanted, never the value."""
+    if isinstance(value, kind) and (kind is datetime or not isinstance(value, datetime)):
+        parsed = value
+    elif isinstance(value, str) and len(value) <= longest:
         try:
-            moment = datetime.fromisoformat(value)
+            parsed = kind.fromisoformat(value)
         except ValueError:
-            raise ValueError("must be a date-time like 2026-11-28T09:00:00") from None
+            raise ValueError(f"must be like {example}") from None
     else:
-        raise ValueError("must be a date-time string like 2026-11-28T09:00:00")
-    _in_years(moment)
-    return moment
+        raise ValueError(f"must be a string like {example}")
+    _in_years(parsed)
+    return parsed
+
+
+def _time_in(value: Any) -> datetime:
+    return _iso(value, datetime, "2026-11-28T09:00:00", 40)  # type: ignore[no-any-return]
 
 
 def _day_in(value: Any) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    elif isinstance(value, str) and len(value) == 10:
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("must be a date like 2026-11-28") from None
-    else:
-        raise ValueError("must be a date like 2026-11-28")
-    _in_years(day)
-    return day
+    return _iso(value, date, "2026-11-28", 10)  # type: ignore[no-any-return]
 
 
 #: Hall-local wall time as the server sends it: no offset (not RFC 3339 ``date-time``).

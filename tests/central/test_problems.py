@@ -4,7 +4,6 @@ what nobody foresaw answers a 500 whose log line holds no value of the request."
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ from sync.server.app import Central, create_app
 from sync.server.auth import Role, add_staff
 from sync.server.settings import ServerSettings
 from tests.central.conftest import KEY, person
-from tests.central.helpers import booking, event
+from tests.central.helpers import booked_at_desk, booking, event, page_csrf
 
 API = "/api/v1/halls/xixia"
 
@@ -137,28 +136,12 @@ def desk(client, central) -> TestClient:
     with central.transaction() as session:
         add_staff(session, "desk", "desk-password-1", Role.HALL_DESK, ["xixia"])
     client.post("/staff/login", data={"username": "desk", "password": "desk-password-1"})
-    page = client.get(
-        "/staff/halls/xixia/book", params={"service": "real-estate", "day": "2026-11-28"}
-    )
-    client.csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[attr-defined]
+    client.csrf = page_csrf(client)  # type: ignore[attr-defined]
     return client
 
 
 def test_the_cancel_form_with_over_long_values_answers_the_form(desk, caplog) -> None:
-    made = desk.post(
-        "/staff/halls/xixia/book",
-        data={
-            "csrf": desk.csrf,
-            "service": "real-estate",
-            "day": "2026-11-28",
-            "channel": "phone",
-            "slot": "2026-11-28T09:00:00",
-            "name": "张小三",
-            "id_number": person(1),
-            "phone": "13812345678",
-        },
-    )
-    booking_id = re.search(r'id="booking-id">([^<]+)<', made.text).group(1)
+    booking_id = booked_at_desk(desk, desk.csrf)
     cancel = f"/staff/halls/xixia/bookings/{booking_id}/cancel"
     caplog.set_level(logging.DEBUG)
     long_id = desk.post(

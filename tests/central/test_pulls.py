@@ -4,7 +4,6 @@ the heads every process learns by LISTEN/NOTIFY, without the database."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from sync.server.auth import revoke_device
 from sync.server.heads import ListenedHeads
 from sync.server.settings import ServerSettings
 from tests.central.conftest import Devices, person
-from tests.central.helpers import booking
+from tests.central.helpers import booking, wait_until
 
 API = "/api/v1/halls/xixia"
 
@@ -75,15 +74,6 @@ def statements(central: Central) -> Callable[[], list[str]]:
     return lambda: seen
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 @pytest.fixture
 def second(settings: ServerSettings, database_url: str) -> Iterator[Central]:
     """Another server process's view of the same store (its own engine, caches, listener)."""
@@ -106,7 +96,7 @@ def test_heads_follow_commits_of_every_process_and_pulls_skip_the_database(
     request = BookingCreate.model_validate({**booking(1), "id_number": person(1)})
     with central.transaction() as session:
         create_booking(session, settings, "xixia", request, "test")
-    assert wait_for(lambda: second.heads.known("xixia") == 1)
+    assert wait_until(lambda: second.heads.known("xixia") == 1)
     with TestClient(create_app(settings, second)) as client:
         client.headers["Authorization"] = f"Bearer {token}"
         assert client.get(f"{API}/bookings", params={"since": 1}).status_code == 200  # token
@@ -132,4 +122,4 @@ def test_a_revocation_reaches_every_process_at_once(
         assert client.get(f"{API}/bookings").status_code == 200  # now cached in `second`
         with central.transaction() as session:
             revoke_device(session, device_id)
-        assert wait_for(lambda: client.get(f"{API}/bookings").status_code == 401)
+        assert wait_until(lambda: client.get(f"{API}/bookings").status_code == 401)

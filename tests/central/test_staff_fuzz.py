@@ -6,7 +6,6 @@ with a fixed seed."""
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +20,7 @@ from sync.server import errors
 from sync.server.app import Central, create_app
 from sync.server.auth import Role, add_staff
 from tests.central.conftest import person
+from tests.central.helpers import booked_at_desk, page_csrf
 
 NUMBER = person(7)
 texts = st.one_of(
@@ -49,22 +49,8 @@ def admin(central: Central, monkeypatch: pytest.MonkeyPatch) -> Any:
         add_staff(session, "admin", "admin-password-1", Role.COUNTY_ADMIN)
     client = TestClient(create_app(central.settings, central))
     client.post("/staff/login", data={"username": "admin", "password": "admin-password-1"})
-    page = client.get("/staff/halls/xixia/book", params={"service": "real-estate"})
-    client.csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[attr-defined]
-    made = client.post(
-        "/staff/halls/xixia/book",
-        data={
-            "csrf": client.csrf,  # type: ignore[attr-defined]
-            "service": "real-estate",
-            "day": "2026-11-28",
-            "channel": "phone",
-            "slot": "2026-11-28T09:00:00",
-            "name": "张小三",
-            "id_number": person(1),
-            "phone": "13812345678",
-        },
-    )
-    client.booking = re.search(r'id="booking-id">([^<]+)<', made.text).group(1)  # type: ignore[attr-defined]
+    client.csrf = page_csrf(client)  # type: ignore[attr-defined]
+    client.booking = booked_at_desk(client, client.csrf)  # type: ignore[attr-defined]
     yield client
     client.close()
 

@@ -9,6 +9,7 @@ import pytest
 
 from sync.server.auth import Role, add_staff
 from tests.central.conftest import person
+from tests.central.helpers import desk_form, page_csrf
 
 BOOK = "/staff/halls/xixia/book"
 
@@ -24,24 +25,12 @@ def desk(client, central):
     )
     assert response.status_code == 303
     assert response.headers["location"] == BOOK
-    page = client.get(BOOK, params={"service": "real-estate", "day": "2026-11-28"})
-    client.csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.csrf = page_csrf(client)
     return client
 
 
 def form(desk, **changes):
-    data = {
-        "csrf": desk.csrf,
-        "service": "real-estate",
-        "day": "2026-11-28",
-        "channel": "phone",
-        "slot": "2026-11-28T09:00:00",
-        "name": "张小三",
-        "id_number": person(1),
-        "phone": "13812345678",
-    }
-    data.update(changes)
-    return data
+    return desk_form(desk.csrf, **changes)
 
 
 def test_pages_need_a_login(client) -> None:

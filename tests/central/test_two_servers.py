@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -20,7 +20,7 @@ from sync.server.app import Central
 from sync.server.auth import Role, add_staff, revoke_device
 from sync.server.throttle import ThrottleRules
 from tests.central.conftest import KEY, MONDAY_MORNING, Devices
-from tests.central.helpers import booking, event, ticket
+from tests.central.helpers import booking, event, ticket, wait_until
 
 API = "/api/v1/halls/xixia"
 
@@ -67,15 +67,6 @@ def two(database_url: str, central: Central) -> Iterator[tuple[str, str]]:
         process.wait(timeout=20)
 
 
-def until(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def test_two_servers_act_as_one(two: tuple[str, str], central: Central, devices: Devices) -> None:
     a, b = two
     with central.transaction() as session:
@@ -119,7 +110,7 @@ def test_two_servers_act_as_one(two: tuple[str, str], central: Central, devices:
         later = kiosk.get(f"{a}{API}/bookings", params={"since": 1}, timeout=10).json()
         return later["cursor"] == 2 and len(later["bookings"]) == 1
 
-    assert until(pulled_from_a, 10)  # at once, or when A's head hears of B's commit
+    assert wait_until(pulled_from_a, 10)  # at once, or when A's head hears of B's commit
     pushed = kiosk.post(
         f"{b}{API}/events", json={"events": [event(1, "ticket_issued", ticket())]}, timeout=10
     )
@@ -135,7 +126,7 @@ def test_two_servers_act_as_one(two: tuple[str, str], central: Central, devices:
     with central.transaction() as session:
         revoke_device(session, device_id)
     for base in (a, b):
-        assert until(
+        assert wait_until(
             lambda base=base: kiosk.get(f"{base}{API}/bookings", timeout=10).status_code == 401,
             15,
         )
