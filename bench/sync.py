@@ -170,12 +170,14 @@ def pull_all(session: requests.Session, base: str, page: int) -> tuple[int, floa
 
 
 def push_events(session: requests.Session, base: str, count: int, batch: int) -> float:
+    # Now, by the hall's clock: the store refuses events dated far from its own time.
+    now = HallClock(load_halls()[HALL].timezone).now().replace(microsecond=0).isoformat()
     events = [
         {
             "idempotency_key": f"bench-{n:08d}",
             "sequence": n + 1,
             "type": "booking_checked_in",
-            "occurred_at": "2026-12-01T08:00:00",
+            "occurred_at": now,
             "payload": {"booking_id": f"seed{n:012d}"},
         }
         for n in range(count)

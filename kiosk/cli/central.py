@@ -144,8 +144,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        loop="uvloop",
-        http="httptools",
+        loop="auto",  # uvloop and httptools (dependencies) when installed
+        http="auto",
         log_level="info",
         access_log=args.access_log,
         proxy_headers=bool(args.forwarded_allow_ips),

@@ -9,6 +9,7 @@ them (booked, checked in, served), so the screen, the booking and the centre agr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from kiosk.domain.booking_rules import SlotOffer, slot_offers
@@ -32,10 +33,16 @@ def free_slots(
         service = next(s for s in hall.services if s.id == service_id)
     except StopIteration:
         raise UnknownService(service_id, [s.id for s in hall.services]) from None
-    with store.read() as session:
-        taken = repo.slot_counts(session, hall.id, service.id, day)
     try:
-        offers = slot_offers(hall, day, now, store.calendar, service, taken, channel)
+        allowed = [
+            offer
+            for offer in slot_offers(hall, day, now, store.calendar, service, {}, channel)
+            if offer.decision.allowed
+        ]
     except UnknownYear:
         return []
-    return [offer for offer in offers if offer.decision.allowed]
+    if not allowed:
+        return []  # nothing to count: the store is not asked
+    with store.read() as session:
+        taken = repo.slot_counts(session, hall.id, service.id, day)
+    return [replace(offer, taken=taken.get(offer.slot.start, 0)) for offer in allowed]

@@ -66,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     uvicorn_server.should_exit = True
     thread.join(10)
-    central.engine.dispose()
+    central.close()
 
 
 @pytest.fixture(scope="module")
