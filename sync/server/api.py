@@ -102,7 +102,7 @@ def health() -> dict[str, str]:
 @router.get(
     "/halls/{hall}/slots",
     response_model=list[SlotOut],
-    responses=responses(*_AUTH, 404, 422),
+    responses=responses(*_AUTH, 404, 409, 422),
     tags=["slots"],
 )
 def slots(

@@ -5,8 +5,9 @@ sentence staff or a citizen can be shown as it is. ``sync.server.problems`` turn
 them into the answer (JSON for the API, an HTML page for the staff forms).
 
 A domain error (an exception of ``kiosk.domain`` that a request can provoke) becomes a problem
-in one place, ``DOMAIN_PROBLEMS``: add its class with the status, code and message, and every
-route answers it that way instead of with a 500.
+in one place, ``DOMAIN_PROBLEMS``: add its class with the status, code, message (and detail),
+and every route answers it that way instead of with a 500: JSON on the API, an HTML page on
+the staff pages (a page that can show the reason in its own form catches it itself).
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ class DomainProblem:
     status: int
     code: str
     message: Callable[[BaseException], str]
+    detail: Callable[[BaseException], dict[str, Any]] = lambda _error: {}
 
 
 #: Domain errors a request can provoke, and the problem each one is answered with.
@@ -113,7 +115,7 @@ def as_problem(error: BaseException) -> CentralError | None:
     for kind in type(error).__mro__:
         rule = DOMAIN_PROBLEMS.get(kind)
         if rule is not None:
-            problem = CentralError(rule.code, rule.message(error))
+            problem = CentralError(rule.code, rule.message(error), **rule.detail(error))
             problem.status = rule.status
             return problem
     return None

@@ -152,7 +152,7 @@ _DESCRIPTIONS = {
     401: "no token, an unknown token or a revoked one",
     403: "the token belongs to another hall",
     404: "no such booking in this hall",
-    409: "the booking's state or the slot does not allow it",
+    409: "the booking's state, the slot or the day's calendar does not allow it",
     413: "the body is larger than this route takes",
     422: "a field is malformed, or a hall rule refuses the request",
 }

@@ -99,7 +99,9 @@ def fragile(settings: ServerSettings, central: Central, monkeypatch: pytest.Monk
     monkeypatch.setitem(
         errors.DOMAIN_PROBLEMS,
         HallBurned,
-        errors.DomainProblem(409, "hall_closed", lambda error: f"关闭：{error}"),
+        errors.DomainProblem(
+            409, "hall_closed", lambda error: f"关闭：{error}", lambda _error: {"since": "today"}
+        ),
     )
     return create_app(settings, central)
 
@@ -129,6 +131,8 @@ def test_a_domain_error_is_mapped_to_its_problem_in_one_place(fragile, central) 
     assert page.status_code == 409
     assert page.headers["content-type"].startswith("text/html")
     assert "关闭：the hall burned down" in page.text and 'data-code="hall_closed"' in page.text
+    problem = errors.as_problem(HallBurned("x"))  # what the API answers with, as JSON
+    assert problem is not None and (problem.status, problem.detail) == (409, {"since": "today"})
 
 
 @pytest.fixture
