@@ -27,6 +27,8 @@ from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
 CHANNEL = "central_changes"
+#: How long the listener waits for a notification before it looks at its stop flag.
+_WAIT = 0.25
 
 
 class HallHeads(Protocol):
@@ -100,15 +102,17 @@ class ListenedHeads:
     def start(self) -> None:
         if self._thread is not None:
             return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="central-heads", daemon=True)
+        self._stop = threading.Event()  # a thread of an earlier start keeps its own, set
+        self._thread = threading.Thread(
+            target=self._run, args=(self._stop,), name="central-heads", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop listening: the thread (a daemon) ends within ``_WAIT`` seconds, with its
+        connection; nobody waits for it, and the cache knows nothing from now on."""
         self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(5)
+        self._thread = None
         self._live = False
 
     def wait_live(self, timeout: float) -> bool:
@@ -118,24 +122,23 @@ class ListenedHeads:
             time.sleep(0.01)
         return self._live
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         delay = 0.5
-        while not self._stop.is_set():
+        while not stop.is_set():
             try:
-                self._listen()
+                self._listen(stop)
                 delay = 0.5
             except Exception as error:  # the database went away: forget, wait, reconnect
                 log.warning("head listener lost its connection: %s", type(error).__name__)
-            self._go_dark()
-            self._stop.wait(delay)
+            if stop.is_set():
+                return
+            self._live = False
+            self._heads = {}
+            self._on_reset()
+            stop.wait(delay)
             delay = min(delay * 2, 10.0)
 
-    def _go_dark(self) -> None:
-        self._live = False
-        self._heads = {}
-        self._on_reset()
-
-    def _listen(self) -> None:
+    def _listen(self, stop: threading.Event) -> None:
         import psycopg
 
         with psycopg.connect(self._conninfo, autocommit=True) as connection:
@@ -143,10 +146,10 @@ class ListenedHeads:
             self._resync(connection)
             # Anything revoked while nobody listened is forgotten now; so is every head.
             self._on_reset()
-            self._live = True
+            self._live = not stop.is_set()
             next_sync = time.monotonic() + self.resync_seconds
-            while not self._stop.is_set():
-                timeout = max(0.0, min(1.0, next_sync - time.monotonic()))
+            while not stop.is_set():
+                timeout = max(0.0, min(_WAIT, next_sync - time.monotonic()))
                 for note in connection.notifies(timeout=timeout):
                     self._take(note.payload)
                 if time.monotonic() >= next_sync:
