@@ -102,8 +102,14 @@ def test_two_servers_act_as_one(two: tuple[str, str], central: Central, devices:
     kiosk = requests.Session()
     kiosk.headers["Authorization"] = f"Bearer {token}"
     assert kiosk.post(f"{a}{API}/bookings", json=booking(1), timeout=10).status_code == 201
-    page = kiosk.get(f"{b}{API}/bookings", params={"since": 0}, timeout=10).json()
-    assert page["cursor"] == 1 and len(page["bookings"]) == 1
+
+    def pulled_from_b() -> bool:
+        page = kiosk.get(f"{b}{API}/bookings", params={"since": 0}, timeout=10).json()
+        return page["cursor"] == 1 and len(page["bookings"]) == 1
+
+    # B answers "nothing new" from its head until the notification of A's commit arrives
+    # (milliseconds): the kiosk gets the booking on this pull or the next, never loses it.
+    assert wait_until(pulled_from_b, 10)
     assert kiosk.post(f"{b}{API}/bookings", json=booking(2), timeout=10).status_code == 201
 
     def pulled_from_a() -> bool:
