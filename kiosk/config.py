@@ -1,4 +1,4 @@
-"""Loading the shipped configuration: hall profiles and calendar files.
+"""Loading the shipped configuration: hall profiles (calendar files: ``kiosk.calendar_files``).
 
 Every error names the file and the key (or TOML line) that is wrong, because the person fixing
 it is a hall's IT staff member with a text editor, not a developer with a debugger.
@@ -10,20 +10,13 @@ import os
 import sys
 import tomllib
 from collections.abc import Iterable
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from kiosk.domain.calendar import (
-    CALENDAR_DIR_HINT,
-    HolidayCalendar,
-    LocalClosure,
-    YearCalendar,
-    build_year,
-)
+from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 
 CONFIG_ENV = "KIOSK_CONFIG_DIR"
@@ -137,96 +130,8 @@ def load_hall(hall_id: str, directory: Path | None = None) -> HallProfile:
         raise UnknownHall(hall_id, halls) from None
 
 
-def _parse_day(path: Path, key: str, value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(f"{path}: {key}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _day_list(path: Path, key: str, value: Any) -> list[date]:
-    if not isinstance(value, list):
-        raise ConfigError(f"{path}: {key}: expected a list of dates")
-    return [_parse_day(path, f"{key}[{i}]", item) for i, item in enumerate(value)]
-
-
-def load_year_file(path: Path) -> YearCalendar:
-    """A year's official holidays and make-up working days (``config/calendar/<year>.toml``)."""
-    data = read_toml(path)
-    allowed = {"year", "source", "holiday", "makeup_workdays"}
-    for key in data:
-        if key not in allowed:
-            raise ConfigError(f"{path}: {key}: unknown key; allowed: {', '.join(sorted(allowed))}")
-    year = data.get("year")
-    if not isinstance(year, int) or str(year) != path.stem:
-        raise ConfigError(f"{path}: year: must be the year {path.stem} of the file name")
-    holidays = []
-    for index, entry in enumerate(data.get("holiday", [])):
-        key = f"holiday[{index}]"
-        if not isinstance(entry, dict) or "name" not in entry or "dates" not in entry:
-            raise ConfigError(f"{path}: {key}: needs 'name' and 'dates'")
-        unknown = sorted(set(entry) - {"name", "dates"})
-        if unknown:
-            raise ConfigError(
-                f"{path}: {key}.{unknown[0]}: unknown key (top-level keys such as "
-                "makeup_workdays must come before the first [[holiday]] table)"
-            )
-        holidays.append((str(entry["name"]), _day_list(path, f"{key}.dates", entry["dates"])))
-    makeup = _day_list(path, "makeup_workdays", data.get("makeup_workdays", []))
-    try:
-        return build_year(year, holidays, makeup, str(data.get("source", "")))
-    except ValueError as error:
-        raise ConfigError(f"{path}: {error}") from None
-
-
-def load_closures(path: Path) -> tuple[LocalClosure, ...]:
-    if not path.exists():
-        return ()
-    data = read_toml(path)
-    closures = []
-    for key in data:
-        if key != "closure":
-            raise ConfigError(f"{path}: {key}: unknown key; use [[closure]] tables")
-    for index, entry in enumerate(data.get("closure", [])):
-        key = f"closure[{index}]"
-        unknown = set(entry) - {"date", "halls", "reason_zh", "reason_en"}
-        if unknown:
-            raise ConfigError(f"{path}: {key}.{sorted(unknown)[0]}: unknown key")
-        if "date" not in entry or "reason_zh" not in entry:
-            raise ConfigError(f"{path}: {key}: needs 'date' and 'reason_zh'")
-        halls = entry.get("halls")
-        closures.append(
-            LocalClosure(
-                _parse_day(path, f"{key}.date", entry["date"]),
-                str(entry["reason_zh"]),
-                str(entry.get("reason_en", "")),
-                frozenset(halls) if halls is not None else None,
-            )
-        )
-    return tuple(closures)
-
-
-@cache
-def _load_calendar(directory: Path) -> HolidayCalendar:
-    calendar_dir = directory / "calendar"
-    years: dict[int, YearCalendar] = {}
-    if calendar_dir.is_dir():
-        for path in sorted(calendar_dir.glob("[0-9][0-9][0-9][0-9].toml")):
-            year = load_year_file(path)
-            years[year.year] = year
-    closures = load_closures(calendar_dir / "closures.toml")
-    hint = str(calendar_dir) if directory != config_dir_default() else CALENDAR_DIR_HINT
-    return HolidayCalendar(years, closures, hint)
-
-
-def config_dir_default() -> Path | None:
-    try:
-        return config_dir().resolve()
-    except ConfigError:
-        return None
-
-
 def load_calendar(directory: Path | None = None) -> HolidayCalendar:
-    return _load_calendar((directory or config_dir()).resolve())
+    """The holiday calendar with the hall's calendar files (see ``kiosk.calendar_files``)."""
+    from kiosk.calendar_files import load_calendar as load
+
+    return load(directory)

@@ -17,7 +17,7 @@ from kiosk.domain.booking_rules import (
     PlaceRefusal,
 )
 from kiosk.domain.calendar import DayType
-from kiosk.domain.hall import Acceptance
+from kiosk.domain.hall import Acceptance, WindowGroup
 from kiosk.domain.schedule import (
     ClosedReason,
     DayPlan,
@@ -28,23 +28,61 @@ from kiosk.domain.schedule import (
 )
 from kiosk.i18n import _, current_language
 
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+def format_day(day: date) -> str:
+    """ "11月28日（周六）" (English: "Sat 28 Nov"): a date is always said with its weekday, so
+    nobody has to work out which day of the week the 28th is."""
+    if current_language() == "en":
+        return f"{day:%a} {day.day} {day:%b}"
+    return f"{day.month}月{day.day}日（周{WEEKDAYS_ZH[day.weekday()]}）"
+
 
 def format_when(moment: datetime, today: date | None = None) -> str:
-    """ "今天 14:30", "明天 09:00" or "11月28日 09:00" (English: "today 14:30", "28 Nov 09:00")."""
+    """ "今天 14:30", "明天 09:00" or "11月28日（周六）09:00" (English: "today 14:30",
+    "Sat 28 Nov 09:00")."""
     clock = f"{moment:%H:%M}"
     if today is not None and moment.date() == today:
         return _("今天 {time}").format(time=clock)
     if today is not None and (moment.date() - today).days == 1:
         return _("明天 {time}").format(time=clock)
     if current_language() == "en":
-        return f"{moment.day} {moment:%b} {clock}"
-    return f"{moment.month}月{moment.day}日 {clock}"
+        return f"{format_day(moment.date())} {clock}"
+    return f"{format_day(moment.date())}{clock}"
+
+
+def format_slot(start: datetime, end: datetime, today: date) -> str:
+    """A booked slot as people say it: "今天 10:00-10:30", "11月28日（周六）09:00-09:30"."""
+    return f"{format_when(start, today)}-{end:%H:%M}"
 
 
 def _next_time(decision: WalkInDecision, today: date) -> str:
     if decision.next_walk_in is None:
         return _("请留意本中心公布的办公时间。")
     return _("可于{when}起取号。").format(when=format_when(decision.next_walk_in, today))
+
+
+def sentences(*parts: str) -> str:
+    """Sentences one after the other: run together in Chinese, a space apart in English."""
+    glue = " " if current_language() == "en" else ""
+    return glue.join(part for part in parts if part)
+
+
+def describe_where(groups: tuple[WindowGroup, ...]) -> str:
+    """Where to go, in the current language: "一楼A区 1、2 号任一窗口；二楼D区 7 号窗口"
+    ("Zone A, Floor 1: any of windows 1, 2; Zone D, Floor 2: window 7")."""
+    english = current_language() == "en"
+    parts = []
+    for group in groups:
+        numbers = (", " if english else "、").join(str(n) for n in group.windows)
+        if len(group.windows) == 1:
+            windows = _("{window} 号窗口").format(window=numbers)
+        else:
+            windows = _("{windows} 号任一窗口").format(windows=numbers)
+        area = group.area_en if english and group.area_en else group.area_zh
+        parts.append(_("{area} {windows}").format(area=area, windows=windows) if area else windows)
+    return ("; " if english else "；").join(parts)
 
 
 def describe_walk_in(decision: WalkInDecision) -> str:
@@ -57,23 +95,27 @@ def describe_walk_in(decision: WalkInDecision) -> str:
     reason = decision.reason
     after = _next_time(decision, today)
     if reason is WalkInRefusal.CLOSED_TODAY:
-        return f"{describe_closed_day(decision.plan)}{after}"
+        return sentences(describe_closed_day(decision.plan), after)
     if reason is WalkInRefusal.BEFORE_OPENING:
-        return _("尚未到取号时间。") + after
+        return sentences(_("尚未到取号时间。"), after)
     if reason is WalkInRefusal.BETWEEN_PERIODS:
-        return _("当前为休息时段，暂停取号。") + after
+        return sentences(_("当前为休息时段，暂停取号。"), after)
     if reason is WalkInRefusal.BOOKING_ONLY:
-        return _("当前时段仅为已预约的办事群众服务，现场不取号。") + after + _("也可预约其他时段。")
+        return sentences(
+            _("当前时段仅为已预约的办事群众服务，现场不取号。"), after, _("也可预约其他时段。")
+        )
     if reason is WalkInRefusal.CATEGORY_NOT_ACCEPTED:
-        return _("当前时段不受理该类事项。") + after
+        return sentences(_("当前时段不受理该类事项。"), after)
     if reason is WalkInRefusal.TICKETING_CLOSED:
-        return _("今日取号已结束；已取号的群众将继续办理完毕。") + after
+        return sentences(_("今日取号已结束；已取号的群众将继续办理完毕。"), after)
     if reason is WalkInRefusal.AFTER_CLOSING:
-        return _("今日服务已结束。") + after
-    return _("暂时无法取号。") + after
+        return sentences(_("今日服务已结束。"), after)
+    return sentences(_("暂时无法取号。"), after)
 
 
 def describe_closed_day(plan: DayPlan) -> str:
+    if plan.closed_reason is ClosedReason.NO_CALENDAR:
+        return no_calendar_text(plan.day.year)
     if plan.closed_reason is ClosedReason.LOCAL_CLOSURE:
         reason = plan.closure_reason_en if current_language() == "en" else plan.closure_reason_zh
         return _("今日暂停服务：{reason}。").format(reason=reason or plan.closure_reason_zh)
@@ -85,8 +127,10 @@ def describe_closed_day(plan: DayPlan) -> str:
 
 
 def describe_booking(decision: BookingDecision) -> str:
+    """Why a booking may or may not be made; a day of a provisional year says 暂定, so nobody
+    books it believing the hall's opening is settled."""
     if decision.allowed:
-        return _("可以预约。")
+        return _("可以预约。") + _provisional_suffix(decision)
     reason = decision.reason
     deadline = f"{decision.deadline:%Y-%m-%d %H:%M}" if decision.deadline else ""
     texts = {
@@ -101,12 +145,28 @@ def describe_booking(decision: BookingDecision) -> str:
         ),
         BookingRefusal.TOO_FAR_AHEAD: _("超出可预约的天数范围。"),
         BookingRefusal.CHANNEL_CLOSED: _("该预约方式当前不在受理时间内。"),
-        BookingRefusal.NO_CALENDAR: _("该年份的节假日安排尚未发布，暂不能预约。"),
+        BookingRefusal.NO_CALENDAR: _("{year}年节假日安排未发布，暂不能预约该日。").format(
+            year=decision.unknown_year or ""
+        ),
     }
     text = texts.get(reason, _("不能预约。")) if reason else _("不能预约。")
     if decision.detail and reason is BookingRefusal.UNKNOWN_CHANNEL:
         text = f"{text} ({decision.detail})"
-    return text
+    return text + _provisional_suffix(decision)
+
+
+def _provisional_suffix(decision: BookingDecision) -> str:
+    return _("（该日节假日安排为暂定）") if decision.provisional else ""
+
+
+def no_calendar_text(year: int) -> str:
+    """Said of a day whose year has no holiday data: nothing about it is known yet."""
+    return _("{year}年节假日安排未发布，该日办公安排待定。").format(year=year)
+
+
+def provisional_text(year: int) -> str:
+    """Said wherever a day of a provisional calendar file is shown or booked."""
+    return _("{year}年节假日安排为暂定，以国务院办公厅通知为准。").format(year=year)
 
 
 def describe_place(decision: PlaceDecision[Any]) -> str:
@@ -137,7 +197,18 @@ def day_type_label(day_type: DayType) -> str:
         DayType.MAKEUP_WORKDAY: _("调休工作日"),
         DayType.WEEKEND: _("周末"),
         DayType.HOLIDAY: _("法定节假日"),
+        DayType.UNKNOWN: _("节假日安排未发布"),
     }[day_type]
+
+
+def day_label(plan: DayPlan) -> str:
+    """The kind of day with its festival, marked 暂定 when the year's calendar is a draft."""
+    label = day_type_label(plan.day_type)
+    if plan.holiday_name:
+        label += f"·{plan.holiday_name}"
+    if plan.provisional:
+        label += _("（暂定）")
+    return label
 
 
 def hours_line(plan: DayPlan) -> str:

@@ -21,7 +21,7 @@ def write_chart(report: Report, path: Path) -> None:
         plt.rcParams["font.family"] = font_manager.FontProperties(fname=str(CJK_FONT)).get_name()
     plt.rcParams["axes.unicode_minus"] = False
 
-    figure, (by_service, by_window) = plt.subplots(1, 2, figsize=(13, 5.5), dpi=100)
+    figure, (by_service, by_window, ratings) = plt.subplots(1, 3, figsize=(19, 5.5), dpi=100)
     names = [row.name_zh or row.service_id for row in report.services]
     positions = range(len(names))
     width = 0.27
@@ -71,6 +71,7 @@ def write_chart(report: Report, path: Path) -> None:
     )
     by_window.set_title("按窗口办结 served by window")
     by_window.legend()
+    _ratings(ratings, report)
 
     period = report.start.isoformat()
     if report.end != report.start:
@@ -80,3 +81,32 @@ def write_chart(report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
     plt.close(figure)
+
+
+def _ratings(axes: object, report: Report) -> None:
+    """好差评 by window: satisfied, 差评 and 未评价 stacked, 满意率 above each bar."""
+    rows = report.window_ratings
+    windows = [f"{row.key}号" for row in rows]
+    satisfied = [row.satisfied for row in rows]
+    bad = [row.bad for row in rows]
+    unrated = [row.served - row.rated for row in rows]
+    axes.bar(windows, satisfied, label="满意 satisfied", color="#4f9d69")  # type: ignore[attr-defined]
+    axes.bar(  # type: ignore[attr-defined]
+        windows, bad, bottom=satisfied, label="差评 bad", color="#b91c1c", hatch="xx"
+    )
+    axes.bar(  # type: ignore[attr-defined]
+        windows,
+        unrated,
+        bottom=[a + b for a, b in zip(satisfied, bad, strict=True)],
+        label="未评价 unrated",
+        color="#c9ced8",
+        hatch="..",
+    )
+    for index, row in enumerate(rows):
+        share = row.tally.satisfaction
+        if share is not None:
+            axes.annotate(  # type: ignore[attr-defined]
+                f"{share * 100:.0f}%", (index, row.served), ha="center", va="bottom", fontsize=9
+            )
+    axes.set_title("好差评 按窗口 ratings by window (满意率)")  # type: ignore[attr-defined]
+    axes.legend()  # type: ignore[attr-defined]

@@ -20,11 +20,16 @@ from sqlalchemy import select
 
 from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
+from kiosk.domain.rating import LEVELS, RatingLevel, RatingTally
 from kiosk.domain.schedule import DayPlan, PeriodKind, day_plan
+from kiosk.store import repositories as repo
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Booking, BookingStatus, Ticket, TicketStatus
 
-WORK_KINDS = ("regular", "extended", "weekend", "natural_extension")
+WORK_KINDS = ("regular", "extended", "weekend", "natural_extension", "no_calendar")
+#: What counts as extended service in a window's review; "no_calendar" (served on a day whose
+#: year had no holiday data, so its periods are unknown) is counted apart, never guessed.
+EXTENDED_KINDS = ("extended", "weekend", "natural_extension")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,16 @@ class TicketRecord:
     finished_at: datetime | None
     window: int | None
     transferred_from: int | None
+    clerk: str | None = None
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """One 好差评 as the report counts it."""
+
+    window: int | None
+    clerk: str | None
+    level: str
 
 
 @dataclass(frozen=True)
@@ -112,7 +127,31 @@ class WindowRow:
 
     @property
     def extended_served(self) -> int:
-        return sum(self.served_by_period[k] for k in WORK_KINDS if k != "regular")
+        return sum(self.served_by_period[k] for k in EXTENDED_KINDS)
+
+
+@dataclass
+class RatingRow:
+    """好差评 of a window (``key`` is its number) or a clerk (``key`` is the 工号)."""
+
+    key: str
+    name: str
+    served: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    bad: int = 0
+    by_level: dict[str, int] = field(default_factory=lambda: {lv.value: 0 for lv in LEVELS})
+
+    @property
+    def tally(self) -> RatingTally:
+        return RatingTally(self.served, self.rated, self.satisfied, self.bad)
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["unrated"] = self.served - self.rated
+        data["rated_share"] = self.tally.rated_share
+        data["satisfaction"] = self.tally.satisfaction
+        return data
 
 
 @dataclass
@@ -123,6 +162,8 @@ class Report:
     end: date
     services: list[ServiceRow]
     windows: list[WindowRow]
+    window_ratings: list[RatingRow] = field(default_factory=list)
+    clerk_ratings: list[RatingRow] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         def window(row: WindowRow) -> dict[str, object]:
@@ -136,6 +177,10 @@ class Report:
             "to": self.end.isoformat(),
             "services": [asdict(r) for r in self.services],
             "windows": [window(r) for r in self.windows],
+            "ratings": {
+                "windows": [r.as_dict() for r in self.window_ratings],
+                "clerks": [r.as_dict() for r in self.clerk_ratings],
+            },
         }
 
 
@@ -149,8 +194,11 @@ def work_period(plan: DayPlan, moment: datetime) -> str:
     """Which kind of period a ticket was started in, for the extended-hours count.
 
     A ticket started outside every published period was waiting at a closing time and served
-    anyway: natural extension.
+    anyway: natural extension. On a day of a year without holiday data the periods are not
+    known: "no_calendar".
     """
+    if not plan.calendar_known:
+        return "no_calendar"
     period = plan.period_at(moment.time())
     if period is None:
         return "natural_extension"
@@ -166,7 +214,9 @@ def summarise(
     end: date,
     tickets: Iterable[TicketRecord],
     bookings: Iterable[BookingRecord],
+    ratings: Iterable[RatingRecord] = (),
 ) -> Report:
+    ticket_list = list(tickets)
     services = {s.id: ServiceRow(s.id, s.name_zh, s.name_en) for s in hall.services}
     windows = {w.number: WindowRow(w.number) for w in hall.windows}
     waits: dict[str, list[float]] = defaultdict(list)
@@ -174,7 +224,7 @@ def summarise(
     window_times: dict[int, list[float]] = defaultdict(list)
     plans: dict[date, DayPlan] = {}
 
-    for ticket in tickets:
+    for ticket in ticket_list:
         row = services.setdefault(ticket.service_id, ServiceRow(ticket.service_id, "", ""))
         if ticket.transferred_from is None:
             row.issued += 1
@@ -235,6 +285,8 @@ def summarise(
         row.service_time = Spread.of(service_times[service_id])
     for number, win in windows.items():
         win.service_time = Spread.of(window_times[number])
+    tickets_done = [t for t in ticket_list if t.status == TicketStatus.DONE.value]
+    window_ratings, clerk_ratings = rating_rows(hall, tickets_done, ratings)
     return Report(
         hall.id,
         hall.name_zh,
@@ -242,12 +294,51 @@ def summarise(
         end,
         list(services.values()),
         sorted(windows.values(), key=lambda w: w.window),
+        window_ratings,
+        clerk_ratings,
     )
+
+
+def rating_rows(
+    hall: HallProfile, done: Sequence[TicketRecord], ratings: Iterable[RatingRecord]
+) -> tuple[list[RatingRow], list[RatingRow]]:
+    """Per window and per clerk: services done, rated, 满意 (the first three levels), 差评.
+
+    A service nobody rated counts as done and unrated (未评价), never as satisfied.
+    """
+    windows = {str(w.number): RatingRow(str(w.number), w.name_zh) for w in hall.windows}
+    names = {c.id: c.name_zh for c in hall.clerks}
+    clerks: dict[str, RatingRow] = {}
+
+    def clerk_row(clerk: str) -> RatingRow:
+        return clerks.setdefault(clerk, RatingRow(clerk, names.get(clerk, "")))
+
+    for ticket in done:
+        if ticket.window is not None:
+            windows.setdefault(str(ticket.window), RatingRow(str(ticket.window), "")).served += 1
+        if ticket.clerk:
+            clerk_row(ticket.clerk).served += 1
+    for rating in ratings:
+        level = RatingLevel(rating.level)
+        rows = []
+        if rating.window is not None:
+            rows.append(windows.setdefault(str(rating.window), RatingRow(str(rating.window), "")))
+        if rating.clerk:
+            rows.append(clerk_row(rating.clerk))
+        for row in rows:
+            row.rated += 1
+            row.by_level[level.value] += 1
+            if level.bad:
+                row.bad += 1
+            else:
+                row.satisfied += 1
+    ordered_windows = sorted(windows.values(), key=lambda r: int(r.key))
+    return ordered_windows, sorted(clerks.values(), key=lambda r: r.key)
 
 
 def load_records(
     store: HallStore, start: date, end: date
-) -> tuple[list[TicketRecord], list[BookingRecord]]:
+) -> tuple[list[TicketRecord], list[BookingRecord], list[RatingRecord]]:
     hall_id = store.hall.id
     with store.read() as session:
         tickets = [
@@ -262,6 +353,7 @@ def load_records(
                 t.finished_at,
                 t.window,
                 t.transferred_from,
+                t.clerk,
             )
             for t in session.scalars(
                 select(Ticket)
@@ -281,12 +373,16 @@ def load_records(
                 )
             )
         ]
-    return tickets, bookings
+        ratings = [
+            RatingRecord(r.window, r.clerk, r.level)
+            for r in repo.ratings_between(session, hall_id, start, end)
+        ]
+    return tickets, bookings, ratings
 
 
 def build_report(store: HallStore, start: date, end: date) -> Report:
-    tickets, bookings = load_records(store, start, end)
-    return summarise(store.hall, store.calendar, start, end, tickets, bookings)
+    tickets, bookings, ratings = load_records(store, start, end)
+    return summarise(store.hall, store.calendar, start, end, tickets, bookings, ratings)
 
 
 def _fmt(value: float | None) -> str:
@@ -318,6 +414,7 @@ WINDOW_COLUMNS = (
     ("weekend", "周末 weekend"),
     ("natural_extension", "自然延时 natural ext."),
     ("extended_minutes", "延时分钟 ext. min"),
+    ("no_calendar", "无节假日数据 no calendar"),
 )
 
 
@@ -354,11 +451,48 @@ def window_rows(report: Report) -> list[dict[str, object]]:
             "weekend": row.served_by_period["weekend"],
             "natural_extension": row.served_by_period["natural_extension"],
             "extended_minutes": _fmt(
-                round(sum(v for k, v in row.minutes_by_period.items() if k != "regular"), 1)
+                round(sum(row.minutes_by_period[k] for k in EXTENDED_KINDS), 1)
             ),
+            "no_calendar": row.served_by_period["no_calendar"],
         }
         for row in report.windows
     ]
+
+
+RATING_COLUMNS = (
+    ("key", "{what}"),
+    ("name", "名称 name"),
+    ("served", "办结 served"),
+    ("rated", "已评 rated"),
+    ("rated_share", "参评率 rated %"),
+    ("satisfaction", "满意率 satisfied %"),
+    ("bad", "差评 bad"),
+    ("unrated", "未评价 unrated"),
+)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def rating_table_rows(rows: Sequence[RatingRow]) -> list[dict[str, object]]:
+    return [
+        {
+            "key": row.key,
+            "name": row.name or "-",
+            "served": row.served,
+            "rated": row.rated,
+            "rated_share": _percent(row.tally.rated_share),
+            "satisfaction": _percent(row.tally.satisfaction),
+            "bad": row.bad,
+            "unrated": row.served - row.rated,
+        }
+        for row in rows
+    ]
+
+
+def _rating_columns(what: str) -> tuple[tuple[str, str], ...]:
+    return tuple((key, label.format(what=what)) for key, label in RATING_COLUMNS)
 
 
 def _table(columns: Sequence[tuple[str, str]], rows: list[dict[str, object]]) -> str:
@@ -392,6 +526,12 @@ def format_table(report: Report) -> str:
             "",
             "按窗口 by window (延时服务计入窗口绩效考核 / extended service counts in reviews)",
             _table(WINDOW_COLUMNS, window_rows(report)),
+            "",
+            "好差评 按窗口 ratings by window (满意率 = 非常满意+满意+基本满意 / 已评)",
+            _table(_rating_columns("窗口 window"), rating_table_rows(report.window_ratings)),
+            "",
+            "好差评 按工作人员 ratings by clerk (工号 staff no.)",
+            _table(_rating_columns("工号 clerk"), rating_table_rows(report.clerk_ratings)),
         ]
     )
 
@@ -405,4 +545,11 @@ def format_csv(report: Report) -> str:
     writer.writerow(["table", *[key for key, _ in WINDOW_COLUMNS]])
     for row in window_rows(report):
         writer.writerow(["window", *[row[key] for key, _ in WINDOW_COLUMNS]])
+    writer.writerow(["table", *[key for key, _ in RATING_COLUMNS]])
+    for kind, rows in (
+        ("window_rating", report.window_ratings),
+        ("clerk_rating", report.clerk_ratings),
+    ):
+        for row in rating_table_rows(rows):
+            writer.writerow([kind, *[row[key] for key, _ in RATING_COLUMNS]])
     return out.getvalue()

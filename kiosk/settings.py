@@ -11,9 +11,12 @@ It is read from ``$KIOSK_DEVICE_CONFIG`` or ``device.toml`` in the platform conf
     id_hash_key = "…at least 32 characters, the same on every machine of the hall…"
     reader_port = "/dev/ttyUSB0"
     printer_url = "usb://0x0416:0x5011"
-    kiosk_voice = "espeak"   # elderly mode reads each screen's title aloud (default: "none")
+    kiosk_voice = "clips"    # voice guidance: "clips" (default), "espeak" or "none" (off)
+    kiosk_volume = 80        # its loudness in per cent (0-100; default 80)
+    voice_clips = "/var/lib/hall-kiosk/voice"  # the hall's recorded clips, if it has some
     staff_pin = "2580"       # full-screen roles: staff leave with the hidden gesture and this PIN
     queue_page_url = "http://hall-server:8090"  # the QR code on tickets opens this page
+    calendar_dir = "/var/lib/hall-kiosk/calendar"  # `kiosk calendar import` writes years here
 
     [central]
     url = "https://bookings.example.gov.cn"
@@ -53,8 +56,11 @@ _KEYS = {
     "reader_baud",
     "printer_url",
     "kiosk_voice",
+    "kiosk_volume",
+    "voice_clips",
     "staff_pin",
     "queue_page_url",
+    "calendar_dir",
     "central",
 }
 KIOSK_VOICES = ("none", "espeak", "clips")
@@ -80,9 +86,12 @@ class DeviceSettings:
     reader_port: str | None = None
     reader_baud: int = 115200
     printer_url: str | None = None
-    kiosk_voice: str = "none"
+    kiosk_voice: str = "clips"
+    kiosk_volume: int = 80
+    voice_clips: Path | None = None
     staff_pin: str | None = field(default=None, repr=False)
     queue_page_url: str | None = None
+    calendar_dir: Path | None = None
     central: CentralSettings = CentralSettings()
     source: Path | None = None
 
@@ -155,11 +164,17 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
     baud = data.get("reader_baud", 115200)
     if not isinstance(baud, int) or baud <= 0:
         raise SettingsError(f"{where}: reader_baud: expected a positive whole number")
-    kiosk_voice = _text(data, "kiosk_voice", where) or "none"
+    kiosk_voice = _text(data, "kiosk_voice", where) or "clips"
     if kiosk_voice not in KIOSK_VOICES:
         raise SettingsError(
             f"{where}: kiosk_voice: {kiosk_voice!r}; expected one of {', '.join(KIOSK_VOICES)}"
         )
+    volume = data.get("kiosk_volume", 80)
+    if not isinstance(volume, int) or isinstance(volume, bool) or not 0 <= volume <= 100:
+        raise SettingsError(f"{where}: kiosk_volume: expected a whole number from 0 to 100")
+    clips = _text(data, "voice_clips", where)
+    if clips is not None and not Path(clips).is_dir():
+        raise SettingsError(f"{where}: voice_clips: {clips} is not a folder")
     staff_pin = os.environ.get(STAFF_PIN_ENV) or _text(data, "staff_pin", where)
     if staff_pin is not None and not (
         staff_pin.isascii() and staff_pin.isdigit() and 4 <= len(staff_pin) <= 8
@@ -168,6 +183,7 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
     queue_page_url = _text(data, "queue_page_url", where)
     if queue_page_url is not None and not queue_page_url.startswith(("http://", "https://")):
         raise SettingsError(f"{where}: queue_page_url: expected an http:// or https:// address")
+    calendar_dir = _text(data, "calendar_dir", where)
     return DeviceSettings(
         hall=hall,
         database_url=database_url,
@@ -177,8 +193,11 @@ def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
         reader_baud=baud,
         printer_url=_text(data, "printer_url", where),
         kiosk_voice=kiosk_voice,
+        kiosk_volume=volume,
+        voice_clips=Path(clips) if clips is not None else None,
         staff_pin=staff_pin,
         queue_page_url=queue_page_url,
+        calendar_dir=Path(calendar_dir) if calendar_dir else None,
         central=CentralSettings(
             _text(central, "url", f"{where}: central"), _text(central, "token", f"{where}: central")
         ),

@@ -19,7 +19,7 @@ from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.schedule import DayPlan, HallState, day_plan, hall_state
 from kiosk.i18n import DEFAULT_LANGUAGE, set_language, translations
-from kiosk.messages import day_type_label, describe_closed_day, hours_line, period_label
+from kiosk.messages import day_label, describe_closed_day, hours_line, period_label
 from screens import theme
 
 KV_DIR = Path(__file__).with_name("kv")
@@ -114,7 +114,7 @@ class HallApp(App):
             self.period_line = self.t("本年度节假日安排未配置，请联系工作人员")
             self.hours_text = ""
             return
-        self.day_line = f"{now:%Y-%m-%d}  {self.weekday(now)}  {day_type_label(plan.day_type)}"
+        self.day_line = f"{now:%Y-%m-%d}  {self.weekday(now)}  {day_label(plan)}"
         self.day_line += f"  {now:%H:%M}"
         self.period_line = self.state_text(plan, now)
         self.hours_text = self.t("今日办公时间：") + hours_line(plan)

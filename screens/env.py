@@ -17,8 +17,15 @@ def prepare(
     fullscreen: bool = False,
     title: str = "hall-kiosk",
     exit_on_escape: bool = False,
+    pushed_fps: int | None = None,
 ) -> None:
-    """Settle Kivy's environment and window configuration; call before importing Kivy UI."""
+    """Settle Kivy's environment and window configuration; call before importing Kivy UI.
+
+    ``pushed_fps``: a screen driven by the hall's event stream (the display) redraws at most
+    this often, and its clock is Kivy's "free_only" clock, so a batch handed over from the
+    stream's thread (``Clock.schedule_once_free``) wakes the loop at once instead of waiting for the
+    next frame: an idle board costs less CPU and a call is not delayed by the frame rate.
+    """
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our own argparse owns the command line
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         # No display server: SDL renders off-screen through EGL (a real GL context).
@@ -38,6 +45,9 @@ def prepare(
     # A touch screen is not a multitouch trackpad: a right click must not leave red dots.
     Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.set("kivy", "log_level", os.environ.get("KIOSK_KIVY_LOG_LEVEL", "warning"))
+    if pushed_fps is not None:
+        Config.set("kivy", "kivy_clock", "free_only")
+        Config.set("graphics", "maxfps", str(pushed_fps))
     os.environ["KIOSK_WINDOW_TITLE"] = title
 
 

@@ -1,77 +1,72 @@
-"""The kiosk's screens: each holds its state as Kivy properties and forgets it in ``clear``.
+"""The kiosk's screens: each draws a ``View`` (``screens.flows.view``) and nothing else.
 
-The screens only show what the app hands them; choosing what to show (which service result
-means which screen) is in ``screens.kiosk_app``. ``clear`` runs at every idle reset, so nothing
-of the previous person stays on a screen that is not visible.
+What a screen says is decided in ``screens.flows``; a screen only puts the view's texts into
+its labels (kv rules bind to ``root.view``) and its choices into buttons whose taps go back to
+the app by name. ``clear`` runs at the idle reset, so nothing of the previous person stays on a
+screen that is not visible.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from kivy.animation import Animation
-from kivy.properties import (
-    BooleanProperty,
-    ColorProperty,
-    ListProperty,
-    NumericProperty,
-    ObjectProperty,
-    StringProperty,
-)
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from screens import theme
-from screens.widgets import BigButton, WrapLabel
+from screens.flows.view import TicketPanel, View
+from screens.kiosk_widgets import fill, texture_from_png
 
-
-@dataclass(frozen=True)
-class Choice:
-    """One big button: ``name`` is stable for tests and logs; ``zh``/``en`` are shown.
-
-    A choice that cannot be taken now (a full slot) stays visible with ``enabled=False``, so
-    the person sees why it is missing from what can be chosen.
-    """
-
-    name: str
-    zh: str
-    en: str
-    icon: str = ""
-    note: str = ""
-    tone: tuple[float, float, float, float] = theme.BUTTON
-    action: Callable[[], None] | None = None
-    enabled: bool = True
-
-
-def fill_buttons(container: object, choices: Sequence[Choice]) -> None:
-    container.clear_widgets()  # type: ignore[attr-defined]
-    for choice in choices:
-        button = BigButton(
-            zh=choice.zh,
-            en=choice.en,
-            icon=choice.icon,
-            note=choice.note,
-            tone=choice.tone,
-            name=choice.name,
-            disabled=not choice.enabled,
-        )
-        if choice.action is not None and choice.enabled:
-            action = choice.action
-            button.bind(on_release=lambda _button, act=action: act())
-        container.add_widget(button)  # type: ignore[attr-defined]
+Tap = Callable[[str], None]
+TONES = {"info": theme.BLUE, "ok": theme.OK, "warn": theme.WARN, "fault": theme.FAULT}
+EMPTY_PANEL = TicketPanel(number="", service="")
 
 
 class KioskScreen(Screen):
-    title_msg = StringProperty("")  # a msgid: the screen's question, read in elderly mode
+    view = ObjectProperty(None, allownone=True, rebind=True)
+    compact = False  # keys of a keypad rather than choices
+
+    def show(self, view: View, tap: Tap) -> None:
+        self.view = view
+        for name, choices in (("choices", view.choices), ("pager", view.pager)):
+            container = self.ids.get(name)
+            if container is not None:
+                # paging is a way through the list, not a choice: its buttons are lower
+                fill(container, choices, tap, self.compact or name == "pager")
+        materials = self.ids.get("materials")
+        if materials is not None:
+            self._materials(materials, self._material_lines(view))
+
+    def _material_lines(self, view: View) -> tuple[str, ...]:
+        return view.materials
+
+    @staticmethod
+    def _materials(container: object, lines: tuple[str, ...]) -> None:
+        container.clear_widgets()  # type: ignore[attr-defined]
+        for index, line in enumerate(lines, 1):
+            label = Factory.MaterialLine(text=f"{index}. {line}")
+            container.add_widget(label)  # type: ignore[attr-defined]
 
     def clear(self) -> None:
         """Forget everything about the person just served."""
+        self.view = None
+        for name in ("choices", "pager", "materials"):
+            container = self.ids.get(name)
+            if container is not None:
+                container.clear_widgets()
 
 
-class AttractScreen(KioskScreen):
+class HomeScreen(KioskScreen):
     card_y = NumericProperty(1.0)  # the card's height above the reader pad, 1 → 0
-    card_scale = NumericProperty(1.0)  # smaller in landscape, where the stage is short
+    card_scale = NumericProperty(1.0)  # smaller where the stage is short
+    reader_ok = BooleanProperty(True)
     _animation: Animation | None = None
+
+    def show(self, view: View, tap: Tap) -> None:
+        self.reader_ok = view.tone != "fault"
+        super().show(view, tap)
 
     def on_enter(self, *_args: object) -> None:
         self.card_y = 1.0
@@ -89,112 +84,63 @@ class AttractScreen(KioskScreen):
 
 
 class PlaceCardScreen(KioskScreen):
-    mode = StringProperty("checkin")  # "checkin" or "book"
-    summary = StringProperty("")  # for "book": the item and slot being confirmed
-
-    def clear(self) -> None:
-        self.mode = "checkin"
-        self.summary = ""
+    pass
 
 
 class WorkingScreen(KioskScreen):
     pass
 
 
-class TicketScreen(KioskScreen):
-    number = StringProperty("")
-    service = StringProperty("")
-    message = StringProperty("")
-    ahead_text = StringProperty("")
-    booking_text = StringProperty("")
-    materials = ListProperty([])
-    qr = ObjectProperty(None, allownone=True)
-    print_state = StringProperty("")  # "", printing, printed, failed
-    print_text = StringProperty("")
-    paper_fault = BooleanProperty(False)
-
-    def clear(self) -> None:
-        self.number = self.service = self.message = self.ahead_text = ""
-        self.booking_text = self.print_state = self.print_text = ""
-        self.materials = []
-        self.qr = None
-        self.paper_fault = False
-        container = self.ids.get("materials_box")
-        if container is not None:
-            container.clear_widgets()
-
-    def on_materials(self, *_args: object) -> None:
-        container = self.ids.get("materials_box")
-        if container is None:
-            return
-        container.clear_widgets()
-        for index, line in enumerate(self.materials, 1):
-            container.add_widget(WrapLabel(text=f"{index}. {line}", font_size=theme.SMALL))
-
-
 class MessageScreen(KioskScreen):
-    """A result or a refusal: what happened, in one or two sentences, and the next step."""
-
-    title = StringProperty("")
-    body = StringProperty("")
-    icon = StringProperty("")
     tone = ColorProperty(theme.BLUE)
-    kind = StringProperty("")  # stable name of the outcome, for tests and logs
 
-    def show(self, kind: str, title: str, body: str, icon: str, tone, choices: Sequence[Choice]):
-        self.kind, self.title, self.body, self.icon, self.tone = kind, title, body, icon, tone
-        fill_buttons(self.ids.actions, choices)
-
-    def clear(self) -> None:
-        self.kind = self.title = self.body = self.icon = ""
-        self.ids.actions.clear_widgets()
+    def show(self, view: View, tap: Tap) -> None:
+        self.tone = TONES.get(view.tone, theme.BLUE)
+        super().show(view, tap)
 
 
 class ChoiceScreen(KioskScreen):
-    """One question, big buttons: a service, a day, a time slot."""
-
-    question = StringProperty("")
-    explanation = StringProperty("")
-    columns = NumericProperty(1)
-    mode = StringProperty("")
-
-    def show(self, mode: str, question: str, explanation: str, choices: Sequence[Choice], cols=1):
-        self.mode, self.question, self.explanation, self.columns = mode, question, explanation, cols
-        fill_buttons(self.ids.choices, choices)
-
-    def clear(self) -> None:
-        self.mode = self.question = self.explanation = ""
-        self.ids.choices.clear_widgets()
+    pass
 
 
 class MaterialsScreen(KioskScreen):
-    """What to bring (办事指南) or a booking's confirmation with every material at once."""
+    pass
 
-    title = StringProperty("")
-    subtitle = StringProperty("")
-    materials = ListProperty([])
-    print_text = StringProperty("")
-    kind = StringProperty("")
-    can_print = BooleanProperty(False)  # the guide offers its list on paper
 
-    def on_materials(self, *_args: object) -> None:
-        container = self.ids.list
-        container.clear_widgets()
-        for index, line in enumerate(self.materials, 1):
-            container.add_widget(WrapLabel(text=f"{index}. {line}"))
+class PinScreen(KioskScreen):
+    compact = True
+
+
+class TicketScreen(KioskScreen):
+    panel = ObjectProperty(EMPTY_PANEL, rebind=True)
+    qr = ObjectProperty(None, allownone=True)
+    _qr_png: bytes | None = None
+
+    def show(self, view: View, tap: Tap) -> None:
+        panel = view.ticket or EMPTY_PANEL
+        if panel.qr_png != self._qr_png:
+            self._qr_png = panel.qr_png
+            self.qr = texture_from_png(panel.qr_png) if panel.qr_png else None
+        self.panel = panel
+        super().show(view, tap)
+
+    def _material_lines(self, view: View) -> tuple[str, ...]:
+        return view.ticket.materials if view.ticket is not None else ()
 
     def clear(self) -> None:
-        self.title = self.subtitle = self.print_text = self.kind = ""
-        self.materials = []
-        self.can_print = False
+        self.panel = EMPTY_PANEL
+        self.qr = None
+        self._qr_png = None
+        super().clear()
 
 
-def keep_two_actions(screen: AttractScreen, elderly: bool) -> None:
-    """Elderly mode keeps only the two most common actions on the attract screen."""
-    actions = screen.ids.actions
-    for key in ("book_button", "guide_button"):
-        button = screen.ids[key].__self__  # ids hold weak proxies; compare real widgets
-        if elderly and button.parent is not None:
-            button.parent.remove_widget(button)
-        elif not elderly and button.parent is None:
-            actions.add_widget(button)
+SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
+    "home": HomeScreen,
+    "place_card": PlaceCardScreen,
+    "working": WorkingScreen,
+    "ticket": TicketScreen,
+    "message": MessageScreen,
+    "choice": ChoiceScreen,
+    "materials": MaterialsScreen,
+    "pin": PinScreen,
+}

@@ -7,31 +7,43 @@ and the QR code on screen encodes the same link as the one printed.
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
 
 from kiosk.domain.hall import HallProfile, Service
 from kiosk.domain.slip import BookingSlip, TicketSlip
 from kiosk.services.views import BookingView, TicketView
 
 
-def queue_link(base_url: str | None, ticket: TicketView) -> str:
-    """Where the person can follow the queue: the hall's page if it has one, else the ticket's
-    own reference (a staff scanner or the hall's app can read it)."""
+def queue_link(base_url: str | None, ticket: TicketView) -> str | None:
+    """The hall's queue page for the ticket, or None when the hall runs none: then there is no
+    QR code and no "扫码" line at all, since a code no phone opens only disappoints.
+
+    A ticket issued by the services carries its unguessable token (``kiosk.domain.links``):
+    the link is then ``<page>/q/<token>``, the live page that also takes the ticket's rating,
+    and it names neither the person nor the ticket number.
+    """
+    if not base_url:
+        return None
+    if ticket.link_token:
+        return f"{base_url.rstrip('/')}/q/{ticket.link_token}"
     path = f"{ticket.hall_id}/{ticket.day.isoformat()}/{ticket.number}"
-    if base_url:
-        return f"{base_url.rstrip('/')}/queue/{path}"
-    return f"hall-kiosk:ticket/{path}"
+    return f"{base_url.rstrip('/')}/queue/{path}"
 
 
 def ticket_slip(
-    ticket: TicketView, hours_today: str, phone: str | None, link: str, language: str
+    ticket: TicketView,
+    hours_today: str,
+    phone: str | None,
+    link: str | None,
+    language: str,
+    printed_at: datetime | None = None,
 ) -> TicketSlip:
+    """The ticket on paper in ``language``; ``printed_at`` is now, for a reprint (补打)."""
     booked = ticket.kind == "booked"
-    materials = (
-        ticket.materials_en if language == "en" and ticket.materials_en else (ticket.materials_zh)
-    )
+    english = language == "en"
     item = None
     if booked:
-        item = ticket.service_name_en if language == "en" else ticket.service_name_zh
+        item = ticket.service_name_en if english else ticket.service_name_zh
     return TicketSlip(
         hall_name_zh=ticket.hall_name_zh,
         hall_name_en=ticket.hall_name_en,
@@ -46,11 +58,17 @@ def ticket_slip(
         slot_start=ticket.slot_start if booked and ticket.slot_end else None,
         slot_end=ticket.slot_end if booked and ticket.slot_start else None,
         item_name=item,
-        materials=tuple(materials) if booked else (),
+        materials=ticket.materials(language),
         status_url=link,
         phone=phone,
         booked=booked,
         language=language,
+        where=ticket.where(language),
+        priority=ticket.priority,
+        materials_only=ticket.materials_only,
+        reprint=ticket.reprint,
+        printed_at=printed_at if ticket.reprint else None,
+        booking_code=ticket.booking_code if booked else None,
     )
 
 
@@ -66,9 +84,22 @@ def booking_slip(
         slot_start=booking.slot_start,
         slot_end=booking.slot_end,
         masked_name=booking.name_masked,
-        booked_at=now,
+        printed_at=now,
         materials=tuple(materials),
         phone=hall.phone or None,
-        reference=booking.central_id,
+        booking_code=booking.booking_code,
         language=language,
     )
+
+
+def qr_png(text: str, size: int = 8) -> bytes:
+    """The QR code of ``text`` as PNG bytes (black on white, with its quiet zone); any thread."""
+    import qrcode
+
+    code = qrcode.QRCode(border=2, box_size=size)
+    code.add_data(text)
+    code.make(fit=True)
+    image = code.make_image(fill_color="black", back_color="white").convert("RGB")
+    buffer = BytesIO()
+    image.save(buffer, format="png")
+    return buffer.getvalue()

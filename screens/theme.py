@@ -41,4 +41,19 @@ TOUCH = 160
 TOUCH_LANDSCAPE = 128  # still above the 120 px minimum; a landscape screen is only 1080 high
 GAP = 24
 ELDERLY_SCALE = 1.4
-IDLE_SECONDS = 30
+MIN_TOUCH = 120  # no button is lower than this (SCREENS.md), checked on every kiosk screen
+ICON = 112  # the pictogram's circle on a big button
+TOOL_HEIGHT = 124  # 大字 · English · 🔊重听 · 上一步 · 返回首页
+TOOL_ICON = 48
+TOOL_FONT = 36
+HALL_NAME = 52
+STATUS = 26  # the staff status line
+PROMPT = 64  # the home screen's card prompt
+MESSAGE_ICON = 180
+
+# The hall display: a 55" 1080p screen read from up to 8 m (one pixel ≈ 0.63 mm; type needs
+# about 1/200 of the distance, 40 mm ≈ 64 px, for the numbers people wait for).
+DISPLAY_CALL = 180  # the newest call across the full width (≥ 180 px)
+DISPLAY_HISTORY = 80  # earlier calls (≥ 80 px)
+DISPLAY_COUNTS = 48  # waiting counts
+DISPLAY_HOURS = 44  # today's hours and extended periods

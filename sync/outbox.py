@@ -22,7 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.store.models import Event
-from sync.protocol import MAX_PAYLOAD_BYTES, BookingCreatedPayload, BookingRefPayload, EventIn
+from sync.protocol import (
+    MAX_PAYLOAD_BYTES,
+    TICKET_RATED,
+    BookingCreatedPayload,
+    BookingRefPayload,
+    EventIn,
+    TicketRatedPayload,
+)
 from sync.state import BOOKING_EVENT_TYPES, central_event_filter
 
 log = logging.getLogger(__name__)
@@ -109,6 +116,9 @@ def _wire(event: Event, versions: Mapping[str, int]) -> tuple[EventIn, ...]:
         ref = BookingRefPayload(booking_id=str(payload["booking"]))
         body = ref.model_dump(mode="json", exclude_none=True)
         return (_event(key, sequence, event.type, body, common),)
+    if event.type == TICKET_RATED:
+        rated = TicketRatedPayload.model_validate(payload).model_dump(mode="json")
+        return (_event(key, sequence, event.type, rated, common),)
     if len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_PAYLOAD_BYTES:
         raise ValueError(f"payload larger than the {MAX_PAYLOAD_BYTES} bytes the store takes")
     events = [_event(key, sequence, event.type, dict(payload), common)]

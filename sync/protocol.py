@@ -288,6 +288,8 @@ class EventType(StrEnum):
 
 
 TICKET_EVENT_PREFIX = "ticket_"
+#: A citizen's 好差评 of one service; its payload is ``TicketRatedPayload``.
+TICKET_RATED = "ticket_rated"
 
 
 class EventIn(_Wire):
@@ -303,7 +305,8 @@ class EventIn(_Wire):
       ``masked_name``, optional ``masked_phone``, ``channel`` (``on_site`` or ``kiosk``)
     - ``booking_checked_in`` / ``booking_forfeited`` / ``booking_served``: ``booking_id``
       (and ``version`` for a check-in)
-    - ``ticket_*``: ``TicketPayload``
+    - ``ticket_rated``: ``TicketRatedPayload``
+    - any other ``ticket_*``: ``TicketPayload``
     """
 
     idempotency_key: IdempotencyKey
@@ -340,6 +343,71 @@ class BookingCreatedPayload(_Wire):
         Annotated[str, StringConstraints(max_length=24), AfterValidator(_masked_phone)] | None
     ) = None
     channel: Literal["on_site", "kiosk"]
+
+
+RatingLevelName = Literal[
+    "very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"
+]
+#: Score of each level (5 = 非常满意 … 1 = 非常不满意); the last two are 差评.
+RATING_SCORES: dict[str, int] = {
+    "very_satisfied": 5,
+    "satisfied": 4,
+    "basically_satisfied": 3,
+    "dissatisfied": 2,
+    "very_dissatisfied": 1,
+}
+_ID_NUMBER_LIKE = re.compile(r"[0-9]{17}[0-9Xx]|(?<![0-9])[0-9]{15}(?![0-9])")
+
+
+class TicketRatedPayload(_Wire):
+    """A citizen's 好差评 of one service at a hall (``ticket_rated``), one per ticket.
+
+    The hall is the sending device's hall. ``clerk`` is the clerk's 工号 (staff number) and
+    ``clerk_name`` their name as the hall file lists it; neither the citizen's name nor any
+    ID number is carried, and a ``comment`` holding something shaped like an ID number is
+    refused (the hall masks one before it is stored). ``reasons`` are the ids of the hall
+    profile's ``[rating].reasons`` (``reasons_zh`` their words then), given only with a 差评.
+    A 差评 (``bad``) starts the central follow-up (回访 → 整改 → 反馈) from ``rated_at``.
+    """
+
+    ticket_id: int = Field(ge=1, le=MAX_NUMBER)
+    day: Day
+    number: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}[0-9]{3,6}$")]
+    service: ServiceId
+    window: int | None = Field(ge=1, le=999)
+    clerk: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,16}$")] | None
+    clerk_name: Text(32) | None = None
+    level: RatingLevelName
+    score: int = Field(ge=1, le=5)
+    bad: bool
+    reasons: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]] = Field(
+        default_factory=list, max_length=10
+    )
+    reasons_zh: list[Text(16)] = Field(default_factory=list, max_length=10)
+    comment: Text(200) | None = None
+    channel: Literal["window_pad", "phone"]
+    served_at: TimeIn
+    rated_at: TimeIn
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TicketRatedPayload:
+        if self.score != RATING_SCORES[self.level]:
+            raise ValueError(f"score {self.score} does not match level {self.level!r}")
+        if self.bad != (self.score <= 2):
+            raise ValueError(f"bad must be {self.score <= 2} for level {self.level!r}")
+        if self.reasons and not self.bad:
+            raise ValueError("reasons are given only with a bad rating")
+        if len(self.reasons) != len(set(self.reasons)):
+            raise ValueError("reasons: a reason is repeated")
+        if self.reasons_zh and len(self.reasons_zh) != len(self.reasons):
+            raise ValueError("reasons_zh must name each reason")
+        if self.comment is not None and _ID_NUMBER_LIKE.search(self.comment):
+            raise ValueError("comment holds something shaped like an ID number")
+        if (self.rated_at.tzinfo is None) != (self.served_at.tzinfo is None):
+            raise ValueError("served_at and rated_at: both with an offset or neither")
+        if self.rated_at < self.served_at:
+            raise ValueError("rated_at is before served_at")
+        return self
 
 
 class BookingRefPayload(_Wire):
@@ -478,6 +546,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     EventType.BOOKING_CHECKED_IN.value: BookingRefPayload,
     EventType.BOOKING_FORFEITED.value: BookingRefPayload,
     EventType.BOOKING_SERVED.value: BookingRefPayload,
+    TICKET_RATED: TicketRatedPayload,
 }
 
 

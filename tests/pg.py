@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 
 PG_ENV = "KIOSK_TEST_POSTGRES_URL"
-TABLES = ("events", "tickets", "bookings", "windows", "counters")
+TABLES = ("events", "ratings", "tickets", "bookings", "windows", "counters")
 
 
 def postgres_url() -> str | None:

@@ -207,7 +207,7 @@ class EscposPrinter:
         self.print_job(ticket_commands(slip, self.profile), slip.number)
 
     def print_booking(self, slip: BookingSlip) -> None:
-        self.print_job(booking_commands(slip, self.profile), slip.reference)
+        self.print_job(booking_commands(slip, self.profile), slip.booking_code)
 
     def print_guide(self, slip: GuideSlip) -> None:
         self.print_job(guide_commands(slip, self.profile))

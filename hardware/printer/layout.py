@@ -77,47 +77,89 @@ def _materials(materials: tuple[str, ...]) -> list[Block]:
     return blocks
 
 
+def _marks(slip: TicketSlip) -> list[Block]:
+    """The marks a clerk and the holder must not miss, each on a line of its own in large
+    type: 【优先】 when a priority group was given, 【仅接收材料】 when the period only receives
+    the item's materials."""
+    blocks: list[Block] = []
+    if slip.priority:
+        blocks.append(Text(_("【优先】"), scale=2, align="center", bold=True))
+    if slip.materials_only:
+        blocks.append(Text(_("【仅接收材料】"), scale=2, align="center", bold=True))
+        blocks.append(Text(_("本时段该事项仅接收申请材料，审批将在工作日完成。"), align="center"))
+    return blocks
+
+
+def _booking_lines(slip: TicketSlip) -> list[Block]:
+    blocks: list[Block] = []
+    if slip.masked_name:
+        blocks.append(Text(_("预约人：{name}").format(name=slip.masked_name)))
+    if slip.slot_start is not None and slip.slot_end is not None:
+        blocks.append(
+            Text(_("预约时段：{slot}").format(slot=_slot(slip.slot_start, slip.slot_end)))
+        )
+    if slip.item_name:
+        blocks.append(Text(_("办理事项：{item}").format(item=slip.item_name), indent=10))
+    if slip.booking_code:
+        blocks.append(Text(_("预约码：{code}").format(code=slip.booking_code), bold=True))
+    return [Rule(), *blocks] if blocks else []
+
+
+def _footer(hours_today: str, phone: str | None) -> list[Block]:
+    blocks: list[Block] = []
+    if hours_today:
+        blocks.append(Text(_("今日办公时间：{hours}").format(hours=hours_today), indent=2))
+    if phone:
+        blocks.append(Text(_("咨询电话：{phone}").format(phone=phone)))
+    return blocks
+
+
 def ticket_document(slip: TicketSlip) -> list[Block]:
-    """The blocks of a queue ticket, top to bottom, in the slip's language."""
+    """The blocks of a queue ticket, top to bottom, in the slip's language: hall, service,
+    number, people ahead and wait, where to go, the marks, issue time, the booking, every
+    material, the queue page's QR code when the hall runs one, today's hours and the phone."""
     with use_language(slip.language):
         blocks: list[Block] = [
             Text(slip.hall_name, scale=2, align="center", bold=True, shrink=True),
             Text(slip.service_name, align="center"),
-            Rule(),
         ]
+        if slip.reprint:
+            blocks.append(Text(_("【补打】"), align="center", bold=True))
+        blocks.append(Rule())
         if slip.booked:
             blocks.append(Text(_("预约号"), align="center", bold=True))
         blocks += [
             Number(slip.number),
             Text(_("前面还有 {n} 人").format(n=slip.ahead), scale=2, align="center"),
             Text(_("预计等候 {m} 分钟").format(m=slip.wait_minutes), align="center"),
+        ]
+        if slip.where:
+            blocks.append(Text(_("请到：{where}").format(where=slip.where), bold=True, indent=6))
+        blocks += _marks(slip)
+        blocks.append(
             Text(
                 _("取号时间：{time}").format(time=f"{slip.issued_at:%Y-%m-%d %H:%M}"),
                 align="center",
-            ),
-        ]
-        if slip.booked or slip.masked_name or slip.slot_start or slip.item_name:
-            blocks.append(Rule())
-        if slip.masked_name:
-            blocks.append(Text(_("预约人：{name}").format(name=slip.masked_name)))
-        if slip.slot_start is not None and slip.slot_end is not None:
-            blocks.append(
-                Text(_("预约时段：{slot}").format(slot=_slot(slip.slot_start, slip.slot_end)))
             )
-        if slip.item_name:
-            blocks.append(Text(_("办理事项：{item}").format(item=slip.item_name), indent=10))
+        )
+        if slip.reprint and slip.printed_at is not None:
+            blocks.append(
+                Text(
+                    _("补打时间：{time}").format(time=f"{slip.printed_at:%Y-%m-%d %H:%M}"),
+                    align="center",
+                )
+            )
+        blocks += _booking_lines(slip)
         blocks += _materials(slip.materials)
         blocks += [Rule(), Text(_("请留意叫号，过号请到窗口咨询"), align="center", bold=True)]
         if slip.status_url:
             blocks.append(Qr(slip.status_url, _("扫码查看排队进度")))
-        blocks.append(Text(_("今日办公时间：{hours}").format(hours=slip.hours_today), indent=2))
-        if slip.phone:
-            blocks.append(Text(_("咨询电话：{phone}").format(phone=slip.phone)))
-        return blocks
+        return blocks + _footer(slip.hours_today, slip.phone)
 
 
 def booking_document(slip: BookingSlip) -> list[Block]:
-    """The confirmation of an on-site booking: what, when, who, and every material at once."""
+    """The confirmation of an on-site booking: what, when, who, the short code to quote, and
+    every material at once; the time it was printed is labelled as such."""
     with use_language(slip.language):
         blocks: list[Block] = [
             Text(slip.hall_name, scale=2, align="center", bold=True, shrink=True),
@@ -126,21 +168,19 @@ def booking_document(slip: BookingSlip) -> list[Block]:
             Text(_("预约人：{name}").format(name=slip.masked_name)),
             Text(_("办理事项：{item}").format(item=slip.item_name), indent=10),
             Text(
-                _("预约时段：{slot}").format(slot=_slot(slip.slot_start, slip.slot_end)), bold=True
+                _("预约时间：{slot}").format(slot=_slot(slip.slot_start, slip.slot_end)), bold=True
             ),
         ]
-        if slip.reference:
-            blocks.append(Text(_("预约编号：{ref}").format(ref=slip.reference)))
+        if slip.booking_code:
+            blocks.append(Text(_("预约码：{code}").format(code=slip.booking_code), bold=True))
         blocks += _materials(slip.materials)
         blocks += [
             Rule(),
             Text(_("请携带与预约一致的身份证件和上述材料，按约定时间到达。")),
             Text(_("未按约定时段到达的，视为自动放弃预约。")),
-            Text(_("办理时间：{time}").format(time=f"{slip.booked_at:%Y-%m-%d %H:%M}")),
+            Text(_("打印时间：{time}").format(time=f"{slip.printed_at:%Y-%m-%d %H:%M}")),
         ]
-        if slip.phone:
-            blocks.append(Text(_("咨询电话：{phone}").format(phone=slip.phone)))
-        return blocks
+        return blocks + _footer("", slip.phone)
 
 
 def guide_document(slip: GuideSlip) -> list[Block]:
@@ -160,9 +200,7 @@ def guide_document(slip: GuideSlip) -> list[Block]:
         if slip.hours_today:
             blocks.append(Text(_("今日办公时间：{hours}").format(hours=slip.hours_today), indent=2))
         blocks.append(Text(_("打印时间：{time}").format(time=f"{slip.printed_at:%Y-%m-%d %H:%M}")))
-        if slip.phone:
-            blocks.append(Text(_("咨询电话：{phone}").format(phone=slip.phone)))
-        return blocks
+        return blocks + _footer("", slip.phone)
 
 
 # -- text mode -----------------------------------------------------------------------------

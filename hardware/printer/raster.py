@@ -12,6 +12,7 @@ Ink is drawn white on black in an 8-bit image and converted to 1-bit: Pillow the
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,6 +91,17 @@ def _x(align: str, width: float, dots: int) -> int:
     return MARGIN
 
 
+@dataclass(frozen=True)
+class DrawnLine:
+    """One line of type as drawn: its text and the dots it spans across the paper, so a test
+    can hold the decoded image against what should be on it."""
+
+    text: str
+    left: int
+    right: int
+    px: int
+
+
 class _Canvas:
     """Blocks drawn one under the other on a strip as wide as the paper's printable dots."""
 
@@ -98,6 +110,7 @@ class _Canvas:
         self.image = Image.new("L", (dots, 4096), 0)
         self.draw = ImageDraw.Draw(self.image)
         self.y = 0
+        self.lines: list[DrawnLine] = []
 
     def text(self, block: Text) -> None:
         px = BASE_PX * max(1, min(4, block.scale))
@@ -115,6 +128,7 @@ class _Canvas:
             self.draw.text((x, self.y), line, font=face, fill=255)
             if block.bold:
                 self.draw.text((x + 1, self.y), line, font=face, fill=255)
+            self.lines.append(DrawnLine(line, x, x + int(width) + int(block.bold), px))
             self.y += face.size + LINE_GAP
 
     def number(self, block: Number, paper_mm: int) -> None:
@@ -127,6 +141,7 @@ class _Canvas:
         self._ensure(bottom - top + 2 * LINE_GAP)
         x = _x("center", right - left, self.dots) - left
         self.draw.text((x, self.y + LINE_GAP - top), block.text, font=face, fill=255)
+        self.lines.append(DrawnLine(block.text, x + left, x + right, px))
         self.y += bottom - top + 2 * LINE_GAP
 
     def rule(self) -> None:
@@ -180,9 +195,14 @@ def _raster_bytes(strip: Image.Image) -> bytes:
     return cmd.align("left") + cmd.raster(strip.width, strip.height, strip.tobytes())
 
 
-def render_blocks(blocks: list[Block], profile: PrinterProfile) -> list[Image.Image | Qr]:
-    """The ticket as strips of 1-bit image, with native QR codes left between them."""
+def render_blocks(
+    blocks: list[Block], profile: PrinterProfile, lines: list[DrawnLine] | None = None
+) -> list[Image.Image | Qr]:
+    """The ticket as strips of 1-bit image, with native QR codes left between them; ``lines``
+    (when given) receives every line of type drawn."""
     canvas = _Canvas(profile.dots)
+    if lines is not None:
+        canvas.lines = lines
     parts: list[Image.Image | Qr] = []
     for block in blocks:
         if isinstance(block, Text):
@@ -198,7 +218,8 @@ def render_blocks(blocks: list[Block], profile: PrinterProfile) -> list[Image.Im
                 strip = canvas.take()
                 if strip is not None:
                     parts.append(strip)
-                parts.append(block)
+                parts.append(block)  # the printer draws it; its caption starts the next strip
+                canvas.text(Text(block.caption, align="center"))
             else:
                 canvas.qr(block, qr_module(profile))
     strip = canvas.take()
@@ -212,10 +233,6 @@ def encode_raster(blocks: list[Block], profile: PrinterProfile) -> bytes:
     for part in render_blocks(blocks, profile):
         if isinstance(part, Qr):
             out += cmd.align("center") + cmd.qr(part.content, module=qr_module(profile)) + cmd.LF
-            caption = render_blocks([Text(part.caption, align="center")], profile)
-            for strip in caption:
-                assert isinstance(strip, Image.Image)
-                out += _raster_bytes(strip)
         else:
             out += _raster_bytes(part)
     return bytes(out)

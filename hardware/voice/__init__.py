@@ -22,6 +22,7 @@ def make_announcer(
     english: bool = False,
     recorded_dir: Path | None = None,
     cache_dir: Path | None = None,
+    volume: int = 100,
 ) -> VoiceAnnouncer:
     """Clips (the hall's recordings where present) or espeak-ng; to WAV files or the speaker."""
     speech: Speech
@@ -30,4 +31,4 @@ def make_announcer(
     else:
         speech = ClipSpeech(ClipLibrary(cache_dir=cache_dir, recorded_dir=recorded_dir))
     output: Output = WavFiles(wav_dir) if wav_dir is not None else DevicePlayer()
-    return VoiceAnnouncer(speech, output, repeat=repeat, english=english)
+    return VoiceAnnouncer(speech, output, repeat=repeat, english=english, volume=volume)

@@ -4,8 +4,9 @@
 console never waits for the loudspeaker, and a second call waits until the first is finished
 instead of talking over it. A recall is queued like any call, so it is said again.
 
-``say`` queues a plain sentence (the kiosk reads a screen's title aloud in elderly mode) on the
-same queue, so a sentence and a call never overlap either.
+``say`` queues a plain sentence (the kiosk's guidance: the number, the reason of a refusal)
+on the same queue, so a sentence and a call never overlap either; ``drop_pending`` forgets the
+sentences not yet begun when newer guidance replaces them.
 """
 
 from __future__ import annotations
@@ -45,9 +46,13 @@ class VoiceAnnouncer:
         english: bool = False,
         with_chime: bool = True,
         on_error: ErrorListener | None = None,
+        volume: int = 100,
     ) -> None:
         if not 1 <= repeat <= 5:
             raise ValueError("repeat must be 1-5")
+        if not 0 <= volume <= 100:
+            raise ValueError("volume must be 0-100 (per cent)")
+        self.volume = volume
         self.speech = speech
         self.output = output
         self.repeat = repeat
@@ -75,6 +80,26 @@ class VoiceAnnouncer:
         if not text.strip():
             raise ValueError("nothing to say")
         self._queue.put(Sentence(text.strip()))
+
+    def drop_pending(self) -> int:
+        """Forget the sentences queued but not begun (calls stay); how many were dropped.
+
+        The kiosk's guidance for a screen the person has already left is of no use to them,
+        and would delay what the new screen says."""
+        kept: list[Announcement | Sentence | threading.Event | None] = []
+        dropped = 0
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, Sentence):
+                dropped += 1
+            else:
+                kept.append(item)
+        for item in kept:
+            self._queue.put(item)
+        return dropped
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until everything queued so far has been said (for the CLI and tests)."""
@@ -112,10 +137,10 @@ class VoiceAnnouncer:
             try:
                 if isinstance(item, Sentence):
                     audio = self.speech.say_text(item.text, item.language) + silence(0.3)
-                    self.output.play(audio, f"say-{item.language}")
+                    self.output.play(self._loud(audio), f"say-{item.language}")
                     self.said.append(item.text)
                     continue
-                audio = self.compose(item)
+                audio = self._loud(self.compose(item))
                 self.output.play(
                     audio, f"{item.number}-w{item.window}{'-recall' if item.recall else ''}"
                 )
@@ -125,6 +150,9 @@ class VoiceAnnouncer:
             except Exception as error:  # the voice must survive any one bad call
                 log.exception("announcement %s failed", item)
                 self._failed(item, AnnouncerError(str(error)))
+
+    def _loud(self, audio: Audio) -> Audio:
+        return audio.scaled(self.volume / 100)
 
     def _failed(self, item: Announcement | Sentence, error: AnnouncerError) -> None:
         if isinstance(item, Sentence):

@@ -35,6 +35,14 @@ class Audio:
             other = resample(other, self.rate)
         return Audio(self.samples + other.samples, self.rate)
 
+    def scaled(self, factor: float) -> Audio:
+        """Louder or quieter (the device's volume setting); clipped to 16 bits."""
+        if factor == 1.0:
+            return self
+        top = 32767
+        samples = array("h", (max(-top, min(top, int(s * factor))) for s in self.samples))
+        return Audio(samples, self.rate)
+
     def rms(self) -> float:
         if not self.samples:
             return 0.0

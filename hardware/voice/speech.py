@@ -10,14 +10,24 @@ recordings drops WAV files with the same names into its ``recorded`` folder
 (``zh/qing.wav``, ``zh/digit-0.wav``, ``zh/letter-A.wav``, ``zh/shi.wav``, ``zh/hao-dao.wav``,
 ``zh/hao-chuangkou-banli.wav``, ``en/number.wav``, ``en/please-go-to-window.wav``,
 ``en/digit-0.wav``, ``en/letter-A.wav``; any PCM WAV rate and width) and those are used instead.
+
+The kiosk's guidance is free text ("您的号码是 B012。前面还有 3 人…"). A hall that recorded its
+fixed phrases lists them in ``<recorded>/zh/phrases.toml`` (``your-number = "您的号码是"``,
+each with its ``your-number.wav``); a sentence is then said from those recordings, ticket
+numbers and counts from the recorded digit and letter clips, and only what no recording covers
+(a service's name) by espeak-ng. Without recordings a sentence is spoken whole by espeak-ng,
+which sounds better than synthesised pieces joined together.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
 import threading
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -164,6 +174,31 @@ class ClipLibrary:
         self._loaded: dict[str, Audio] = {}
         self._lock = threading.Lock()
 
+    def recorded(self, language: Language, name: str) -> bool:
+        """Whether the hall recorded clip ``name`` (a human voice, not espeak-ng's)."""
+        return (
+            self.recorded_dir is not None
+            and (self.recorded_dir / language / f"{name}.wav").is_file()
+        )
+
+    def phrases(self, language: Language) -> dict[str, str]:
+        """The hall's recorded fixed phrases: text → clip name (``<recorded>/zh/phrases.toml``);
+        a phrase listed without its WAV file is left out."""
+        if self.recorded_dir is None:
+            return {}
+        path = self.recorded_dir / language / "phrases.toml"
+        if not path.is_file():
+            return {}
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise AnnouncerError(f"{path}: {error}") from None
+        return {
+            str(text): name
+            for name, text in table.items()
+            if isinstance(text, str) and text.strip() and self.recorded(language, name)
+        }
+
     def path(self, language: Language, name: str) -> Path:
         if self.recorded_dir is not None:
             recorded = self.recorded_dir / language / f"{name}.wav"
@@ -207,6 +242,63 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("hall-kiosk", appauthor=False)) / "voice-clips"
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A part of a sentence: a recorded clip, or text for espeak-ng."""
+
+    clip: str = ""
+    text: str = ""
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}[0-9]{2,4}|[0-9]{1,2})(?![A-Za-z0-9:])")
+
+
+def plan_sentence(
+    text: str, phrases: dict[str, str], recorded: set[str], language: Language = "zh"
+) -> list[Piece]:
+    """How to say ``text`` from recordings: recorded phrases (longest first), ticket numbers
+    letter by letter and digit by digit, small counts as said in Chinese (十二), and the rest
+    as text for espeak-ng. With no recording used at all the whole sentence goes to espeak-ng."""
+    pieces: list[Piece] = []
+    rest = ""
+    position = 0
+    ordered = sorted(phrases, key=len, reverse=True)
+    while position < len(text):
+        phrase = next((p for p in ordered if text.startswith(p, position)), None)
+        if phrase is not None:
+            pieces, rest = _flush(pieces, rest), ""
+            pieces.append(Piece(clip=phrases[phrase]))
+            position += len(phrase)
+            continue
+        match = _NUMBER.match(text, position)
+        if match is not None:
+            names = _number_clips(match.group(1), language)
+            if all(name in recorded for name in names):
+                pieces, rest = _flush(pieces, rest), ""
+                pieces += [Piece(clip=name) for name in names]
+                position = match.end()
+                continue
+        rest += text[position]
+        position += 1
+    pieces = _flush(pieces, rest)
+    if not any(piece.clip for piece in pieces):
+        return [Piece(text=text)]
+    return pieces
+
+
+def _flush(pieces: list[Piece], rest: str) -> list[Piece]:
+    spoken = rest.strip(" ，。、,.;；：:")
+    return [*pieces, Piece(text=rest.strip())] if spoken else pieces
+
+
+def _number_clips(token: str, language: Language) -> list[str]:
+    if token[0].isalpha():  # a ticket number: spelled
+        return [f"letter-{ch}" if ch.isalpha() else f"digit-{ch}" for ch in token]
+    if language == "zh":
+        return _chinese_cardinal(int(token))
+    return [f"digit-{ch}" for ch in token]
+
+
 class ClipSpeech:
     """A call joined from clips, with a short pause where a speaker would breathe."""
 
@@ -214,10 +306,23 @@ class ClipSpeech:
         self.library = library or ClipLibrary()
         self.gap_seconds = gap_seconds
 
+    def plan(self, text: str, language: Language) -> list[Piece]:
+        library = self.library
+        names = {f"digit-{d}" for d in range(10)} | {"shi"}
+        names |= {f"letter-{chr(c)}" for c in range(ord("A"), ord("Z") + 1)}
+        recorded = {name for name in names if library.recorded(language, name)}
+        return plan_sentence(text, library.phrases(language), recorded, language)
+
     def say_text(self, text: str, language: Language) -> Audio:
-        """Free text has no recorded clips (a screen title changes with the hall's wording):
-        it is synthesised whole."""
-        return self.library.espeak.speak(text, language)
+        """Recorded phrases and digits where the hall has them, espeak-ng for the rest."""
+        audio = Audio()
+        gap = silence(self.gap_seconds)
+        for piece in self.plan(text, language):
+            if piece.clip:
+                audio = audio + self.library.clip(language, piece.clip) + gap
+            else:
+                audio = audio + self.library.espeak.speak(piece.text, language) + gap
+        return audio
 
     def say_call(self, announcement: Announcement, language: Language) -> Audio:
         audio = Audio()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from kiosk.cli.common import print_json
-from kiosk.domain.calendar import HolidayCalendar
+from kiosk.domain.calendar import IMPORT_COMMAND, HolidayCalendar, UnknownYear
 
 Level = Literal["ok", "warn", "fail", "skip"]
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -78,7 +78,7 @@ def diagnose(hall_id: str | None, today: date | None = None) -> list[Check]:
         from kiosk.clock import HallClock
 
         today = HallClock(hall.timezone).now().date()
-    checks.append(_calendar(calendar, today))
+    checks.append(_calendar(calendar, today, hall.booking.days_ahead))
     checks.append(_guard("store", lambda: _store(settings.database_url)))
     checks.append(_guard("reader", lambda: _reader(settings.reader_port, settings.reader_baud)))
     checks.append(_guard("printer", lambda: _printer(settings.printer_url)))
@@ -109,24 +109,42 @@ def _fonts() -> Check:
     )
 
 
-def _calendar(calendar: HolidayCalendar, today: date) -> Check:
-    from kiosk.domain.calendar import UnknownYear
+#: ``kiosk doctor`` warns this many days before the booking horizon reaches a year without
+#: holiday data, so the hall has a month to import the State Council's notice.
+CALENDAR_WARNING_DAYS = 30
 
-    try:
-        calendar.info(today)
-    except UnknownYear as error:
-        return Check("calendar", "fail", str(error), f"add {error.path}")
-    horizon = today + timedelta(days=45)
-    try:
-        calendar.info(horizon)
-    except UnknownYear as error:
+
+def _calendar(calendar: HolidayCalendar, today: date, days_ahead: int) -> Check:
+    """Holiday data for today, for the booking horizon and 30 days beyond it; a provisional
+    year in that range is a warning until its official file replaces it."""
+    horizon = today + timedelta(days=days_ahead)
+    warn_from = horizon + timedelta(days=CALENDAR_WARNING_DAYS)
+    missing = calendar.first_unknown_day(today, warn_from)
+    if missing is not None:
+        fix = (
+            f"`{IMPORT_COMMAND}` with the State Council's notice for {missing.year} "
+            f"(国务院办公厅关于{missing.year}年部分节假日安排的通知), writing "
+            f"{UnknownYear(missing.year, calendar.directory_hint).path}"
+        )
+        if missing <= today:
+            return Check("calendar", "fail", f"no holiday data for today ({today})", fix)
+        if missing <= horizon:
+            detail = f"no holiday data from {missing}: bookings up to {horizon} are refused"
+        else:
+            reached = missing - timedelta(days=days_ahead)
+            detail = f"no holiday data from {missing}: bookings reach it on {reached}"
+        return Check("calendar", "warn", detail, fix)
+    drafts = calendar.provisional_years(today, warn_from)
+    if drafts:
+        year = drafts[0]
         return Check(
             "calendar",
             "warn",
-            f"holiday data ends before {horizon} (bookings are taken up to weeks ahead)",
-            f"add {error.path} once the State Council publishes {error.year}'s holidays",
+            f"{year.year} is provisional (暂定, {year.origin}): shown as such at the kiosk, on "
+            "the notice and at the booking desk",
+            f"replace it with `{IMPORT_COMMAND}` once the notice for {year.year} is published",
         )
-    return Check("calendar", "ok", f"holiday data known through {horizon}")
+    return Check("calendar", "ok", f"holiday data known through {warn_from}")
 
 
 def _store(url: str) -> Check:

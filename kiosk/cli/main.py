@@ -26,9 +26,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.sync",
     "kiosk.cli.report",
     "kiosk.cli.doctor",
+    "kiosk.cli.calendar",
     "kiosk.cli.queue_page",
     "kiosk.cli.printing",
     "kiosk.cli.run",
+    "kiosk.cli.screenshots",
+    "kiosk.cli.staff",
 )
 
 

@@ -45,6 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     ticket.add_argument("--hours", help="today's hours line (default: from --hall)")
     ticket.add_argument("--phone", help="hall's public phone number")
     ticket.add_argument("--booked", action="store_true", help="a booked (priority) ticket")
+    ticket.add_argument("--where", default="", help="window(s) or area to go to")
+    ticket.add_argument("--priority", action="store_true", help="mark 优先 (priority group)")
+    ticket.add_argument("--materials-only", action="store_true", help="mark 仅接收材料")
+    ticket.add_argument("--reprint", type=parse_minute, help="a reprint (补打) at YYYY-MM-DDTHH:MM")
+    ticket.add_argument("--code", help="short booking code (7 characters)")
     ticket.add_argument("--lang", choices=("zh_CN", "en"), default="zh_CN", help="ticket language")
     ticket.add_argument("--profile", help="58-raster, 80-gb18030… (default: the printer URL's)")
     ticket.add_argument("--printer", help="printer URL, e.g. tcp:192.168.1.50:9100")
@@ -142,6 +147,12 @@ def build_slip(args: argparse.Namespace) -> Any:
             status_url=args.url,
             booked=args.booked or args.name is not None,
             language=args.lang,
+            where=args.where,
+            priority=args.priority,
+            materials_only=args.materials_only,
+            reprint=args.reprint is not None,
+            printed_at=args.reprint,
+            booking_code=args.code,
             **_hall_details(args, issued),
         )
     except SlipError as error:

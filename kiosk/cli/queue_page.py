@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 
 from kiosk.cli.common import parse_minute
 
@@ -28,6 +29,8 @@ def run_serve(args: argparse.Namespace) -> int:
     store = store_for(args)
     try:
         app = create_queue_page(store, running_clock(store.hall.timezone, args.at))
+        # as ``kiosk central serve``: a SIGTERM (the demo's stop, systemd's) ends it with 0
+        signal.signal(signal.SIGTERM, lambda *_: None)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
         store.close()

@@ -1,4 +1,4 @@
-"""``kiosk run --role kiosk|staff|display``: start one role's screen on this machine.
+"""``kiosk run --role kiosk|staff|display|terminal``: start one role's screen on this machine.
 
 Each role is its own process over the hall's shared store (``KIOSK_DATABASE_URL``), restarted by
 systemd (``deploy/systemd``); it tells systemd when its first frame is up and pings the watchdog
@@ -16,15 +16,25 @@ from kiosk.cli.common import CliError, parse_minute
 if TYPE_CHECKING:
     from kiosk.clock import Clock
 
-ROLES = ("kiosk", "staff", "display")
-DEFAULT_SIZES = {"kiosk": "1080x1920", "staff": "1280x800", "display": "1920x1080"}
-FULLSCREEN_BY_DEFAULT = {"kiosk": True, "staff": False, "display": True}
+ROLES = ("kiosk", "staff", "display", "terminal")
+DEFAULT_SIZES = {
+    "kiosk": "1080x1920",
+    "staff": "1280x800",
+    "display": "1920x1080",
+    "terminal": "1280x800",
+}
+FULLSCREEN_BY_DEFAULT = {"kiosk": True, "staff": False, "display": True, "terminal": True}
+NEEDS_WINDOW = ("staff", "terminal")
+#: The hall display redraws at most this often; the event stream wakes it at once (env.prepare).
+PUSHED_FPS = 10
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = subparsers.add_parser("run", help="run the kiosk, a window console or the hall display")
     run.add_argument("--role", required=True, choices=ROLES, help="which screen this machine is")
-    run.add_argument("--window", type=int, help="window number (required for --role staff)")
+    run.add_argument(
+        "--window", type=int, help="window number (required for --role staff and terminal)"
+    )
     run.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
     run.add_argument("--at", type=parse_minute, help="run the hall clock from YYYY-MM-DDTHH:MM")
     screen = run.add_mutually_exclusive_group()
@@ -37,10 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--voice",
         choices=("clips", "espeak", "none"),
         help="display: the voice that announces calls (default: clips); kiosk: the voice that "
-        "reads screen titles in elderly mode (default: kiosk_voice of the settings, else none)",
+        "guides citizens (default: kiosk_voice of the settings, else clips); terminal: the voice "
+        "of the rating prompt (default: espeak)",
     )
     run.add_argument(
-        "--idle", type=int, default=30, help="kiosk: seconds before returning to the start"
+        "--idle",
+        type=int,
+        default=60,
+        help="kiosk: seconds without a touch before returning to the start (大字: half as long "
+        "again; the kiosk asks 需要更多时间吗？ 15 s before)",
     )
     run.set_defaults(handler=run_role)
 
@@ -48,10 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_role(args: argparse.Namespace) -> int:
     from screens import env
 
-    if args.role == "staff" and args.window is None:
-        raise CliError("--role staff needs --window N")
-    if args.idle < 5:
-        raise CliError("--idle must be at least 5 seconds")
+    if args.role in NEEDS_WINDOW and args.window is None:
+        raise CliError(f"--role {args.role} needs --window N")
+    if args.idle < 6:
+        raise CliError("--idle must be at least 6 seconds")
     try:
         size = env.parse_size(args.size or DEFAULT_SIZES[args.role])
     except ValueError as error:
@@ -72,7 +87,8 @@ def run_role(args: argparse.Namespace) -> int:
     terminal = settings.terminal if args.role == "kiosk" else f"{args.role}-{args.window or 1}"
     store = open_hall_store(settings, hall, terminal)
 
-    env.prepare(size, fullscreen=fullscreen, title=hall.name_zh)
+    pushed = PUSHED_FPS if args.role == "display" else None
+    env.prepare(size, fullscreen=fullscreen, title=hall.name_zh, pushed_fps=pushed)
     app = _build(args, store, clock, settings)
     if fullscreen:
         _kiosk_mode(app, settings.staff_pin)
@@ -112,10 +128,20 @@ def _background_sync(args: argparse.Namespace, store: Any, clock: Clock, setting
 
 
 def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) -> Any:
+    from kiosk.store.changes import changes_for
+
+    # How the screens that follow the hall hear its events (the kiosk does not follow them).
+    changes = None if args.role == "kiosk" else changes_for(store.engine, store.hall.id)
     if args.role == "staff":
         from screens.staff_app import StaffApp
 
-        return StaffApp(store, clock, args.window)
+        return StaffApp(store, clock, args.window, changes=changes)
+    if args.role == "terminal":
+        from screens.terminal_app import TerminalApp
+
+        return TerminalApp(
+            store, clock, args.window, voice=_voice(args.voice or "espeak"), changes=changes
+        )
     if args.role == "display":
         from screens.display_app import DisplayApp
 
@@ -126,10 +152,16 @@ def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) ->
 
             voice = store.hall.voice
             announcer = make_announcer(engine, repeat=voice.repeat, english=voice.english)
-        return DisplayApp(store, clock, announcer=announcer)
+        return DisplayApp(store, clock, announcer=announcer, changes=changes)
 
+    from screens.icons import IconError, check_hall_icons
     from screens.kiosk_app import KioskApp
 
+    hall = store.hall
+    try:
+        check_hall_icons(hall)
+    except IconError as error:
+        raise CliError(str(error)) from None
     reader = None
     port = args.reader or settings.reader_port
     if port:
@@ -149,25 +181,56 @@ def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) ->
             printer = EscposPrinter(url)
         except AddressError as error:
             raise CliError(str(error)) from None
-    title_voice = None
-    engine = args.voice or settings.kiosk_voice
-    if engine != "none":
-        from hardware.voice import make_announcer
-        from kiosk.ports.announcer import AnnouncerError
+    from screens.flows import IdlePolicy
 
-        try:
-            title_voice = make_announcer(engine, repeat=1)
-        except AnnouncerError as error:
-            raise CliError(f"kiosk voice {engine!r}: {error}") from None
     return KioskApp(
         store,
         clock,
         reader=reader,
         printer=printer,
-        idle_seconds=args.idle,
-        voice=title_voice,
+        idle=IdlePolicy.from_standard(args.idle),
+        voice=_kiosk_voice(args.voice, settings),
         queue_base_url=settings.queue_page_url,
+        staff_pin=settings.staff_pin,
+        central=_central_state(store),
     )
+
+
+def _voice(engine: str, **options: Any) -> Any:
+    """A voice that says sentences (the kiosk's guidance, the pad's prompt), or None."""
+    if engine == "none":
+        return None
+    from hardware.voice import make_announcer
+    from kiosk.ports.announcer import AnnouncerError
+
+    try:
+        return make_announcer(engine, repeat=1, **options)  # type: ignore[arg-type]
+    except AnnouncerError as error:
+        raise CliError(f"voice {engine!r}: {error}") from None
+
+
+def _kiosk_voice(chosen: str | None, settings: Any) -> Any:
+    """The kiosk's voice guidance, on unless the settings say ``kiosk_voice = "none"``. A voice
+    asked for with ``--voice`` must work; the settings' voice on a machine that cannot play
+    sound leaves the kiosk running silently, saying why in its log."""
+    options = {"volume": settings.kiosk_volume, "recorded_dir": settings.voice_clips}
+    if chosen is not None:
+        return _voice(chosen, **options)
+    try:
+        return _voice(settings.kiosk_voice, **options)
+    except CliError as error:
+        import logging
+
+        logging.getLogger(__name__).warning("kiosk voice off: %s", error)
+        return None
+
+
+def _central_state(store: Any) -> Any:
+    """How the screens learn the sync state: the composition root reads it for them (the
+    screens never import ``sync``)."""
+    from sync.state import read_state
+
+    return lambda now: read_state(store, now)
 
 
 def _systemd(app: Any) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,11 +12,17 @@ from kiosk.cli.common import format_minute, parse_date, parse_minute, print_json
 from kiosk.clock import HallClock
 from kiosk.config import load_calendar, load_hall, load_halls
 from kiosk.domain.booking_rules import booking_decision
-from kiosk.domain.calendar import HolidayCalendar
+from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.schedule import DayPlan, day_plan
 from kiosk.i18n import _
-from kiosk.messages import day_type_label, describe_booking, describe_closed_day, period_label
+from kiosk.messages import (
+    day_label,
+    describe_booking,
+    describe_closed_day,
+    period_label,
+    provisional_text,
+)
 
 WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -72,6 +80,7 @@ def run_hours(args: argparse.Namespace) -> int:
     halls = list(load_halls().values()) if args.all else [load_hall(args.hall)]
     calendar = load_calendar()
     documents: list[Any] = []
+    shown: list[DayPlan] = []
     for hall in halls:
         day = args.date or hall_today(hall)
         if args.week:
@@ -80,13 +89,21 @@ def run_hours(args: argparse.Namespace) -> int:
             if not args.json:
                 print(week_notice(hall, plans))
         else:
-            plan = day_plan(hall, day, calendar)
-            documents.append(plan.as_dict())
+            plans = [day_plan(hall, day, calendar)]
+            documents.append(plans[0].as_dict())
             if not args.json:
-                print(day_table(hall, plan))
+                print(day_table(hall, plans[0]))
+        shown += plans
     if args.json:
         print_json(documents if args.all else documents[0])
+    warn_unknown_years(calendar, shown)
     return 0
+
+
+def warn_unknown_years(calendar: HolidayCalendar, plans: Iterable[DayPlan]) -> None:
+    """Known days are shown; for the unknown ones, the operator is told on stderr what to do."""
+    for year in sorted({p.day.year for p in plans if not p.calendar_known}):
+        print(f"kiosk: {UnknownYear(year, calendar.directory_hint)}", file=sys.stderr)
 
 
 def _period_rows(plan: DayPlan) -> list[str]:
@@ -102,7 +119,7 @@ def day_table(hall: HallProfile, plan: DayPlan) -> str:
     lines = [
         f"{hall.name_zh} / {hall.name_en}",
         f"{plan.day.isoformat()} {WEEKDAY_ZH[weekday]} {WEEKDAY_EN[weekday]} · "
-        f"{day_type_label(plan.day_type)} ({plan.day_type.value})",
+        f"{day_label(plan)} ({plan.day_type.value})",
     ]
     if plan.periods:
         lines.append("  时段 time     类别 kind          取号 walk-in")
@@ -115,6 +132,8 @@ def day_table(hall: HallProfile, plan: DayPlan) -> str:
             )
     else:
         lines.append("  " + describe_closed_day(plan))
+    if plan.provisional:
+        lines.append("  " + provisional_text(plan.day.year))
     return "\n".join(lines)
 
 
@@ -131,15 +150,22 @@ def week_notice(hall: HallProfile, plans: list[DayPlan]) -> str:
     for plan in plans:
         weekday = plan.day.weekday()
         head = f"{plan.day:%m-%d} {WEEKDAY_ZH[weekday]} {WEEKDAY_EN[weekday]}"
-        label = day_type_label(plan.day_type)
-        if plan.holiday_name:
-            label += f"·{plan.holiday_name}"
+        label = day_label(plan)
+        if not plan.calendar_known:
+            lines.append(f"{head}  {label}  " + _("办公安排待定"))
+            continue
         if not plan.periods:
             lines.append(f"{head}  {label}  {describe_closed_day(plan)}")
             continue
         lines.append(f"{head}  {label}")
         lines += ["    " + row.strip() for row in _period_rows(plan)]
     lines.append("-" * 64)
+    for year in sorted({p.day.year for p in plans if not p.calendar_known}):
+        lines.append(
+            _("{year}年节假日安排尚未发布，相关日期的办公安排发布后另行公示。").format(year=year)
+        )
+    for year in sorted({p.day.year for p in plans if p.provisional}):
+        lines.append(provisional_text(year))
     if hall.natural_extension:
         lines.append(_("工作日闭厅时已在现场等候的群众，将继续办理直至完毕。"))
     channels = "、".join(c.name_zh for c in hall.channels)
@@ -171,11 +197,13 @@ def run_can_book(args: argparse.Namespace) -> int:
     decision = booking_decision(
         hall, args.slot, args.now, calendar, channel=args.channel, service=service
     )
-    document = {
+    document: dict[str, Any] = {
         "allowed": decision.allowed,
         "deadline": format_minute(decision.deadline) if decision.deadline else None,
         "reason": describe_booking(decision),
     }
+    if decision.provisional:
+        document["provisional"] = True
     if args.json:
         print_json(document)
     else:

@@ -46,7 +46,11 @@ WINDOWED = {
     "display": ("1920x1080", 1090, 400),
     "staff-a": ("1280x800", 1500, 0),
     "staff-b": ("1280x800", 1500, 820),
+    "terminal-a": ("1280x800", 1700, 100),
+    "terminal-b": ("1280x800", 1700, 920),
 }
+#: Each console's window has its rating pad (评价器), with the console's device settings.
+TERMINALS = {"terminal-a": "staff-a", "terminal-b": "staff-b"}
 HEADLESS_FPS = "20"
 READY_SECONDS = 90.0
 SERVICE_READY_SECONDS = 30.0
@@ -73,6 +77,7 @@ class DemoRun:
     consoles: tuple[int, int]
     fixed_clock: bool = False  # --at given: tools acting on the store need --now
     central_url: str = ""
+    queue_page_url: str = ""
     started_monotonic: float = field(default_factory=time.monotonic)
     timings: dict[str, float] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
@@ -180,8 +185,9 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
     )
     run.timings["seeded"] = time.monotonic() - t0
 
-    central_port, printer_port = free_port(), free_port()
+    central_port, printer_port, queue_port = free_port(), free_port(), free_port()
     central_url = run.central_url = f"http://127.0.0.1:{central_port}"
+    queue_page = run.queue_page_url = f"http://127.0.0.1:{queue_port}"
     printer_url = f"tcp:127.0.0.1:{printer_port}?paper=80&timeout=3"
     devices = {
         "kiosk": write_device_config(
@@ -194,6 +200,7 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
             printer_url=printer_url,
             central_url=central_url,
             token=seeded.token,
+            queue_page_url=queue_page,  # the QR code on each ticket opens this page
         ),
         "staff-a": write_device_config(
             demo, "staff-a", hall=hall.id, key=key, terminal=f"window-{consoles[0]}"
@@ -218,6 +225,7 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
         run.timings["services_ready"] = time.monotonic() - t0
         _first_sync(demo, devices["kiosk"], env, at_args)
         run.timings["first_sync"] = time.monotonic() - t0
+        _start_queue_page(supervisor, demo, devices["display"], queue_port, at_args, stop)
         screens = _start_screens(supervisor, demo, hall, devices, consoles, at_args, options)
         _wait_ready(supervisor, screens, stop)
         run.timings["screens_ready"] = time.monotonic() - t0
@@ -313,6 +321,35 @@ def _wait_services(supervisor: Supervisor, demo: DemoDir, central_url: str, stop
     supervisor.wait_until(central_up, "the central API", SERVICE_READY_SECONDS, by_name["central"])
 
 
+def _start_queue_page(
+    supervisor: Supervisor,
+    demo: DemoDir,
+    device: Path,
+    port: int,
+    at_args: list[str],
+    stop: Any,
+) -> None:
+    """The phone page a ticket's QR code opens (``kiosk queue-page serve``) on the hall store,
+    once the first sync has made its tables; the kiosk's settings point its QR codes here."""
+    import requests
+
+    child = supervisor.start(
+        "queue-page",
+        _kiosk("queue-page", "serve", "--host", "127.0.0.1", "--port", str(port), *at_args),
+        demo.log("queue-page"),
+        env={"KIOSK_DEVICE_CONFIG": str(device)},
+    )
+
+    def up() -> bool:
+        _raise_if(stop)
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    supervisor.wait_until(up, "the queue page", SERVICE_READY_SECONDS, child)
+
+
 def _raise_if(stop: Any) -> None:
     if stop.is_set():
         raise StopRequested
@@ -355,6 +392,10 @@ def _start_screens(
         "kiosk": ["run", "--role", "kiosk", "--hall", hall.id],
         "staff-a": ["run", "--role", "staff", "--window", str(consoles[0]), "--hall", hall.id],
         "staff-b": ["run", "--role", "staff", "--window", str(consoles[1]), "--hall", hall.id],
+        "terminal-a": ["run", "--role", "terminal", "--window", str(consoles[0]), "--hall", hall.id,
+                       "--voice", "none" if options.headless else "espeak"],
+        "terminal-b": ["run", "--role", "terminal", "--window", str(consoles[1]), "--hall", hall.id,
+                       "--voice", "none" if options.headless else "espeak"],
         "display": ["run", "--role", "display", "--hall", hall.id, "--voice", voice],
         "drawer": ["drawer", "--cards", str(demo.scenario_file), "--reader", str(demo.reader_link),
                    "--tickets", str(demo.tickets), "--hall", hall.id],
@@ -365,7 +406,7 @@ def _start_screens(
         if command[0] == "run":
             command += ["--windowed"]
         command += ["--size", size, *at_args]
-        device = devices.get(name, devices["display"])
+        device = devices.get(TERMINALS.get(name, name), devices["display"])
         screens[name] = supervisor.start(
             name,
             _python("-m", "kiosk.demo.child", name, str(demo.screenshots), "--", *command),
@@ -410,6 +451,8 @@ def guide(run: DemoRun) -> str:
         "                         the newest printed ticket is shown beside the cards",
         f"  {a} 号窗口 / {b} 号窗口   two window consoles (F1 call next, F2 recall, F3 done,",
         "                         F4 no-show, F5 pause)",
+        "  评价器 rating pads     one at each of those windows: after F3 (done) it asks the",
+        "                         citizen to rate the service (好差评); no answer is 未评价",
         "  叫号屏 hall display    called numbers, waiting counts, today's hours",
         "",
         "Cards in the drawer:",
@@ -428,6 +471,7 @@ def guide(run: DemoRun) -> str:
         f"Ticket previews (PNG): {demo.tickets}",
         f"Logs: {demo.logs}",
         f"Central booking store: {run.central_url}/api/v1/docs (log: {demo.log('central')})",
+        f"Queue page (a ticket's QR code opens it): {run.queue_page_url}/queue/…",
         "From another terminal, as a clerk would:",
         f"  KIOSK_DEVICE_CONFIG={demo.device_config('staff-a')} kiosk ticket call --window {a}"
         + ("  --now YYYY-MM-DDTHH:MM (the hall time shown)" if run.fixed_clock else ""),
@@ -456,14 +500,12 @@ def _open_hint(run: DemoRun) -> list[str]:
 
 def suggested_start(hall: HallProfile, calendar: Any, now: datetime) -> datetime | None:
     """An hour into the next regular period that starts after ``now`` (within two weeks)."""
-    from kiosk.domain.calendar import UnknownYear
     from kiosk.domain.schedule import PeriodKind, day_plan
 
     for offset in range(15):
         day = now.date() + timedelta(days=offset)
-        try:
-            plan = day_plan(hall, day, calendar)
-        except UnknownYear:
+        plan = day_plan(hall, day, calendar)
+        if not plan.calendar_known:
             return None
         for period in plan.periods:
             start = datetime.combine(day, period.start)

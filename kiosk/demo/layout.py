@@ -148,6 +148,7 @@ def write_device_config(
     printer_url: str | None = None,
     central_url: str | None = None,
     token: str | None = None,
+    queue_page_url: str | None = None,
 ) -> Path:
     """One machine's ``device.toml`` (mode 0600: it holds the key and maybe a token)."""
     lines = [
@@ -160,6 +161,8 @@ def write_device_config(
         lines.append(f"reader_port = {_toml_text(reader_port)}")
     if printer_url:
         lines.append(f"printer_url = {_toml_text(printer_url)}")
+    if queue_page_url:
+        lines.append(f"queue_page_url = {_toml_text(queue_page_url)}")
     if central_url and token:
         lines += [
             "",

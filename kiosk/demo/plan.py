@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from kiosk.domain.booking_rules import (
+    BookingRefusal,
     CheckInTiming,
     Slot,
     booking_decision,
@@ -124,11 +125,11 @@ def open_days(hall: HallProfile, calendar: HolidayCalendar, start: date, count: 
     days: list[date] = []
     for offset in range(hall.booking.days_ahead + 1):
         day = start + timedelta(days=offset)
-        try:
-            if day_plan(hall, day, calendar).is_open:
-                days.append(day)
-        except UnknownYear:
+        plan = day_plan(hall, day, calendar)
+        if not plan.calendar_known:
             break
+        if plan.is_open:
+            days.append(day)
         if len(days) >= count:
             break
     return days
@@ -154,11 +155,10 @@ def booked_when(
             if made_at > not_after:
                 continue
             for channel in ordered:
-                try:
-                    decision = booking_decision(
-                        hall, slot_start, made_at, calendar, channel=channel, service=service
-                    )
-                except UnknownYear:
+                decision = booking_decision(
+                    hall, slot_start, made_at, calendar, channel=channel, service=service
+                )
+                if decision.reason is BookingRefusal.NO_CALENDAR:
                     return None
                 if decision.allowed:
                     return made_at, channel
@@ -229,6 +229,8 @@ def plan_demo(
         raise PlanError(f"{hall.id}: no service can be booked, so the demo has no bookings")
     today = now.date()
     notes: list[str] = []
+    if not calendar.knows(today.year):
+        notes.append(str(UnknownYear(today.year, calendar.directory_hint)))
     taken: set[tuple[str, datetime]] = set()  # (person, slot): one booking per person per slot
     parts: list[CardPart] = []
     future_days = [d for d in open_days(hall, calendar, today, BACKGROUND_DAYS + 1) if d > today]

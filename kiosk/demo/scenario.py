@@ -104,6 +104,7 @@ def run_scenario(
     ticket = json.loads(called.stdout)
     number = _number(ticket)
     report["called"] = {"window": window, "number": number}
+    report["queue_page"] = _queue_page(run, number)
 
     shown: dict[str, Any] = {}
 
@@ -115,7 +116,13 @@ def run_scenario(
     waited(display_shows, f"the display showing {number} at window {window}")
     report["display"] = {k: shown["state"].get(k) for k in ("newest_number", "newest_window")}
     report["tap_to_display_s"] = round(time.monotonic() - started, 2)
-    time.sleep(1.0)  # the console reads its window back once a second
+    console: dict[str, Any] = {}
+
+    def console_shows() -> bool:  # the console follows the hall's events: at once
+        console.update(snapshot(supervisor, screens["staff-a"], demo.screenshots))
+        return console.get("state", {}).get("current_number") == number
+
+    waited(console_shows, f"the console of window {window} showing {number}")
     report["screenshots"] = {}
     for name, child in screens.items():
         document = snapshot(supervisor, child, demo.screenshots)
@@ -124,7 +131,51 @@ def run_scenario(
             report["console"] = {
                 k: document["state"].get(k) for k in ("current_number", "current_service")
             }
+    report["pad"] = _pad_asks(supervisor, run, screens, env, window, number, waited)
     return report
+
+
+def _queue_page(run: DemoRun, number: str) -> dict[str, Any]:
+    """What a phone that scans the ticket's QR code gets: the demo's queue page for it."""
+    import requests
+
+    link = f"{run.queue_page_url}/queue/{run.hall.id}/{run.start:%Y-%m-%d}/{number}"
+    answer = requests.get(link, timeout=10)
+    return {"link": link, "status": answer.status_code, "shows_number": number in answer.text}
+
+
+def _pad_asks(
+    supervisor: Supervisor,
+    run: DemoRun,
+    screens: dict[str, Child],
+    env: dict[str, str],
+    window: int,
+    number: str,
+    waited: Any,
+) -> dict[str, Any]:
+    """The clerk finishes the service; the window's rating pad asks the citizen to rate it."""
+    from kiosk.demo.hall import _kiosk
+
+    for action in ("start", "done"):
+        command = _kiosk("ticket", action, "--window", str(window), "--json")
+        if run.fixed_clock:
+            command += ["--now", _minute_after(run)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise ScenarioFailed(f"kiosk ticket {action} failed ({done.returncode}): {done.stderr}")
+    pad: dict[str, Any] = {}
+
+    def asks() -> bool:
+        pad.update(snapshot(supervisor, screens["terminal-a"], run.demo.screenshots))
+        state = pad.get("state", {})
+        return state.get("pad_state") == "asking" and state.get("rating_number") == number
+
+    waited(asks, f"the rating pad of window {window} asking about {number}")
+    return {
+        "pad_state": pad["state"]["pad_state"],
+        "rating_number": pad["state"]["rating_number"],
+        "screenshot": pad["screenshot"],
+    }
 
 
 def _minute_after(run: DemoRun) -> str:

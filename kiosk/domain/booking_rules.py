@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
-from kiosk.domain.calendar import HolidayCalendar, UnknownYear
+from kiosk.domain.calendar import DayType, HolidayCalendar, UnknownYear
 from kiosk.domain.hall import WEEKDAYS, ChannelId, HallProfile, Service
 from kiosk.domain.schedule import DayPlan, Period, day_plan
 
@@ -20,13 +20,22 @@ from kiosk.domain.schedule import DayPlan, Period, day_plan
 def booking_deadline(
     hall: HallProfile, slot_start: datetime, calendar: HolidayCalendar
 ) -> datetime:
-    """The last instant at which a booking for the slot may still be made."""
+    """The booking deadline of the slot: "at least 24 hours ahead" is still met at it, while
+    "before 14:00 of the previous working day" is not (``deadline_passed`` says which)."""
     lead = hall.booking.lead
     if lead.kind == "hours_before":
         assert lead.hours is not None
         return slot_start - timedelta(hours=lead.hours)
     assert lead.cutoff is not None
     return datetime.combine(calendar.previous_working_day(slot_start.date()), lead.cutoff)
+
+
+def deadline_passed(hall: HallProfile, deadline: datetime, now: datetime) -> bool:
+    """ "至少提前24小时" is met at exactly 24 hours; "前一个工作日14:00前" means before 14:00,
+    so 14:00 itself is too late."""
+    if hall.booking.lead.kind == "previous_workday_cutoff":
+        return now >= deadline
+    return now > deadline
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,13 @@ def free_places(capacity: int, taken: int) -> int:
 def day_slots(
     hall: HallProfile, day: date, calendar: HolidayCalendar, service: Service | None = None
 ) -> list[Slot]:
-    """Every bookable slot of a day (for one service, if given), in time order."""
+    """Every bookable slot of a day (for one service, if given), in time order.
+
+    Raises ``UnknownYear`` for a day of a year without holiday data: "no slots" would say the
+    hall is closed, which nobody knows yet."""
     plan = day_plan(hall, day, calendar)
+    if not plan.calendar_known:
+        raise UnknownYear(day.year, calendar.directory_hint)
     return _slots_in_plan(hall, plan, service)
 
 
@@ -159,6 +173,10 @@ class BookingDecision:
     deadline: datetime | None = None
     slot: Slot | None = None
     detail: str = ""
+    #: ``NO_CALENDAR``: the year without holiday data.
+    unknown_year: int | None = None
+    #: The slot's day comes from a provisional calendar file (暂定).
+    provisional: bool = False
 
 
 def booking_decision(
@@ -181,27 +199,41 @@ def booking_decision(
             )
     if service is not None and not service.bookable:
         return BookingDecision(False, BookingRefusal.SERVICE_NOT_BOOKABLE)
+    plan = day_plan(hall, slot_start.date(), calendar)
     try:
-        plan = day_plan(hall, slot_start.date(), calendar)
+        if not plan.calendar_known:
+            raise UnknownYear(slot_start.year, calendar.directory_hint)
         deadline = booking_deadline(hall, slot_start, calendar)
     except UnknownYear as error:
-        return BookingDecision(False, BookingRefusal.NO_CALENDAR, detail=str(error))
+        return _no_calendar(error)
+    provisional = plan.provisional
     if not plan.is_open:
-        return BookingDecision(False, BookingRefusal.CLOSED_DAY, deadline)
+        return BookingDecision(False, BookingRefusal.CLOSED_DAY, deadline, provisional=provisional)
     slot = _find_slot(hall, plan, slot_start, None)
     if slot is None:
-        return BookingDecision(False, BookingRefusal.NOT_A_SLOT, None)
+        return BookingDecision(False, BookingRefusal.NOT_A_SLOT, None, provisional=provisional)
+    refusal = None
     if service is not None and _find_slot(hall, plan, slot_start, service) is None:
-        return BookingDecision(False, BookingRefusal.CATEGORY_NOT_ACCEPTED, deadline, slot)
-    if slot_start <= now:
-        return BookingDecision(False, BookingRefusal.SLOT_IN_PAST, deadline, slot)
-    if now > deadline:
-        return BookingDecision(False, BookingRefusal.DEADLINE_PASSED, deadline, slot)
-    if (slot_start.date() - now.date()).days > hall.booking.days_ahead:
-        return BookingDecision(False, BookingRefusal.TOO_FAR_AHEAD, deadline, slot)
-    if channel is not None and not channel_open(hall, channel, now):
-        return BookingDecision(False, BookingRefusal.CHANNEL_CLOSED, deadline, slot)
-    return BookingDecision(True, None, deadline, slot)
+        refusal = BookingRefusal.CATEGORY_NOT_ACCEPTED
+    elif slot_start <= now:
+        refusal = BookingRefusal.SLOT_IN_PAST
+    elif deadline_passed(hall, deadline, now):
+        refusal = BookingRefusal.DEADLINE_PASSED
+    elif (slot_start.date() - now.date()).days > hall.booking.days_ahead:
+        refusal = BookingRefusal.TOO_FAR_AHEAD
+    elif channel is not None:
+        try:
+            if not channel_open(hall, channel, now, calendar):
+                refusal = BookingRefusal.CHANNEL_CLOSED
+        except UnknownYear as error:
+            return _no_calendar(error)
+    return BookingDecision(refusal is None, refusal, deadline, slot, provisional=provisional)
+
+
+def _no_calendar(error: UnknownYear) -> BookingDecision:
+    return BookingDecision(
+        False, BookingRefusal.NO_CALENDAR, detail=str(error), unknown_year=error.year
+    )
 
 
 @dataclass(frozen=True)
@@ -265,16 +297,26 @@ def _find_slot(
     return None
 
 
-def channel_open(hall: HallProfile, channel: str, now: datetime) -> bool:
+def channel_open(hall: HallProfile, channel: str, now: datetime, calendar: HolidayCalendar) -> bool:
     """Whether a booking channel takes bookings at ``now``.
 
     A channel without published hours (WeChat/online, the kiosk) is always open; the kiosk
-    itself is only used while the hall is open.
+    itself is only used while the hall is open. A staffed channel (the phone line, the
+    volunteer desk) keeps the hall's calendar: closed on statutory holidays and the hall's
+    local closures, and on a make-up working day open as on the weekday it stands for
+    (``makeup_workday_as``). Raises ``UnknownYear`` for a day without holiday data.
     """
     spec = hall.channel(channel)
     if spec.hours is None:
         return True
+    if calendar.closure(now.date(), hall.id) is not None:
+        return False
+    day_type = calendar.day_type(now.date())
+    if day_type is DayType.HOLIDAY:
+        return False
     weekday = WEEKDAYS[now.weekday()]
+    if day_type is DayType.MAKEUP_WORKDAY:
+        weekday = hall.makeup_workday_as
     moment = now.time()
     return any(
         weekday in weekly.days and any(span.contains(moment) for span in weekly.hours)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
 from itertools import pairwise
@@ -198,6 +199,13 @@ class Service(_Model):
     service_minutes: int = Field(default=10, ge=1, le=240)
     materials_zh: tuple[str, ...] = ()
     materials_en: tuple[str, ...] = ()
+    # Where the item is handled when that is not simply where its windows stand (a zone or desk
+    # of its own); the ticket then names this place, with the windows that serve the item.
+    area_zh: str = ""
+    area_en: str = ""
+    icon: str = Field(default="", pattern=r"^([a-z0-9]+(-[a-z0-9]+)*)?$")
+    """A pictogram for the kiosk, by its Material Design Icons name (``home-city``); empty: the
+    category's default. ``screens.icons.check_hall_icons`` checks the name exists."""
 
 
 class ServiceWindow(_Model):
@@ -205,6 +213,19 @@ class ServiceWindow(_Model):
     services: tuple[str, ...] = Field(min_length=1)
     name_zh: str = ""
     name_en: str = ""
+    # Where the window stands (一楼A区 / Zone A, ground floor): a ticket tells the holder where
+    # to go, and a window number alone does not help in a hall of several floors or zones.
+    area_zh: str = ""
+    area_en: str = ""
+
+
+@dataclass(frozen=True)
+class WindowGroup:
+    """Windows serving an item that stand in one area, as a ticket names them."""
+
+    area_zh: str
+    area_en: str
+    windows: tuple[int, ...]
 
 
 class QueueSettings(_Model):
@@ -217,6 +238,67 @@ class QueueSettings(_Model):
 class VoiceSettings(_Model):
     repeat: int = Field(default=2, ge=1, le=5)
     english: bool = False
+
+
+class RatingReason(_Model):
+    """A reason a citizen may pick with a 差评 (provincial rules list their own)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    name_zh: str = Field(min_length=1, max_length=16)
+    name_en: str = ""
+
+
+DEFAULT_RATING_REASONS: tuple[RatingReason, ...] = (
+    RatingReason(id="attitude", name_zh="服务态度", name_en="Attitude"),
+    RatingReason(id="efficiency", name_zh="办事效率", name_en="Efficiency"),
+    RatingReason(id="materials", name_zh="材料要求", name_en="Documents asked for"),
+    RatingReason(id="facilities", name_zh="环境设施", name_en="Premises and equipment"),
+    RatingReason(id="other", name_zh="其他", name_en="Other"),
+)
+
+
+class RatingSettings(_Model):
+    """The 好差评 pad and the phone page: reasons for a 差评 and how long each one waits."""
+
+    reasons: tuple[RatingReason, ...] = Field(default=DEFAULT_RATING_REASONS, min_length=1)
+    pad_seconds: int = Field(default=30, ge=5, le=300)
+    """How long the window's pad asks before the service counts as 未评价."""
+    reason_seconds: int = Field(default=30, ge=5, le=300)
+    phone_hours: int = Field(default=24, ge=1, le=24 * 15)
+    """How long after the service the phone page still takes a rating."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> RatingSettings:
+        ids = [r.id for r in self.reasons]
+        if len(ids) != len(set(ids)):
+            raise ValueError("reasons: a reason id is listed twice")
+        return self
+
+    def reason(self, reason_id: str) -> RatingReason:
+        for reason in self.reasons:
+            if reason.id == reason_id:
+                return reason
+        raise KeyError(reason_id)
+
+
+class Clerk(_Model):
+    """A clerk who may sign in at the hall's window consoles (shown on the window's pad)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9-]{1,16}$")
+    """工号, the staff number shown to citizens."""
+    name_zh: str = Field(min_length=1, max_length=32)
+    name_en: str = ""
+    photo: str = ""
+    """Optional picture for the window's pad: a path relative to the configuration folder."""
+    pin: str
+    """``pbkdf2_sha256$ITERATIONS$SALT$HASH`` of the sign-in PIN (``kiosk staff pin-hash``)."""
+
+    @model_validator(mode="after")
+    def _pin_shape(self) -> Clerk:
+        from kiosk.domain.staff import parse_pin_hash
+
+        parse_pin_hash(self.pin)
+        return self
 
 
 class HallProfile(_Model):
@@ -240,6 +322,8 @@ class HallProfile(_Model):
     windows: tuple[ServiceWindow, ...] = Field(min_length=1)
     queue: QueueSettings = QueueSettings()
     voice: VoiceSettings = VoiceSettings()
+    rating: RatingSettings = RatingSettings()
+    clerks: tuple[Clerk, ...] = ()
 
     @model_validator(mode="after")
     def _coherent(self) -> HallProfile:
@@ -252,7 +336,16 @@ class HallProfile(_Model):
         ids = [c.id for c in self.channels]
         if len(ids) != len(set(ids)):
             raise ValueError("channels: a channel id is listed twice")
+        clerk_ids = [c.id for c in self.clerks]
+        if len(clerk_ids) != len(set(clerk_ids)):
+            raise ValueError("clerks: a clerk id (工号) is listed twice")
         return self
+
+    def clerk(self, clerk_id: str) -> Clerk:
+        for clerk in self.clerks:
+            if clerk.id == clerk_id:
+                return clerk
+        raise KeyError(clerk_id)
 
     def _check_no_overlaps(self) -> None:
         for day in WEEKDAYS:
@@ -308,6 +401,20 @@ class HallProfile(_Model):
             if window.number == number:
                 return window
         raise KeyError(number)
+
+    def directions(self, service_id: str, window: int | None = None) -> tuple[WindowGroup, ...]:
+        """Where a ticket of ``service_id`` is served: its windows grouped by area, in the
+        file's order; only ``window`` once the ticket has been called there."""
+        service = self.service(service_id)
+        if window is not None:
+            serving = [w for w in self.windows if w.number == window]
+        else:
+            serving = [w for w in self.windows if service_id in w.services]
+        groups: dict[tuple[str, str], list[int]] = {}
+        for w in serving:
+            area = (service.area_zh, service.area_en) if service.area_zh else (w.area_zh, w.area_en)
+            groups.setdefault(area, []).append(w.number)
+        return tuple(WindowGroup(zh, en, tuple(numbers)) for (zh, en), numbers in groups.items())
 
     def channel(self, channel_id: str) -> Channel:
         for channel in self.channels:

@@ -5,6 +5,10 @@ a make-up working day is a working day; a Monday-Friday holiday closes every hal
 service marked "not on statutory holidays" is off on a weekend day inside a holiday period;
 booking-only periods give no walk-in tickets; at the afternoon closing of a working day no new
 walk-in ticket is issued but everyone already waiting is served (natural extension).
+
+A day in a year without holiday data has a plan too: closed, with the reason "no calendar"
+(``ClosedReason.NO_CALENDAR``), so a week that crosses into such a year still shows its known
+days, and every decision about the unknown day is a refusal that says why, never a crash.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class ClosedReason(StrEnum):
     HOLIDAY = "holiday"
     WEEKEND = "weekend"
     LOCAL_CLOSURE = "local_closure"
+    NO_CALENDAR = "no_calendar"
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,16 @@ class DayPlan:
     closed_reason: ClosedReason | None = None
     closure_reason_zh: str = ""
     closure_reason_en: str = ""
+    #: The day's year comes from a calendar file drafted before the notice (shown as 暂定).
+    provisional: bool = False
 
     @property
     def is_open(self) -> bool:
         return bool(self.periods)
+
+    @property
+    def calendar_known(self) -> bool:
+        return self.closed_reason is not ClosedReason.NO_CALENDAR
 
     @property
     def opening(self) -> time | None:
@@ -92,17 +103,27 @@ class DayPlan:
         return None
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        document: dict[str, object] = {
             "hall": self.hall_id,
             "date": self.day.isoformat(),
             "day": self.day_type.value,
             "natural_extension": self.natural_extension,
             "periods": [period.as_dict() for period in self.periods],
         }
+        if self.provisional:
+            document["provisional"] = True
+        return document
 
 
 def day_plan(hall: HallProfile, day: date, calendar: HolidayCalendar) -> DayPlan:
-    info = calendar.info(day)
+    """The hall's plan for the day; a day of a year without holiday data is closed with the
+    reason ``NO_CALENDAR`` (nothing is guessed about it)."""
+    try:
+        info = calendar.info(day)
+    except UnknownYear:
+        return DayPlan(
+            hall.id, day, DayType.UNKNOWN, (), False, closed_reason=ClosedReason.NO_CALENDAR
+        )
     closure = calendar.closure(day, hall.id)
     if closure is not None:
         return DayPlan(
@@ -115,6 +136,7 @@ def day_plan(hall: HallProfile, day: date, calendar: HolidayCalendar) -> DayPlan
             ClosedReason.LOCAL_CLOSURE,
             closure.reason_zh,
             closure.reason_en,
+            info.provisional,
         )
     weekday = WEEKDAYS[day.weekday()]
     periods: list[Period] = []
@@ -144,6 +166,7 @@ def day_plan(hall: HallProfile, day: date, calendar: HolidayCalendar) -> DayPlan
         natural_extension,
         info.holiday_name,
         closed_reason,
+        provisional=info.provisional,
     )
 
 
@@ -265,6 +288,25 @@ def _decide_in_plan(
     return WalkInDecision(True, None, plan, period, acceptance)
 
 
+def materials_only_at(
+    hall: HallProfile, service: Service, at: datetime, calendar: HolidayCalendar
+) -> bool:
+    """Does the period in force at ``at`` only receive the materials of ``service``'s items?
+
+    A booked ticket is served in its slot, so the kiosk asks at the slot's start; a walk-in's
+    decision already carries it. A day the calendar does not know is not materials-only (it
+    cannot be open either: the ticket was issued by other rules, e.g. a booking made before).
+    """
+    try:
+        plan = day_plan(hall, at.date(), calendar)
+    except UnknownYear:
+        return False
+    period = plan.period_at(at.time())
+    if period is None:
+        return False
+    return period.acceptance(service.category) is Acceptance.MATERIALS_ONLY
+
+
 def next_walk_in(
     hall: HallProfile,
     service: Service,
@@ -276,9 +318,8 @@ def next_walk_in(
     """The first instant after ``after`` at which a walk-in ticket for ``service`` is possible."""
     for offset in range(look_ahead_days + 1):
         day = after.date() + timedelta(days=offset)
-        try:
-            plan = day_plan(hall, day, calendar)
-        except UnknownYear:
+        plan = day_plan(hall, day, calendar)
+        if not plan.calendar_known:
             return None
         assert offset > 0 or day == after.date()
         for period in plan.periods:

@@ -3,14 +3,18 @@
 A slip is a plain value handed from the services to the printer adapter, so the printer never
 queries the store and a ticket can be printed again, shown on screen or previewed from the same
 value. Names on a slip are already masked (PIPL): the printer cannot print what it never gets.
-The rules require telling every needed material at once (一次性告知), so a booked ticket and a
-booking confirmation carry the full materials list.
+The rules require telling every needed material at once (一次性告知), so every ticket (a
+walk-in's too) and a booking confirmation carry the full materials list. A ticket also says
+where to go, and carries the marks the person and the clerk must see: 优先 (priority),
+仅接收材料 (materials only) and 补打 (a reprint).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from kiosk.domain.booking_code import normalise_booking_code
 
 SLIP_LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
 
@@ -35,6 +39,15 @@ def _check_masked(name: str | None) -> None:
     # A full name on paper would be a privacy leak; masked names always carry the mask mark.
     if name is not None and "*" not in name:
         raise SlipError("masked_name must be masked (e.g. 张*三), never the full name")
+
+
+def _check_code(code: str | None) -> None:
+    # The short code, never the central id: a UUID is not something a person reads out.
+    if code is not None:
+        try:
+            normalise_booking_code(code)
+        except ValueError as error:
+            raise SlipError(str(error)) from None
 
 
 class _HallHeading:
@@ -73,9 +86,18 @@ class TicketSlip(_HallHeading):
     item_name: str | None = None
     materials: tuple[str, ...] = ()
     status_url: str | None = None
+    """The hall's queue page for this ticket; None when the hall runs none (then no QR code)."""
     phone: str | None = None
     booked: bool = False
     language: str = "zh_CN"
+    where: str = ""
+    """The window(s) or area to go to, in the slip's language."""
+    priority: bool = False
+    materials_only: bool = False
+    reprint: bool = False
+    printed_at: datetime | None = None
+    """When a reprint was printed (the issue time stays the first one)."""
+    booking_code: str | None = None
 
     def __post_init__(self) -> None:
         if not self.number.strip():
@@ -88,6 +110,12 @@ class TicketSlip(_HallHeading):
             raise SlipError(f"wait_minutes must not be negative (got {self.wait_minutes})")
         if not isinstance(self.materials, tuple):
             raise SlipError("materials must be a tuple of strings")
+        if self.printed_at is not None and not self.reprint:
+            raise SlipError("printed_at is the time of a reprint: set reprint too")
+        if self.status_url is not None and not self.status_url.startswith(("https://", "http://")):
+            # a QR code that no phone opens only disappoints (hall-kiosk:ticket/… did)
+            raise SlipError(f"status_url {self.status_url!r}: expected an http(s) address")
+        _check_code(self.booking_code)
         _check_slot(self.slot_start, self.slot_end)
         _check_masked(self.masked_name)
         _check_language(self.language)
@@ -109,10 +137,10 @@ class BookingSlip(_HallHeading):
     slot_start: datetime
     slot_end: datetime
     masked_name: str
-    booked_at: datetime
+    printed_at: datetime
     materials: tuple[str, ...] = ()
     phone: str | None = None
-    reference: str | None = None
+    booking_code: str | None = None
     language: str = "zh_CN"
 
     def __post_init__(self) -> None:
@@ -120,6 +148,7 @@ class BookingSlip(_HallHeading):
             raise SlipError("a booking confirmation needs the item name")
         if not isinstance(self.materials, tuple):
             raise SlipError("materials must be a tuple of strings")
+        _check_code(self.booking_code)
         _check_slot(self.slot_start, self.slot_end)
         _check_masked(self.masked_name)
         _check_language(self.language)

@@ -19,7 +19,7 @@ from kiosk.domain.booking_rules import (
 from kiosk.domain.identity import Identity, mask_phone, valid_phone
 from kiosk.domain.schedule import HallState, day_plan, hall_state
 from kiosk.i18n import _
-from kiosk.messages import describe_booking, describe_place
+from kiosk.messages import describe_booking, describe_place, provisional_text
 from kiosk.services.tickets import forfeit, service_of
 from kiosk.services.views import BookingView, booking_view
 from kiosk.store import repositories as repo
@@ -122,6 +122,8 @@ def add_booking(
     )
     if materials:
         message += _("请携带：{materials}。").format(materials=materials)
+    if decision.provisional:
+        message += provisional_text(slot.start.year)
     return BookingResult(view, message, None, decision)
 
 

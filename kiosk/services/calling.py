@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain import queue_policy
 from kiosk.domain.hall import ServiceWindow
+from kiosk.domain.schedule import materials_only_at
 from kiosk.services.errors import (
     InvalidTransition,
     NoCurrentTicket,
@@ -71,6 +72,7 @@ def _event(
         "number": ticket.number,
         "service": ticket.service_id,
         "window": ticket.window,
+        "clerk": ticket.clerk,
     }
     payload.update(extra)
     repo.record_event(session, store.hall.id, type_, now, payload, store.terminal)
@@ -162,7 +164,7 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
             if choice.candidate is None:
                 return CallResult(None, window, closed)
             pool.pop(choice.candidate.ticket_id)
-            chosen = repo.claim_ticket(session, choice.candidate.ticket_id, window, now)
+            chosen = repo.claim_ticket(session, choice.candidate.ticket_id, window, now, row.clerk)
             if chosen is None:
                 continue  # another window called it first: take the next one
             row.priority_streak = choice.streak
@@ -291,6 +293,8 @@ def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> T
             name_masked=old.name_masked,
             booking=booking,
             transferred_from=old.id,
+            # what the period the person came in takes of the new item
+            materials_only=materials_only_at(hall, service, old.issued_at, store.calendar),
         )
         repo.update_ticket(session, old, status=TicketStatus.TRANSFERRED.value, finished_at=now)
         _event(

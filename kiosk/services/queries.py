@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -35,17 +36,20 @@ def calls_since(store: HallStore, seq: int = 0, limit: int = 50) -> list[Call]:
     """Calls and recalls after event ``seq``, oldest first (seq is commit-ordered)."""
     with store.read() as session:
         events = repo.events_after(session, store.hall.id, seq, CALL_EVENTS, limit)
-        return [
-            Call(
-                e.seq,
-                str(e.payload["number"]),
-                int(e.payload["window"]),
-                str(e.payload["service"]),
-                e.at,
-                e.type == "ticket_recalled",
-            )
-            for e in events
-        ]
+        return [call_of(e) for e in events]
+
+
+def call_of(event: Any) -> Call:
+    """A call or recall event (a stored ``Event`` or a stream's ``HallEvent``) as a ``Call``."""
+    payload = event.payload
+    return Call(
+        event.seq,
+        str(payload["number"]),
+        int(payload["window"]),
+        str(payload["service"]),
+        event.at,
+        event.type == "ticket_recalled",
+    )
 
 
 def last_seq(store: HallStore) -> int:

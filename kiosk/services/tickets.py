@@ -6,7 +6,7 @@ event together; a crash anywhere before commit leaves neither a ticket nor a use
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain import queue_policy
 from kiosk.domain.booking_rules import CheckInTiming, check_in_window
-from kiosk.domain.hall import Service
+from kiosk.domain.hall import Acceptance, Service
 from kiosk.domain.identity import Identity, age_on
-from kiosk.domain.schedule import WalkInDecision, walk_in_decision
+from kiosk.domain.links import make_token
+from kiosk.domain.schedule import WalkInDecision, materials_only_at, walk_in_decision
 from kiosk.domain.wait import estimate_wait
 from kiosk.i18n import _
-from kiosk.messages import describe_walk_in, format_when
+from kiosk.messages import describe_walk_in, format_slot, format_when
 from kiosk.services.errors import UnknownService
 from kiosk.services.views import BookingView, TicketView, booking_view, ticket_view
 from kiosk.store import repositories as repo
@@ -59,6 +60,7 @@ def issue(
     name_masked: str | None = None,
     booking: Booking | None = None,
     transferred_from: int | None = None,
+    materials_only: bool = False,
 ) -> TicketRecord:
     """Insert a waiting ticket with the next serial of its prefix (caller records the event)."""
     day = now.date()
@@ -88,8 +90,16 @@ def issue(
             "holder_hash": holder_hash,
             "name_masked": name_masked,
             "transferred_from": transferred_from,
+            "materials_only": materials_only,
+            "clerk": None,
         },
     )
+
+
+def with_link(store: HallStore, view: TicketView) -> TicketView:
+    """The view with its phone-page token, for the ticket's QR code (the person's own)."""
+    token = make_token(store.link_key, store.hall.id, view.day, view.id, view.number)
+    return replace(view, link_token=token)
 
 
 def candidate(ticket: Ticket | TicketRecord) -> queue_policy.Candidate:
@@ -187,6 +197,7 @@ def take_ticket(
                 priority=priority,
                 holder_hash=holder,
                 name_masked=identity.masked_name if identity is not None else None,
+                materials_only=decision.acceptance is Acceptance.MATERIALS_ONLY,
             )
             if holder is not None:
                 # Checked after the serial is taken: the counter row lock serialises concurrent
@@ -195,12 +206,12 @@ def take_ticket(
                     session, hall.id, ticket.day, service.id, holder, other_than=ticket.id
                 )
                 if other is not None:
-                    raise _AlreadyWaiting(ticket_view(hall, other))
+                    raise _AlreadyWaiting(ticket_view(hall, other, reprint=True))
             ahead, minutes = wait_for(session, store, ticket, now)
             repo.record_event(
                 session, hall.id, "ticket_issued", now, issued_payload(ticket), store.terminal
             )
-            view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes)
+            view = with_link(store, ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes))
     except _AlreadyWaiting as already:
         message = _("您已持有 {number} 号（{service}），请耐心等候叫号。").format(
             number=already.ticket.number, service=already.ticket.service_name_zh
@@ -210,6 +221,20 @@ def take_ticket(
         )
     message = describe_walk_in(decision)
     return TakeTicketResult(view, message, None, decision)
+
+
+def walk_in_ticket_of(store: HallStore, identity: Identity, now: datetime) -> TicketView | None:
+    """The walk-in ticket a card's holder took today and still waits with (a card tapped
+    again at the kiosk shows and reprints it; a ticket taken without a card has no holder)."""
+    holder = store.holder_hash(identity.id_number)
+    with store.read() as session:
+        ticket = repo.holder_walk_in_ticket(session, store.hall.id, now.date(), holder)
+        if ticket is None:
+            return None
+        ahead = minutes = None
+        if ticket.status == TicketStatus.WAITING.value:
+            ahead, minutes = wait_for(session, store, ticket, now)
+        return ticket_view(store.hall, ticket, ahead=ahead, wait_minutes=minutes, reprint=True)
 
 
 # --- check-in --------------------------------------------------------------------------------
@@ -296,10 +321,7 @@ def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResu
 
 
 def _slot_text(booking: Booking, today: date) -> str:
-    start = format_when(booking.slot_start, booking.slot_start.date())
-    if booking.slot_start.date() != today:
-        start = f"{booking.slot_start:%Y-%m-%d %H:%M}"
-    return f"{start}-{booking.slot_end:%H:%M}"
+    return format_slot(booking.slot_start, booking.slot_end, today)
 
 
 def _already_checked_in(
@@ -315,7 +337,10 @@ def _already_checked_in(
         ahead = minutes = None
         if ticket.status == TicketStatus.WAITING.value:
             ahead, minutes = wait_for(session, store, ticket, now)
-        view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking)
+        view = ticket_view(
+            hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking, reprint=True
+        )
+        view = with_link(store, view)
         if booking.status == BookingStatus.SERVED.value:
             message = _("您今天的预约已办理完毕（{number} 号）。").format(number=ticket.number)
         else:
@@ -349,6 +374,10 @@ def _check_in(
         holder_hash=holder,
         name_masked=booking.name_masked or identity.masked_name,
         booking=booking,
+        # served in its slot: what that period accepts of the item, even when checked in early
+        materials_only=materials_only_at(
+            hall, service, max(now, booking.slot_start), store.calendar
+        ),
     )
     booking.status = BookingStatus.CHECKED_IN.value
     booking.checked_in_at = now
@@ -365,7 +394,9 @@ def _check_in(
         {"booking": booking.central_id, "ticket_id": ticket.id, "number": ticket.number},
         store.terminal,
     )
-    view = ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking)
+    view = with_link(
+        store, ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking)
+    )
     message = _("签到成功，您的号码是 {number}。").format(number=ticket.number)
     if booking.slot_start > now:
         message += _("预约时段开始后将优先叫号。")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.identity import id_hash
+from kiosk.domain.links import link_key
 from kiosk.store import repositories as repo
 from kiosk.store.db import ensure_schema, make_engine
 
@@ -70,6 +71,11 @@ class HallStore:
 
     def holder_hash(self, id_number: str) -> str:
         return id_hash(id_number, self.id_hash_key)
+
+    @property
+    def link_key(self) -> bytes:
+        """The key of the tickets' phone-page tokens (derived from the hall's secret)."""
+        return link_key(self.id_hash_key)
 
     def close(self) -> None:
         self.engine.dispose()

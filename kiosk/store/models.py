@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -118,6 +120,11 @@ class Ticket(Base):
     holder_hash: Mapped[str | None] = mapped_column(String(64))
     name_masked: Mapped[str | None] = mapped_column(String(64))
     transferred_from: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # Issued in a period that only receives this item's materials (周末承办类): the ticket, the
+    # console and a reprint must all say so, so it is kept, not recomputed from today's rules.
+    materials_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 工号 of the clerk signed in at the window when it was called (migration 0005).
+    clerk: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         UniqueConstraint("hall_id", "day", "prefix", "serial", name="uq_tickets_serial"),
@@ -170,4 +177,33 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_type", "hall_id", "type", "seq"),
         Index("ix_events_unpushed", "pushed_at", "seq"),
+    )
+
+
+class Rating(Base):
+    """A citizen's 好差评 of one service (one per ticket): on the window's pad or the phone page.
+
+    The row is what reports count; the ``ticket_rated`` event recorded with it is what the
+    central store receives (``sync.protocol.TicketRatedPayload``). No name, no ID number.
+    """
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    day: Mapped[date] = mapped_column(Date)
+    number: Mapped[str] = mapped_column(String(16))
+    service_id: Mapped[str] = mapped_column(String(64))
+    window: Mapped[int | None] = mapped_column(Integer)
+    clerk: Mapped[str | None] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(24))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    rated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_ratings_day", "hall_id", "day"),
+        Index("ix_ratings_window", "hall_id", "window", "rated_at"),
     )

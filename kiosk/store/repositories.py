@@ -41,11 +41,13 @@ from sqlalchemy.sql.elements import TextClause
 from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.queue_policy import Candidate
+from kiosk.store.changes import notify_channel
 from kiosk.store.models import (
     OPEN_TICKET_STATUSES,
     Booking,
     Counter,
     Event,
+    Rating,
     Ticket,
     TicketKind,
     TicketStatus,
@@ -162,6 +164,8 @@ class TicketRecord:
     holder_hash: str | None
     name_masked: str | None
     transferred_from: int | None
+    materials_only: bool
+    clerk: str | None = None
 
 
 TICKET_FIELDS = tuple(TicketRecord.__dataclass_fields__)
@@ -291,9 +295,16 @@ _INSERT_EVENT = insert(EVENTS)
 _EVENT_FIELDS = ("hall_id", "type", "at", "terminal", "payload", "idempotency_key")
 _LOCKED_INSERT_EVENT = _register(
     "locked_insert_event",
+    "WITH inserted AS ("
     f"INSERT INTO events ({_columns(_EVENT_FIELDS)})"
     " SELECT :hall_id, :type, CAST(:at AS TIMESTAMP), :terminal, CAST(:payload AS JSON),"
-    " :idempotency_key FROM (SELECT pg_advisory_xact_lock(:lock_key) AS locked) AS event_lock",
+    " :idempotency_key FROM (SELECT pg_advisory_xact_lock(:lock_key) AS locked) AS event_lock"
+    " RETURNING seq) SELECT pg_notify(:channel, CAST(seq AS TEXT)) FROM inserted",
+    EVENTS,
+)
+_NOTIFY_LAST = _register(
+    "notify_last",
+    "SELECT pg_notify(:channel, CAST(max(seq) AS TEXT)) FROM events WHERE hall_id = :hall_id",
     EVENTS,
 )
 
@@ -308,7 +319,10 @@ def write_pending_events(session: Session) -> None:
     Row changes of ORM objects are flushed first, so the event lock is the transaction's last.
     On PostgreSQL the lock is taken by the insert itself: its ``FROM`` is a subquery that calls
     ``pg_advisory_xact_lock``, and a row's ``seq`` default is drawn only for the row that
-    subquery yields, so after the lock (one round trip instead of two).
+    subquery yields, so after the lock (one round trip instead of two). The same statement
+    sends each event's ``seq`` on the hall's notification channel, which PostgreSQL delivers
+    when (and only if) the transaction commits: the screens' push (``kiosk.store.changes``).
+    SQLite needs nothing here: its listeners watch the WAL file.
     """
     pending: list[dict[str, Any]] = session.info.pop(PENDING_EVENTS, [])
     if not pending:
@@ -317,14 +331,16 @@ def write_pending_events(session: Session) -> None:
     halls = sorted({event["hall_id"] for event in pending})
     if _is_postgres(session) and len(halls) == 1:
         key = _lock_key(f"events:{halls[0]}")
-        rows = [
-            {name: event[name] for name in _EVENT_FIELDS} | {"lock_key": key} for event in pending
-        ]
+        extra = {"lock_key": key, "channel": notify_channel(halls[0])}
+        rows = [{name: event[name] for name in _EVENT_FIELDS} | extra for event in pending]
         _run(session, _LOCKED_INSERT_EVENT, rows)
         return
     for hall_id in halls:
         lock(session, f"events:{hall_id}")
     connection_of(session).execute(_INSERT_EVENT, pending)
+    if _is_postgres(session):
+        for hall_id in halls:
+            _run(session, _NOTIFY_LAST, {"channel": notify_channel(hall_id), "hall_id": hall_id})
 
 
 def discard_pending_events(session: Session) -> None:
@@ -436,7 +452,7 @@ def waiting_candidates(
 _CLAIM = _register(
     "claim",
     f"UPDATE tickets SET status = '{TicketStatus.CALLED.value}', \"window\" = :window,"
-    " called_at = :called_at, calls = calls + 1"
+    " called_at = :called_at, calls = calls + 1, clerk = :clerk"
     f" WHERE id = :ticket_id AND status = '{TicketStatus.WAITING.value}'"
     f" RETURNING {_TICKET_COLUMNS}",
     TICKETS,
@@ -445,34 +461,39 @@ _CLAIM = _register(
 
 
 def claim_ticket(
-    session: Session, ticket_id: int, window: int, now: datetime
+    session: Session, ticket_id: int, window: int, now: datetime, clerk: str | None = None
 ) -> TicketRecord | None:
-    """Mark a waiting ticket called at ``window`` and return it; None when another window got
-    it first.
+    """Mark a waiting ticket called at ``window`` (by ``clerk``) and return it; None when
+    another window got it first.
 
     The guard on ``status`` is what makes two windows calling at once safe: on PostgreSQL the
     second UPDATE waits for the first to commit, re-reads the row and matches nothing.
     """
-    params = {"ticket_id": ticket_id, "window": window, "called_at": now}
+    params = {"ticket_id": ticket_id, "window": window, "called_at": now, "clerk": clerk}
     return _ticket(_run(session, _CLAIM, params).first())
 
 
-_CURRENT = _register(
-    "current",
-    f"SELECT {_TICKET_COLUMNS} FROM tickets"
-    ' WHERE hall_id = :hall_id AND day = :day AND "window" = :window'
-    f" AND status IN ('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
-    " ORDER BY called_at DESC, id DESC LIMIT 1{for_update}",
-    TICKETS,
-    TICKET_FIELDS,
-)
+_CURRENT = {
+    locked: _register(
+        f"current:{locked}",
+        f"SELECT {_TICKET_COLUMNS} FROM tickets"
+        ' WHERE hall_id = :hall_id AND day = :day AND "window" = :window'
+        f" AND status IN ('{TicketStatus.CALLED.value}', '{TicketStatus.SERVING.value}')"
+        " ORDER BY called_at DESC, id DESC LIMIT 1" + ("{for_update}" if locked else ""),
+        TICKETS,
+        TICKET_FIELDS,
+    )
+    for locked in (False, True)
+}
 
 
-def current_ticket(session: Session, hall_id: str, window: int, day: date) -> TicketRecord | None:
+def current_ticket(
+    session: Session, hall_id: str, window: int, day: date, *, for_update: bool = True
+) -> TicketRecord | None:
     """The ticket a window has called or is serving (the latest, if a fault left several),
-    locked until commit."""
+    locked until commit unless ``for_update`` is false (a screen's read)."""
     params = {"hall_id": hall_id, "window": window, "day": day}
-    return _ticket(_run(session, _CURRENT, params).first())
+    return _ticket(_run(session, _CURRENT[for_update], params).first())
 
 
 _BY_NUMBER = {
@@ -527,6 +548,27 @@ def holder_open_ticket(
         "other_than": other_than if other_than is not None else -1,
     }
     return _ticket(_run(session, _HOLDER_OPEN, params).first())
+
+
+_HOLDER_WALK_IN = _register(
+    "holder_walk_in",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets"
+    " WHERE hall_id = :hall_id AND holder_hash = :holder_hash AND day = :day"
+    f" AND kind = '{TicketKind.WALK_IN.value}'"
+    f" AND status IN ('{TicketStatus.WAITING.value}', '{TicketStatus.CALLED.value}')"
+    " ORDER BY id DESC LIMIT 1",
+    TICKETS,
+    TICKET_FIELDS,
+)
+
+
+def holder_walk_in_ticket(
+    session: Session, hall_id: str, day: date, holder_hash: str
+) -> TicketRecord | None:
+    """The holder's newest walk-in ticket of the day still waiting or called: the one a card
+    tapped again at the kiosk reprints."""
+    params = {"hall_id": hall_id, "day": day, "holder_hash": holder_hash}
+    return _ticket(_run(session, _HOLDER_WALK_IN, params).first())
 
 
 _RECENT = _register(
@@ -692,3 +734,70 @@ def mark_pushed(session: Session, seqs: Iterable[int], at: datetime) -> int:
 def last_event_seq(session: Session, hall_id: str) -> int:
     value = session.execute(select(func.max(Event.seq)).where(Event.hall_id == hall_id))
     return int(value.scalar_one() or 0)
+
+
+_BY_ID = _register(
+    "ticket_by_id",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = :ticket_id AND hall_id = :hall_id"
+    "{for_update}",
+    TICKETS,
+    TICKET_FIELDS,
+)
+
+
+def ticket_by_id(session: Session, hall_id: str, ticket_id: int) -> TicketRecord | None:
+    """A ticket of the hall by its id, locked until commit (PostgreSQL)."""
+    return _ticket(_run(session, _BY_ID, {"ticket_id": ticket_id, "hall_id": hall_id}).first())
+
+
+_TRANSFERRED_TO = _register(
+    "transferred_to",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE transferred_from = :ticket_id"
+    " ORDER BY id DESC LIMIT 1",
+    TICKETS,
+    TICKET_FIELDS,
+)
+
+
+def transferred_to(session: Session, ticket_id: int) -> TicketRecord | None:
+    """The ticket a transfer replaced ``ticket_id`` with, if any."""
+    return _ticket(_run(session, _TRANSFERRED_TO, {"ticket_id": ticket_id}).first())
+
+
+def rating_of(session: Session, ticket_id: int) -> Rating | None:
+    return session.execute(select(Rating).where(Rating.ticket_id == ticket_id)).scalar_one_or_none()
+
+
+def add_rating(session: Session, values: dict[str, Any]) -> Rating:
+    """Insert a rating (the unique ticket id refuses a second one for the same ticket)."""
+    rating = Rating(**values)
+    session.add(rating)
+    session.flush()
+    return rating
+
+
+def ratings_between(session: Session, hall_id: str, first: date, last: date) -> Sequence[Rating]:
+    query = (
+        select(Rating)
+        .where(Rating.hall_id == hall_id, Rating.day >= first, Rating.day <= last)
+        .order_by(Rating.id)
+    )
+    return session.execute(query).scalars().all()
+
+
+def last_rated_before(
+    session: Session, hall_id: str, window: int, before: datetime
+) -> Rating | None:
+    """The newest rating at ``window`` of a service finished before ``before``."""
+    query = (
+        select(Rating)
+        .join(Ticket, Ticket.id == Rating.ticket_id)
+        .where(
+            Rating.hall_id == hall_id,
+            Rating.window == window,
+            Ticket.finished_at <= before,
+        )
+        .order_by(Ticket.finished_at.desc(), Rating.id.desc())
+        .limit(1)
+    )
+    return session.execute(query).scalar_one_or_none()

@@ -485,6 +485,12 @@ def changes_since(
     )
 
 
+def day_span(day: date) -> tuple[datetime, datetime]:
+    """The first and last instant of a day, for ``BETWEEN``-style filters (the day after
+    9999-12-31 does not exist, so an exclusive end would overflow)."""
+    return datetime.combine(day, time.min), datetime.combine(day, time.max)
+
+
 def slots_of_day(
     session: Session,
     settings: ServerSettings,
@@ -495,7 +501,7 @@ def slots_of_day(
 ) -> list[SlotOut]:
     """Slots of a day for one item with their free places and whether a booking may be made
     now (through ``channel``, when given)."""
-    start = datetime.combine(day, time(0, 0))
+    start, end = day_span(day)
     taken = dict(
         session.execute(
             select(Booking.slot_start, func.count())
@@ -503,7 +509,7 @@ def slots_of_day(
                 Booking.hall_id == hall.id,
                 Booking.service_id == service.id,
                 Booking.slot_start >= start,
-                Booking.slot_start < start + timedelta(days=1),
+                Booking.slot_start <= end,
                 Booking.status.in_(_ACTIVE),
             )
             .group_by(Booking.slot_start)
@@ -525,14 +531,14 @@ def slots_of_day(
 
 
 def bookings_of_day(session: Session, hall: HallProfile, day: date) -> list[Booking]:
-    start = datetime.combine(day, time(0, 0))
+    start, end = day_span(day)
     return list(
         session.scalars(
             select(Booking)
             .where(
                 Booking.hall_id == hall.id,
                 Booking.slot_start >= start,
-                Booking.slot_start < start + timedelta(days=1),
+                Booking.slot_start <= end,
             )
             .order_by(Booking.slot_start, Booking.service_id, Booking.created_at)
         )

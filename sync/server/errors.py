@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.domain.calendar import UnknownYear
 from kiosk.domain.identity import InvalidIdNumber
+from kiosk.messages import no_calendar_text
 
 
 class CentralError(Exception):
@@ -98,13 +100,21 @@ class Busy(_RetryLater):
 class DomainProblem:
     status: int
     code: str
-    message: Callable[[BaseException], str]
-    detail: Callable[[BaseException], dict[str, Any]] = lambda _error: {}
+    message: Callable[[Any], str]  # of the error of the class it is listed under
+    detail: Callable[[Any], dict[str, Any]] = lambda _error: {}
 
 
 #: Domain errors a request can provoke, and the problem each one is answered with.
 DOMAIN_PROBLEMS: dict[type[BaseException], DomainProblem] = {
     InvalidIdNumber: DomainProblem(422, "invalid_id_number", str),
+    # A date in a year without holiday data, on any route: which year is missing and what the
+    # hall must add (never a 500, never a guess).
+    UnknownYear: DomainProblem(
+        409,
+        "no_calendar",
+        lambda e: no_calendar_text(e.year),
+        lambda e: {"year": e.year, "file": e.path, "fix": str(e)},
+    ),
 }
 
 

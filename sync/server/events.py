@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,7 +25,6 @@ from sync.protocol import (
     ACTIVE_STATUSES,
     MAX_CLOCK_AHEAD,
     MAX_EVENT_AGE,
-    PAYLOADS,
     BookingCreatedPayload,
     BookingRefPayload,
     BookingStatus,
@@ -43,6 +42,7 @@ from sync.protocol import (
 from sync.server.bookings import (
     ChangeNumbers,
     booking_out,
+    day_span,
     find_booking,
     hall_local,
     place_problem,
@@ -250,7 +250,7 @@ def _apply(
 ) -> _Applied:
     if kind == EventType.BOOKING_CREATED:
         return _created(session, settings, hall, device, occurred, payload, received, numbers)
-    if kind in PAYLOADS:
+    if isinstance(payload, BookingRefPayload):
         booking = find_booking(session, hall.id, payload.booking_id)
         if booking is None:
             return _Applied(Outcome.REJECTED, "unknown_booking", _("本中心没有这笔预约"))
@@ -425,11 +425,10 @@ def _served(
 
 
 def daily_report(session: Session, hall: HallProfile, day: date) -> DailyReport:
-    start = datetime.combine(day, time(0, 0))
-    end = start + timedelta(days=1)
+    start, end = day_span(day)
     rows = session.execute(
         select(Booking.service_id, Booking.status, func.count())
-        .where(Booking.hall_id == hall.id, Booking.slot_start >= start, Booking.slot_start < end)
+        .where(Booking.hall_id == hall.id, Booking.slot_start >= start, Booking.slot_start <= end)
         .group_by(Booking.service_id, Booking.status)
     ).all()
     per: dict[str, dict[str, int]] = {s.id: {} for s in hall.services}

@@ -24,8 +24,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import ChannelId, HallProfile, Service
 from kiosk.i18n import _
+from kiosk.messages import no_calendar_text, provisional_text
 from sync.protocol import (
     BOOKING_ID_PATTERN,
     BookingCreate,
@@ -250,7 +252,10 @@ def _booking_form(
     channels = _desk_channels(hall)
     channel = (values or {}).get("channel") or (channels[0].id.value if channels else "")
     slots = []
-    if service is not None:
+    # The day's calendar, said above the slots: a year without holiday data has no slots
+    # (the desk is told why), a provisional year's slots are marked 暂定.
+    calendar_note, known = calendar_note_of(store.settings.calendar, day)
+    if service is not None and known:
         with store.read_session() as session:
             slots = booking_cases.slots_of_day(
                 session, store.settings, hall, service, day, channel or None
@@ -266,9 +271,34 @@ def _booking_form(
         "channel": channel,
         "error": error,
         "values": values or {},
+        "calendar_note": calendar_note,
+        "day_notes": _day_notes(store.settings.calendar, days),
     }
     status = error.status if error is not None else 200
     return render(request, "book.html", context, status_code=status)
+
+
+def calendar_note_of(calendar: HolidayCalendar, day: date) -> tuple[str, bool]:
+    """What the desk must say about the day's holiday data, and whether there is any."""
+    try:
+        provisional = calendar.info(day).provisional
+    except UnknownYear:
+        return no_calendar_text(day.year), False
+    return (provisional_text(day.year) if provisional else ""), True
+
+
+def _day_notes(calendar: HolidayCalendar, days: list[date]) -> dict[date, str]:
+    """Beside each date of the picker: 暂定 or 节假日安排未发布 where the calendar says so."""
+    notes = {}
+    for day in days:
+        try:
+            provisional = calendar.info(day).provisional
+        except UnknownYear:
+            notes[day] = _("节假日安排未发布")
+            continue
+        if provisional:
+            notes[day] = _("暂定")
+    return notes
 
 
 @router.get("/halls/{hall_id}/book", response_class=HTMLResponse, response_model=None)
@@ -326,8 +356,9 @@ def book(
     return RedirectResponse(f"/staff/halls/{hall.id}/bookings/{booking.id}", status_code=303)
 
 
-def confirmation_text(hall: HallProfile, booking: Booking) -> str:
-    """The confirmation read out on the phone and given to the applicant, materials included."""
+def confirmation_text(hall: HallProfile, booking: Booking, calendar_note: str = "") -> str:
+    """The confirmation read out on the phone and given to the applicant, materials included
+    (and, for a day of a provisional year, that its opening is not settled yet)."""
     service = _service_of(hall, booking.service_id)
     lines = [
         _("【{hall}】预约成功").format(hall=hall.name_zh),
@@ -346,6 +377,8 @@ def confirmation_text(hall: HallProfile, booking: Booking) -> str:
     lines.append(_("请携带与预约信息一致的身份证件，按约定时间到达。"))
     if hall.phone:
         lines.append(_("如需取消，请致电 {phone}。").format(phone=hall.phone))
+    if calendar_note:
+        lines.append(calendar_note)
     return "\n".join(lines)
 
 
@@ -361,7 +394,11 @@ def confirmation(request: Request, desk: Desk, booking_id: BookingIdPath) -> Res
         "hall": desk.hall,
         "booking": booking,
         "service": _service_of(desk.hall, booking.service_id),
-        "text": confirmation_text(desk.hall, booking),
+        "text": confirmation_text(
+            desk.hall,
+            booking,
+            calendar_note_of(store.settings.calendar, booking.slot_start.date())[0],
+        ),
     }
     return render(request, "confirmation.html", context)
 

@@ -42,6 +42,17 @@ def ticket(number: str = "A001", ticket_id: int = 1, **fields: Any) -> dict[str,
     return {"ticket_id": ticket_id, "number": number, "service": "real-estate", **fields}
 
 
+def rating(**changes: Any) -> dict[str, Any]:
+    """A ``ticket_rated`` payload as the hall sends it (a 差评 from the phone page)."""
+    return {
+        "ticket_id": 5, "day": "2026-11-23", "number": "B005", "service": "social-insurance",
+        "window": 3, "clerk": "0317", "clerk_name": "李娜", "level": "dissatisfied", "score": 2,
+        "bad": True, "reasons": ["attitude"], "reasons_zh": ["服务态度"], "comment": None,
+        "channel": "phone", "served_at": "2026-11-23T10:05:00",
+        "rated_at": "2026-11-23T10:06:00", **changes,
+    }  # fmt: skip
+
+
 def desk_form(token: str, **changes: Any) -> dict[str, Any]:
     """The booking desk's form (CSRF ``token``) for person 1's phone booking on Saturday at
     09:00, with ``changes``."""

@@ -13,7 +13,7 @@ from kiosk.domain.identity import id_hash
 from sync.protocol import MAX_PAYLOAD_BYTES, EventBatchResult
 from sync.server.models import Event, HallCounter
 from tests.central.conftest import KEY, person
-from tests.central.helpers import SATURDAY_09, booking, event, ticket
+from tests.central.helpers import SATURDAY_09, booking, event, rating, ticket
 
 API = "/api/v1/halls/xixia"
 #: When the check-ins of the tests happen: the Saturday of their bookings (made on Monday).
@@ -156,8 +156,10 @@ def test_a_payload_that_does_not_fit_is_rejected_alone_and_the_rest_goes_on(
             | {f"k{n}": "v" * 60 for n in range(40)},
         ),
         event(7, "booking_created", on_site("kiosk-0000000009", 3, masked_name="张小三")),
+        event(8, "ticket_rated", rating(score=5)),
+        event(9, "ticket_rated", rating(comment=f"号码 {number}")),
     ]
-    good = event(8, "booking_checked_in", {"booking_id": booked["id"]})
+    good = event(10, "booking_checked_in", {"booking_id": booked["id"]})
     result = push(xixia, *refused, good)
     assert [(r.outcome, r.reason) for r in result.results] == [
         ("rejected", "unknown_type"),
@@ -167,14 +169,17 @@ def test_a_payload_that_does_not_fit_is_rejected_alone_and_the_rest_goes_on(
         ("rejected", "invalid_payload"),
         ("rejected", "payload_too_large"),
         ("rejected", "invalid_payload"),
+        ("rejected", "invalid_payload"),
+        ("rejected", "invalid_payload"),
         ("applied", None),
     ]
     assert "ID number" in (result.results[3].message or "")
     assert "masked" in (result.results[6].message or "")
-    assert result.last_sequence == 8
+    assert "does not match level" in (result.results[7].message or "")
+    assert result.last_sequence == 10
     with central.transaction() as session:
         stored = session.scalars(select(Event).order_by(Event.sequence)).all()
-        assert [e.payload for e in stored[:7]] == [{}] * 7
+        assert [e.payload for e in stored[:9]] == [{}] * 9
         assert all(number not in str(e.payload) + str(e.message) for e in stored)
     # Sent again (a lost answer), the refused events come back as duplicates, not key_reused.
     again = push(xixia, *refused, good)
@@ -194,8 +199,8 @@ def test_a_ticket_event_with_the_kiosks_fields_is_taken(xixia, clock) -> None:
         "booking": "kiosk-0000000001",
         "newer_field": 3,
     }
-    (result,) = push(xixia, event(1, "ticket_issued", issued)).results
-    assert result.outcome == "applied"
+    results = push(xixia, event(1, "ticket_issued", issued), event(2, "ticket_rated", rating()))
+    assert [r.outcome for r in results.results] == ["applied", "applied"]
     assert len(str(issued)) < MAX_PAYLOAD_BYTES
 
 

@@ -21,10 +21,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
-from kiosk.domain.calendar import UnknownYear
-from kiosk.i18n import _
 from sync.protocol import BookingCreate, Channel
-from sync.server import errors
 from sync.server.app import Central, create_app
 from sync.server.bookings import create_booking
 from tests.central.conftest import Devices, person
@@ -46,17 +43,9 @@ CHECKS: dict[str, Any] = {
 }
 
 
-def api_schema(central: Central, monkeypatch: pytest.MonkeyPatch, token: str | None) -> Any:
+def api_schema(central: Central, token: str | None) -> Any:
     """The schema of a new app, with the hall's token as the documented bearer scheme (so
     schemathesis also tries each operation without it) or with no credentials at all."""
-    # Issue 13 answers a day without holiday data with a 409 problem (its own mapping in
-    # errors.DOMAIN_PROBLEMS); the generator picks such days all the time, so the mapping is
-    # supplied here until then, and everything else must still be clean.
-    monkeypatch.setitem(
-        errors.DOMAIN_PROBLEMS,
-        UnknownYear,
-        errors.DomainProblem(409, "no_calendar", lambda _e: _("该年份的节假日安排尚未发布")),
-    )
     config = dict(CHECKS)
     if token is not None:
         config["auth"] = {"openapi": {"HTTPBearer": {"bearer": token}}}
@@ -123,16 +112,12 @@ def booking_id(central: Central) -> str:
         return booking.id
 
 
-def test_with_the_halls_token(
-    central: Central, devices: Devices, booking_id: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_with_the_halls_token(central: Central, devices: Devices, booking_id: str) -> None:
     token = devices.token("xixia", "schemathesis")
-    tried = run(api_schema(central, monkeypatch, token), booking_id, authorised=True)
+    tried = run(api_schema(central, token), booking_id, authorised=True)
     assert "POST /api/v1/halls/{hall}/events" in tried and len(tried) >= 9
 
 
-def test_without_a_token(
-    central: Central, booking_id: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_a_token(central: Central, booking_id: str) -> None:
     # Every answer is the same 401 before anything is read: a few examples show it.
-    run(api_schema(central, monkeypatch, None), booking_id, authorised=False, examples=4)
+    run(api_schema(central, None), booking_id, authorised=False, examples=4)

@@ -14,9 +14,6 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.domain.calendar import UnknownYear
-from kiosk.i18n import _
-from sync.server import errors
 from sync.server.app import Central, create_app
 from sync.server.auth import Role, add_staff
 from tests.central.conftest import person
@@ -37,13 +34,7 @@ bounded = settings(
 
 
 @pytest.fixture
-def admin(central: Central, monkeypatch: pytest.MonkeyPatch) -> Any:
-    # Issue 13's mapping of a day without holiday data (see test_schemathesis).
-    monkeypatch.setitem(
-        errors.DOMAIN_PROBLEMS,
-        UnknownYear,
-        errors.DomainProblem(409, "no_calendar", lambda _e: _("该年份的节假日安排尚未发布")),
-    )
+def admin(central: Central) -> Any:
     central.login_gate.address_burst = central.login_gate.total_burst = 10_000
     with central.transaction() as session:
         add_staff(session, "admin", "admin-password-1", Role.COUNTY_ADMIN)

@@ -146,7 +146,6 @@ def test_can_book_json(capsys) -> None:
     [
         (["hours", "--hall", "nowhere", "--date", "2026-11-23"], "known halls: pinggu-district"),
         (["hours", "--hall", "xixia", "--date", "2026-02-30"], "not a date"),
-        (["hours", "--hall", "xixia", "--date", "2027-03-01"], "config/calendar/2027.toml"),
         (
             ["can-book", "--hall", "xixia", "--slot", "tomorrow", "--now", "2026-11-20T09:00"],
             "not a time",
@@ -162,3 +161,19 @@ def test_bad_input_is_one_line_on_stderr_with_status_2(argv: list[str], expected
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_can_book_keeps_the_hall_calendar_and_the_strict_cut_off(capsys) -> None:
+    holiday = run_json(
+        capsys,
+        *("can-book", "--hall", "xixia", "--slot", "2026-10-09T09:00"),
+        *("--now", "2026-10-05T09:00", "--channel", "on_site", "--json"),
+    )
+    assert holiday["allowed"] is False and holiday["reason"] == "该预约方式当前不在受理时间内。"
+    for now, allowed in (("13:59", True), ("14:00", False), ("14:01", False)):
+        document = run_json(
+            capsys,
+            *("can-book", "--hall", "pinggu-district", "--slot", "2026-10-08T08:30"),
+            *("--now", f"2026-09-30T{now}", "--json"),
+        )
+        assert document["allowed"] is allowed, now

@@ -13,9 +13,9 @@ from kiosk.config import (
     load_calendar,
     load_hall_file,
     load_halls,
-    load_year_file,
 )
 from kiosk.domain.calendar import DayType
+from tests.calendar_fixtures import write_2027
 
 SHIPPED = config_dir() / "halls"
 HALL_IDS = {
@@ -37,6 +37,9 @@ def test_nine_shipped_halls_load() -> None:
     for hall in halls.values():
         assert hall.name_zh and hall.name_en
         assert hall.services and hall.windows
+        # every ticket says where to go: each window stands in a named area, in both languages
+        for window in hall.windows:
+            assert window.area_zh and window.area_en, (hall.id, window.number)
 
 
 def _broken(tmp_path: Path, old: str, new: str, name: str = "xixia") -> Path:
@@ -109,12 +112,7 @@ def test_a_hall_is_added_with_one_file(tmp_path: Path) -> None:
 def test_calendar_year_file_and_closures(tmp_path: Path) -> None:
     (tmp_path / "halls").mkdir()
     calendar_dir = tmp_path / "calendar"
-    calendar_dir.mkdir()
-    (calendar_dir / "2027.toml").write_text(
-        'year = 2027\nsource = "test"\nmakeup_workdays = ["2027-02-20"]\n'
-        '[[holiday]]\nname = "元旦"\ndates = ["2027-01-01"]\n',
-        encoding="utf-8",
-    )
+    write_2027(calendar_dir)
     (calendar_dir / "closures.toml").write_text(
         '[[closure]]\ndate = "2027-03-02"\nhalls = ["xixia"]\nreason_zh = "停电"\n',
         encoding="utf-8",
@@ -125,24 +123,3 @@ def test_calendar_year_file_and_closures(tmp_path: Path) -> None:
     assert calendar.day_type(date(2027, 1, 1)) is DayType.HOLIDAY
     assert calendar.day_type(date(2027, 2, 20)) is DayType.MAKEUP_WORKDAY
     assert calendar.closure(date(2027, 3, 2), "xixia") is not None
-
-
-@pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        ("year = 2028\n", "year: must be the year 2027"),
-        ("year = 2027\nholidays = []\n", "holidays: unknown key"),
-        (
-            'year = 2027\n[[holiday]]\nname = "x"\ndates = []\nmakeup_workdays = []\n',
-            "holiday[0].makeup_workdays: unknown key (top-level keys",
-        ),
-        ('year = 2027\nmakeup_workdays = ["2027-02-30"]\n', "makeup_workdays[0]"),
-        ('year = 2027\n[[holiday]]\nname = "x"\ndates = ["2026-12-31"]\n', "not in 2027"),
-    ],
-)
-def test_bad_year_files(tmp_path: Path, content: str, expected: str) -> None:
-    path = tmp_path / "2027.toml"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(ConfigError) as raised:
-        load_year_file(path)
-    assert expected in str(raised.value) and str(path) in str(raised.value)

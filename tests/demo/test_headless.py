@@ -27,7 +27,8 @@ def test_headless_demo_runs_the_scripted_scenario(tmp_path: Path, window_availab
     assert report == json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert report["failure"] is None
     assert set(report["exit_statuses"]) == {
-        "central", "reader", "printer", "kiosk", "staff-a", "staff-b", "display", "drawer"
+        "central", "reader", "printer", "queue-page", "kiosk", "staff-a", "staff-b", "terminal-a",
+        "terminal-b", "display", "drawer",
     }  # fmt: skip
     assert set(report["exit_statuses"].values()) == {0}
 
@@ -41,6 +42,11 @@ def test_headless_demo_runs_the_scripted_scenario(tmp_path: Path, window_availab
     assert scenario["display"] == {"newest_number": number, "newest_window": report["consoles"][0]}
     assert scenario["console"]["current_number"] == number
     assert scenario["kiosk_after_tap"]["screen"] == "ticket"
+    # the QR code on the ticket opens the demo's queue page, which knows the number
+    assert scenario["queue_page"]["status"] == 200 and scenario["queue_page"]["shows_number"]
+    # The clerk finished; the window's rating pad asks the citizen (好差评).
+    assert scenario["pad"]["pad_state"] == "asking"
+    assert scenario["pad"]["rating_number"] == number
     for name, shot in scenario["screenshots"].items():
         stats = image_stats(shot)
         assert stats["stddev"] > 5 and stats["colours"] > 16, (name, stats)

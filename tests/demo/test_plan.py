@@ -107,3 +107,15 @@ def test_suggested_start_is_an_hour_into_the_next_regular_period() -> None:
     assert suggested_start(hall, calendar, datetime(2026, 11, 23, 12, 10)) == datetime(
         2026, 11, 23, 15, 30
     )
+
+
+def test_a_demo_in_a_year_without_holiday_data_says_so(hall_calendar_dir) -> None:
+    # New Year's Eve: the demo's later bookings stop at 31 December; on 4 January (no 2027
+    # file) it has no bookings and its first note says what to run.
+    hall = load_hall("xixia")
+    eve = plan_demo(hall, load_calendar(), datetime(2026, 12, 31, 9, 0), CARDS)
+    assert all(b.slot_start.year == 2026 for b in eve.others)
+    january = plan_demo(hall, load_calendar(), datetime(2027, 1, 4, 9, 0), CARDS)
+    assert january.others == () and all(p.booking is None for p in january.cards)
+    assert "no statutory holiday data for 2027" in january.notes[0]
+    assert "kiosk calendar import" in january.notes[0]

@@ -36,7 +36,8 @@ def test_watchdog_interval_is_half_the_timeout(monkeypatch: pytest.MonkeyPatch) 
 
 def test_shipped_units_are_complete() -> None:
     units = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
-    for name in ("hall-kiosk.service", "hall-staff@.service", "hall-display.service"):
+    names = ("hall-kiosk.service", "hall-staff@.service", "hall-display.service")
+    for name in (*names, "hall-terminal@.service"):
         text = (units / name).read_text(encoding="utf-8")
         assert "Type=notify" in text and "WatchdogSec=" in text and "Restart=always" in text
         assert "kiosk run --role" in text

@@ -17,6 +17,8 @@ from kiosk.domain.booking_rules import (
     hall_change_decision,
     is_forfeited,
 )
+from kiosk.domain.calendar import HolidayCalendar, LocalClosure
+from kiosk.domain.hall import Acceptance
 from kiosk.domain.schedule import day_plan
 
 
@@ -43,15 +45,19 @@ def test_booking_allowed_until_the_deadline(halls, calendar) -> None:
     hall = halls["pinggu-district"]
     slot = dt("2026-10-08T08:30")
     assert booking_decision(hall, slot, dt("2026-09-30T13:59"), calendar).allowed
-    late = booking_decision(hall, slot, dt("2026-09-30T14:01"), calendar)
-    assert late.reason is BookingRefusal.DEADLINE_PASSED
-    assert late.deadline == dt("2026-09-30T14:00")
+    # "前一个工作日14:00前": before 14:00, so 14:00 itself is already too late.
+    for now in ("2026-09-30T14:00", "2026-09-30T14:01"):
+        late = booking_decision(hall, slot, dt(now), calendar)
+        assert late.reason is BookingRefusal.DEADLINE_PASSED
+        assert late.deadline == dt("2026-09-30T14:00")
 
 
 def test_xixia_saturday_booking_needs_24_hours(halls, calendar) -> None:
     hall = halls["xixia"]
     slot = dt("2026-11-28T15:00")
     assert booking_decision(hall, slot, dt("2026-11-27T14:59"), calendar).allowed
+    # "至少提前24小时": exactly 24 hours ahead is in time.
+    assert booking_decision(hall, slot, dt("2026-11-27T15:00"), calendar).allowed
     assert (
         booking_decision(hall, slot, dt("2026-11-27T15:01"), calendar).reason
         is BookingRefusal.DEADLINE_PASSED
@@ -107,17 +113,18 @@ def test_too_far_ahead_and_in_the_past(halls, calendar) -> None:
     )
 
 
-def test_township_weekend_does_not_book_one_day_items(halls, calendar) -> None:
+def test_township_weekend_books_one_day_items_for_their_materials(halls, calendar) -> None:
+    # "接收承办类事项申请材料": a one-day item is not finished at the weekend either, so its
+    # materials are received (materials-only), never a flat refusal.
     hall = halls["pinggu-township"]
     service = hall.service("residence-certificates")
     decision = booking_decision(
         hall, dt("2026-11-28T09:00"), dt("2026-11-23T09:00"), calendar, service=service
     )
-    assert decision.reason is BookingRefusal.CATEGORY_NOT_ACCEPTED
-    assert all(
-        s.start.date() != date(2026, 11, 28)
-        for s in day_slots(hall, date(2026, 11, 28), calendar, service)
-    )
+    assert decision.allowed
+    assert decision.slot is not None
+    assert decision.slot.period.acceptance(service.category) is Acceptance.MATERIALS_ONLY
+    assert day_slots(hall, date(2026, 11, 28), calendar, service)
 
 
 def test_unknown_year_is_refused_not_guessed(halls, calendar) -> None:
@@ -200,9 +207,14 @@ def test_a_deadline_always_precedes_its_slot(day, hall_index, halls, calendar) -
         deadline = booking_deadline(hall, slot.start, calendar)
         assert deadline < slot.start
         assert slot.start - deadline >= timedelta(hours=10)
-        decision = booking_decision(hall, slot.start, deadline, calendar)
+        strict = hall.booking.lead.kind == "previous_workday_cutoff"  # "14:00前": before
+        last_moment = deadline - timedelta(minutes=1) if strict else deadline
+        decision = booking_decision(hall, slot.start, last_moment, calendar)
         if decision.reason is not BookingRefusal.TOO_FAR_AHEAD:
             assert decision.allowed, decision
+        if strict:
+            late = booking_decision(hall, slot.start, deadline, calendar)
+            assert late.reason in (BookingRefusal.DEADLINE_PASSED, BookingRefusal.TOO_FAR_AHEAD)
 
 
 @pytest.mark.parametrize("hall_id", ["pinggu-district", "xixia", "pinggu-marriage"])
@@ -211,3 +223,57 @@ def test_booking_required_periods_have_slots(hall_id, halls, calendar) -> None:
     plan = day_plan(hall, date(2026, 11, 28), calendar)
     slots = day_slots(hall, date(2026, 11, 28), calendar)
     assert plan.periods and slots
+
+
+@pytest.mark.parametrize(
+    ("hall_id", "channel"),
+    [("xixia", "on_site"), ("xixia", "phone"), ("pinggu-district", "on_site")],
+)
+def test_staffed_channels_are_closed_on_statutory_holidays(
+    halls, calendar, hall_id: str, channel: str
+) -> None:
+    # Monday 2026-10-05 is inside the National Day holiday: the hall, its phone line and
+    # its volunteer desk are closed; online booking still takes requests.
+    hall = halls[hall_id]
+    slot, now = dt("2026-10-09T09:00"), dt("2026-10-05T09:00")
+    closed = booking_decision(hall, slot, now, calendar, channel=channel)
+    assert closed.reason is BookingRefusal.CHANNEL_CLOSED
+    assert booking_decision(hall, slot, now, calendar, channel="online").allowed
+    # The same hour on an ordinary Monday is open.
+    monday = booking_decision(
+        hall, dt("2026-11-20T09:00"), dt("2026-11-16T09:00"), calendar, channel=channel
+    )
+    assert monday.allowed
+
+
+def test_channels_are_closed_on_a_local_closure(halls, calendar) -> None:
+    hall = halls["xixia"]
+    closure = LocalClosure(date(2026, 11, 16), "停电", "Power cut", frozenset({"xixia"}))
+    closed = HolidayCalendar(closures=(closure,))
+    slot, now = dt("2026-11-20T09:00"), dt("2026-11-16T09:00")
+    assert booking_decision(hall, slot, now, calendar, channel="phone").allowed
+    assert (
+        booking_decision(hall, slot, now, closed, channel="phone").reason
+        is BookingRefusal.CHANNEL_CLOSED
+    )
+
+
+def test_on_a_makeup_day_channels_keep_the_hours_of_the_weekday_it_stands_for(
+    halls, calendar
+) -> None:
+    # Saturday 2026-10-10 is worked as a Monday (makeup_workday_as = "mon"): Xixia's phone
+    # line answers 15:00-17:00 as on a Monday, which it never does on a plain Saturday.
+    hall = halls["xixia"]
+    slot = dt("2026-10-14T09:00")
+    assert booking_decision(hall, slot, dt("2026-10-10T15:30"), calendar, channel="phone").allowed
+    plain_saturday = booking_decision(
+        hall, dt("2026-10-21T09:00"), dt("2026-10-17T09:30"), calendar, channel="phone"
+    )
+    assert plain_saturday.reason is BookingRefusal.CHANNEL_CLOSED
+    # Worked as a Friday instead, the afternoon line is closed (Fridays: 08:00-11:00 only).
+    as_friday = hall.model_copy(update={"makeup_workday_as": "fri"})
+    late = booking_decision(as_friday, slot, dt("2026-10-10T15:30"), calendar, channel="phone")
+    assert late.reason is BookingRefusal.CHANNEL_CLOSED
+    assert booking_decision(
+        as_friday, slot, dt("2026-10-10T09:30"), calendar, channel="phone"
+    ).allowed

@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.domain.calendar import (
     DayType,
+    Festival,
     HolidayCalendar,
     LocalClosure,
     UnknownYear,
@@ -42,32 +43,38 @@ def test_year_unknown_to_package_and_config_is_refused_with_the_file_to_add() ->
     with pytest.raises(UnknownYear) as raised:
         HolidayCalendar().day_type(date(2027, 3, 1))
     assert "config/calendar/2027.toml" in str(raised.value)
+    assert "kiosk calendar import" in str(raised.value)
 
 
 def test_override_year_supplies_2027() -> None:
     year = build_year(
         2027,
-        [("元旦", [date(2027, 1, 1)]), ("春节", [date(2027, 2, 6), date(2027, 2, 8)])],
-        [date(2027, 2, 20)],
+        [
+            Festival("元旦", (date(2027, 1, 1),)),
+            Festival("春节", (date(2027, 2, 6), date(2027, 2, 8)), (date(2027, 2, 20),)),
+        ],
     )
     calendar = HolidayCalendar({2027: year})
     assert calendar.day_type(date(2027, 1, 1)) is DayType.HOLIDAY
     assert calendar.info(date(2027, 2, 8)).holiday_name == "春节"
     assert calendar.day_type(date(2027, 2, 20)) is DayType.MAKEUP_WORKDAY
+    assert calendar.info(date(2027, 2, 20)).holiday_name == "春节"  # worked for 春节
     assert calendar.day_type(date(2027, 3, 1)) is DayType.WORKDAY
     assert calendar.day_type(date(2027, 3, 6)) is DayType.WEEKEND
 
 
 def test_override_wins_over_package_year() -> None:
-    year = build_year(2026, [("地方停电", [date(2026, 11, 24)])], [])
+    year = build_year(2026, [Festival("地方停电", (date(2026, 11, 24),))])
     assert HolidayCalendar({2026: year}).day_type(date(2026, 11, 24)) is DayType.HOLIDAY
 
 
 def test_build_year_rejects_inconsistent_data() -> None:
-    with pytest.raises(ValueError, match="not in 2027"):
-        build_year(2027, [("元旦", [date(2026, 12, 31)])], [])
+    with pytest.raises(ValueError, match="listed under 元旦 and 春节"):
+        build_year(
+            2027, [Festival("元旦", (date(2027, 1, 2),)), Festival("春节", (date(2027, 1, 2),))]
+        )
     with pytest.raises(ValueError, match="both a holiday and a make-up"):
-        build_year(2027, [("元旦", [date(2027, 1, 2)])], [date(2027, 1, 2)])
+        build_year(2027, [Festival("元旦", (date(2027, 1, 2),), (date(2027, 1, 2),))])
 
 
 def test_previous_working_day_skips_the_national_day_holiday() -> None:

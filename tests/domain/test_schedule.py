@@ -259,8 +259,9 @@ def test_weekend_decide_later_items_receive_materials_only(halls, calendar) -> N
     assert weekday.acceptance is Acceptance.SERVE
 
 
-def test_township_weekend_does_not_take_one_day_items(halls, calendar) -> None:
+def test_township_weekend_receives_one_day_items_materials(halls, calendar) -> None:
     hall = halls["pinggu-township"]
     period = day_plan(hall, SATURDAY, calendar).periods[0]
-    assert period.acceptance(hall.service("residence-certificates").category) is None
+    one_day = hall.service("residence-certificates").category
+    assert period.acceptance(one_day) is Acceptance.MATERIALS_ONLY
     assert period.acceptance(hall.service("social-security").category) is Acceptance.SERVE

@@ -59,10 +59,10 @@ def booking_slip() -> BookingSlip:
         slot_start=datetime(2026, 10, 10, 9, 0),
         slot_end=datetime(2026, 10, 10, 9, 30),
         masked_name="李*红",
-        booked_at=datetime(2026, 10, 8, 15, 20),
+        printed_at=datetime(2026, 10, 8, 15, 20),
         materials=("营业执照正副本", "变更登记申请书"),
         phone="0377-69666666",
-        reference="XX-20261010-0042",
+        booking_code="K7MX4PH",
     )
 
 

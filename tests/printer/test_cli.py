@@ -44,6 +44,21 @@ def test_print_ticket_png_and_bin(tmp_path: Path) -> None:
     assert Image.open(png).width == 384 + 32
 
 
+def test_print_ticket_with_where_marks_and_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = tmp_path / "out.bin"
+    marks = ["--where", "一楼B区 3 号窗口", "--priority", "--materials-only"]
+    marks += ["--reprint", "2026-10-08T10:00", "--code", "649PFWF", "--name", "张*三"]
+    assert main([*TICKET, *marks, "--profile", "80-gb18030", "--bin", str(raw)]) == 0
+    printed = "".join(texts(parse(raw.read_bytes())))
+    for expected in ("请到：一楼B区 3 号窗口", "【优先】", "【仅接收材料】", "【补打】"):
+        assert expected in printed, expected
+    assert "补打时间：2026-10-08 10:00" in printed and "预约码：649PFWF" in printed
+    assert main([*TICKET, "--code", "0f8fad5b", "--bin", str(raw)]) == 2
+    assert "booking code '0f8fad5b'" in capsys.readouterr().err
+
+
 def test_print_ticket_to_simulator_and_status(capsys: pytest.CaptureFixture[str]) -> None:
     with PrinterSimulator(paper_mm=80) as sim:
         url = sim.url("80-raster", timeout=0.3)

@@ -144,7 +144,9 @@ def test_booking_confirmation_lists_everything(booking_slip) -> None:  # type: i
         "2026-10-10 09:00-09:30",
         "营业执照正副本",
         "变更登记申请书",
-        "XX-20261010-0042",
+        "预约码：K7MX4PH",
+        "预约时间：2026-10-10 09:00-09:30",
+        "打印时间：2026-10-08 15:20",
         "视为自动放弃",
     ):
         assert expected in text, expected

@@ -107,7 +107,7 @@ def test_empty_report_and_chart(store: HallStore, tmp_path: Path) -> None:
     path = tmp_path / "chart.png"
     write_chart(report, path)
     with Image.open(path) as image:
-        assert image.size == (1300, 550)
+        assert image.size == (1900, 550)
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 50
     empty = summarise(store.hall, store.calendar, DAY, DAY, [], [])
@@ -147,3 +147,31 @@ def test_report_cli(fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, c
         assert rows["social-insurance"]["wait"]["median"] == 10.0
     else:
         assert "social-insurance" in out
+
+
+def test_service_on_a_day_without_holiday_data_is_counted_apart(district) -> None:
+    # A booked holder served on 4 January 2027 while the hall had no 2027 file: its period is
+    # unknown, so it is neither regular nor extended service in the window's review.
+    from kiosk.domain.calendar import HolidayCalendar
+    from kiosk.reports import TicketRecord, window_rows
+
+    served = TicketRecord(
+        "A001",
+        "business-registration",
+        "booked",
+        "done",
+        datetime(2027, 1, 4, 8, 40),
+        datetime(2027, 1, 4, 8, 45),
+        datetime(2027, 1, 4, 8, 46),
+        datetime(2027, 1, 4, 9, 6),
+        1,
+        None,
+    )
+    report = summarise(
+        district, HolidayCalendar(), date(2027, 1, 4), date(2027, 1, 4), [served], []
+    )
+    window = report.windows[0]
+    assert window.served_by_period["no_calendar"] == 1
+    assert window.extended_served == 0 and window.served_by_period["regular"] == 0
+    assert window_rows(report)[0]["no_calendar"] == 1
+    assert "无节假日数据 no calendar" in format_table(report)

@@ -19,7 +19,15 @@ from screens import env
 env.prepare((1920, 1080))
 
 from kiosk.clock import FixedClock  # noqa: E402
-from tests.screens.harness import Driver, image_stats, open_store, report, run_main  # noqa: E402
+from tests.screens.harness import (  # noqa: E402
+    Driver,
+    image_stats,
+    named_labels,
+    open_store,
+    report,
+    run_main,
+    window_texts,
+)
 
 MONDAY = datetime(2026, 11, 23, 10, 0)
 
@@ -49,7 +57,7 @@ def main() -> int:
             "window": app.newest_window,
             "history": [list(h) for h in app.history],
             "announced": len(app.announced),
-            "device_faults": app.device_faults,
+            "texts": window_texts(app),
         }
         shot = driver.screenshot(f"display-start-{expected}")
         report_doc["start_stats"] = image_stats(shot)
@@ -79,6 +87,10 @@ def main() -> int:
             voice_files=sorted(p.name for p in voice_dir.glob("*.wav")),
             stats=image_stats(shot),
             shot=shot,
+            labels=named_labels(app),
+            texts=window_texts(app),
+            hours=app.hours_board,
+            notices=list(app.notices),
         )
     finally:
         driver.stop()

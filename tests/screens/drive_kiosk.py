@@ -1,5 +1,9 @@
 """Drive the kiosk in a real window: card taps through the reader simulator, touches on the
-screen, tickets through the printer simulator. Prints one JSON report (see test_kiosk.py).
+screen, tickets through the printer simulator, guidance through the voice (espeak-ng to WAV
+files). Prints one JSON report (see test_kiosk.py).
+
+The kiosk's one-second tick is stopped and sent by hand (``Tick`` events), so the idle reset
+and the reader's grace period are counted exactly whatever the machine's speed.
 
 usage: drive_kiosk.py STORE_URL ARTEFACT_DIR
 """
@@ -22,6 +26,8 @@ from hardware.idcard.simulator import ReaderSimulator  # noqa: E402
 from kiosk.clock import FixedClock  # noqa: E402
 from kiosk.services import add_booking  # noqa: E402
 from kiosk.services.devices import device_alerts  # noqa: E402
+from screens.flows.effects import ReadCentral  # noqa: E402
+from screens.flows.events import Tick  # noqa: E402
 from tests.screens.harness import Driver, image_stats, open_store, report, run_main  # noqa: E402
 from tests.services.people import person  # noqa: E402
 
@@ -66,19 +72,39 @@ def main() -> int:
     voice = make_announcer("espeak", wav_dir=voice_dir, repeat=1)
 
     from screens.kiosk_app import KioskApp
+    from sync.state import read_state
 
-    app = KioskApp(store, clock, reader=reader, printer=printer, idle_seconds=3, voice=voice)
+    app = KioskApp(
+        store,
+        clock,
+        reader=reader,
+        printer=printer,
+        voice=voice,
+        staff_pin="2580",
+        central=lambda now: read_state(store, now),
+    )
     driver = Driver(app, folder)
     seen: dict[str, object] = {"steps": []}
     steps: list[dict[str, object]] = seen["steps"]  # type: ignore[assignment]
 
+    def view():  # type: ignore[no-untyped-def]
+        return app.frame.view
+
     def note(step: str, shot: str | None = None, **extra: object) -> None:
-        current = app.manager.current
-        screen = app.screens[current]
-        entry: dict[str, object] = {"step": step, "screen": current}
-        for key in ("kind", "number", "title", "body", "print_text", "question", "mode"):
-            if hasattr(screen, key):
-                entry[key] = getattr(screen, key)
+        frame = app.frame
+        entry: dict[str, object] = {
+            "step": step,
+            "screen": app.manager.current,
+            "kind": frame.view.kind,
+            "title": frame.view.title,
+            "body": frame.view.body,
+            "note": frame.view.note,
+            "choices": [c.name for c in frame.view.choices],
+        }
+        if frame.view.ticket is not None:
+            entry["number"] = frame.view.ticket.number
+            entry["print_text"] = frame.view.ticket.print_text
+            entry["marks"] = list(frame.view.ticket.marks)
         entry.update(extra)
         if shot:
             path = driver.screenshot(shot)
@@ -86,87 +112,106 @@ def main() -> int:
             entry["stats"] = image_stats(path)
         steps.append(entry)
 
+    def tick(seconds: int = 1, online: bool | None = None) -> None:
+        for _ in range(seconds):
+            app.send(Tick(reader.online if online is None else online))
+        driver.frames(2)
+
     driver.start()
+    app._ticker.cancel()  # time is told by hand from here on
     try:
         driver.wait(lambda: reader.online, "the reader to come online")
-        app.refresh_status()
+        tick()
         note(
-            "attract",
-            "kiosk-attract",
+            "home",
+            "kiosk-home",
             status=app.status_text,
             header=app.hours_text,
             period=app.period_line,
             hall=app.hall_name,
         )
 
-        # 1. a booking holder taps the card: checked in, ticket printed
+        # 1. a booking holder lays the card down: checked in, ticket printed, told where to go
         simulator.place_card(zhang)
         driver.wait(lambda: app.manager.current == "ticket", "the check-in ticket")
         driver.wait(lambda: app.pending == 0, "the printer")
+        driver.frames(3)
         note(
             "checkin",
             "kiosk-checkin-ticket",
             printed=list(app.printed),
             printer_bytes=printer_log(),
+            said=list(app.said),
+            taps=driver.taps,
         )
         simulator.remove_card()
         driver.tap("home")
         note(
             "home_after_checkin",
-            identity_cleared=app._identity is None,
-            ticket_number_left=app.screens["ticket"].number,
+            journeys=len(app.flow.journeys),
+            ticket_number_left=app.screens["ticket"].panel.number,
         )
 
-        # 2. walk-in: take a ticket for a service
+        # 2. walk-in: two taps
+        taps = driver.taps
         driver.tap("take_ticket")
         note("services", "kiosk-services")
         driver.tap("service:tax")
         driver.wait(lambda: app.manager.current == "ticket", "the walk-in ticket")
         driver.wait(lambda: app.pending == 0, "the printer")
+        driver.frames(3)
         note(
-            "walk_in", "kiosk-walkin-ticket", printed=list(app.printed), printer_bytes=printer_log()
+            "walk_in",
+            "kiosk-walkin-ticket",
+            printed=list(app.printed),
+            printer_bytes=printer_log(),
+            taps=driver.taps - taps,
         )
 
-        # 3. idle reset: nothing of the last person stays
-        driver.wait(lambda: app.manager.current == "attract", "the idle reset", timeout=20)
+        # 3. the idle countdown asks first, then nothing of the last person stays
+        tick(45)
+        note("more_time", "kiosk-more-time", asking=app.asking_more_time, said=app.said[-1])
+        tick(15)
         note(
             "idle_reset",
-            ticket_number_left=app.screens["ticket"].number,
+            ticket_number_left=app.screens["ticket"].panel.number,
             qr_left=app.screens["ticket"].qr is not None,
             choices_left=len(app.screens["choice"].ids.choices.children),
         )
 
-        # 4. language and elderly mode
+        # 4. language and large type
         driver.tap("toggle_lang")
-        have_booking = driver.find("have_booking")
         note(
             "english",
-            "kiosk-attract-en",
+            "kiosk-home-en",
             lang=app.lang,
-            button=have_booking.ids.main.text,
+            button=driver.find("have_booking").ids.main.text,
             header=app.hours_text,
         )
         driver.tap("toggle_lang")
-        said_before_elderly = list(voice.said)
+        said_before = len(app.said)
         driver.tap("toggle_elderly")
-        names = [getattr(w, "name", "") for w in app.screens["attract"].ids.actions.children]
+        names = [w.name for w in app.screens["home"].ids.choices.children]
         note(
             "elderly",
-            "kiosk-attract-elderly",
+            "kiosk-home-elderly",
             scale=app.scale,
             actions=names,
             button_height=driver.find("take_ticket").height,
+            tools_height=driver.find("toggle_elderly").height,
         )
         driver.tap("take_ticket")
         driver.tap("home")
-        voice.wait_idle(30)
+        note("elderly_home", scale=app.scale, elderly=app.elderly)
+        voice.wait_idle(60)
+        tick(90)
         note(
             "elderly_reset",
             scale=app.scale,
             lang=app.lang,
-            said_before=said_before_elderly,
-            said=list(voice.said),
-            voice_files=sorted(p.name for p in voice_dir.glob("*.wav")),
+            said=app.said[said_before:],
+            voice_said=list(voice.said),
+            voice_files=len(list(voice_dir.glob("*.wav"))),
             voice_failed=[str(error) for _item, error in voice.failed],
         )
 
@@ -176,7 +221,7 @@ def main() -> int:
         note("no_booking", "kiosk-no-booking")
         simulator.remove_card()
         driver.tap("take_ticket")
-        note("walk_in_after_card", explanation=app.screens["choice"].explanation)
+        note("walk_in_after_card")
         driver.tap("home")
 
         # 6. on-site booking: item, day, slot, card, confirmation with every material
@@ -184,7 +229,7 @@ def main() -> int:
         driver.tap("service:household")
         driver.wait(lambda: app.pending == 0, "the free places")
         note("days", "kiosk-booking-days")
-        day = [w.name for w in app.screens["choice"].ids.choices.children][-1]
+        day = view().choices[0].name
         driver.tap(day)
         driver.wait(lambda: app.pending == 0, "the day's free places")
         buttons = list(reversed(app.screens["choice"].ids.choices.children))
@@ -207,11 +252,12 @@ def main() -> int:
         simulator.place_card(li)
         driver.wait(lambda: app.manager.current == "materials", "the booking confirmation")
         driver.wait(lambda: app.pending == 0, "the printer")
+        driver.frames(3)
         note(
             "booked",
             "kiosk-booked",
-            materials=list(app.screens["materials"].materials),
-            subtitle=app.screens["materials"].subtitle,
+            materials=list(view().materials),
+            print_text=view().print_text,
             printer_bytes=printer_log(),
         )
         simulator.remove_card()
@@ -220,84 +266,86 @@ def main() -> int:
         # 7. what to bring
         driver.tap("guide")
         driver.tap("service:real-estate")
-        note("guide", "kiosk-guide", materials=list(app.screens["materials"].materials))
+        note("guide", "kiosk-guide", materials=list(view().materials))
         before = len(printer_log())
-        driver.tap("print_guide")
+        driver.tap("print")
         driver.wait(lambda: app.pending == 0, "the printed guide")
+        driver.frames(3)
         guide_job = PRINTERS[0].jobs[-1].data if len(printer_log()) > before else b""
         note(
             "guide_printed",
             jobs=len(printer_log()) - before,
-            print_text=app.screens["materials"].print_text,
+            print_text=view().print_text,
             guide_text="".join(guide_texts(guide_job)),
         )
         driver.tap("home")
 
-        # 8. Saturday: booking-only, so a walk-in is refused with the reason and the next step
+        # 8. Saturday: booking only, said on the home screen; no walk-in button to be refused
         clock.set(SATURDAY)
         app.refresh_header()
-        driver.tap("take_ticket")
-        note("saturday_services", "kiosk-services-saturday")
-        driver.tap("service:social-insurance")
-        driver.wait(lambda: app.manager.current == "message", "the refusal")
-        note("refusal", "kiosk-refusal")
-        driver.tap("home")
+        tick()
+        note("saturday_home", "kiosk-home-saturday", banner=view().banner)
 
-        # 9. the printer runs out of paper: the number stays on screen, staff are alerted
+        # 9. the printer runs out of paper: the number stays on screen, staff are alerted and
+        #    reprint it (补打) with their PIN once there is paper again
         clock.set(MONDAY.replace(hour=11))
+        tick()
         PRINTERS[0].set_paper_out()
         driver.tap("take_ticket")
         driver.tap("service:household")
         driver.wait(lambda: app.manager.current == "ticket", "the ticket")
         driver.wait(lambda: app.pending == 0, "the printer to give up")
+        driver.frames(3)
         note(
             "paper_out",
             "kiosk-paper-out",
             status=app.status_text,
             fault=app.device_fault,
-            paper_fault=app.screens["ticket"].paper_fault,
             printed=list(app.printed),
-        )
-        alerts = device_alerts(store).alerts
-        note(
-            "paper_out_alert",
-            alerts=[[a.terminal, a.device, a.code, list(a.tickets)] for a in alerts],
+            alerts=[
+                [a.terminal, a.device, a.code, list(a.tickets)] for a in device_alerts(store).alerts
+            ],
         )
         PRINTERS[0].set_paper_out(False)
-        app.check_printer()  # the kiosk asks again (every 10 s while faulty) and finds it back
-        driver.wait(lambda: app.pending == 0, "the printer status")
+        driver.tap("reprint")
+        for key in "2580":
+            driver.tap(f"pin:{key}")
+        note("reprint_pin", "kiosk-reprint-pin", entered=view().entered)
+        driver.tap("pin:ok")
+        driver.wait(lambda: app.pending == 0, "the reprint")
+        driver.frames(3)
         note(
-            "printer_back",
+            "reprinted",
+            printed=list(app.printed),
             alerts=len(device_alerts(store).alerts),
             status=app.status_text,
             events=event_types(store),
         )
         driver.tap("home")
 
-        # 10. the reader is unplugged: the status line says so honestly
+        # 10. the reader is unplugged: after a grace the home screen and staff are told
         simulator.unplug()
         driver.wait(lambda: not reader.online, "the reader to go offline", timeout=20)
-        driver.frames(2)
-        app.refresh_status()
-        from screens.kiosk_app import READER_GRACE_TICKS
-
-        # The kiosk checks the reader once a second from its ticker; the checks are made here
-        # instead, so the count of seconds offline is exact whatever the machine's speed.
-        app._ticker.cancel()
-        app._reader_offline_ticks = 0
-        app._watch_reader()  # the first second offline: nobody is alerted yet
+        tick(4, online=False)
         driver.wait(lambda: app.pending == 0, "the reader watch")
-        note("reader_grace", alerts=len(device_alerts(store).alerts))
-        for _ in range(READER_GRACE_TICKS - 1):  # one check a second, as the kiosk's ticker does
-            app._watch_reader()
+        note("reader_grace", alerts=len(device_alerts(store).alerts), title=view().title)
+        tick(1, online=False)
         driver.wait(lambda: app.pending == 0, "the reader alert")
         note(
-            "reader_alert",
+            "reader_down",
+            "kiosk-reader-down",
             alerts=[[a.terminal, a.device, a.code] for a in device_alerts(store).alerts],
+            status=app.status_text,
+            fault=app.device_fault,
         )
-        note("central_never", central=app.central.summary(clock.now()) if app.central else None)
+        driver.tap("have_booking")
+        note("reader_down_have_booking", "kiosk-reader-down-booking")
+        driver.tap("home")
 
-        # 11. the hall loses its link to the central booking store (the sync process says so)
+        # 11. the hall's link to the central booking store, as the sync process records it
+        app.jobs.run([ReadCentral()])
+        driver.wait(lambda: app.pending == 0, "the sync state read")
+        note("central_never", status=app.status_text)
         from sync.state import Problem, record_failure, record_success
 
         with store.write() as session:
@@ -309,25 +357,19 @@ def main() -> int:
                 Problem.UNREACHABLE,
                 "connection refused",
             )
-        app.check_central()
+        app.jobs.run([ReadCentral()])
         driver.wait(lambda: app.pending == 0, "the sync state read")
-        note(
-            "central_offline",
-            "kiosk-central-offline",
-            status=app.status_text,
-            fault=app.device_fault,
-        )
-        note(
-            "reader_offline", "kiosk-reader-offline", status=app.status_text, fault=app.device_fault
-        )
+        driver.frames(2)
+        note("central_offline", "kiosk-central-offline", status=app.status_text)
         simulator.plug()
         driver.wait(lambda: reader.online, "the reader to come back", timeout=20)
-        app._watch_reader()
+        tick(1)
         driver.wait(lambda: app.pending == 0, "the reader recovery")
         note(
             "reader_back",
             alerts=len(device_alerts(store).alerts),
             events=event_types(store, "reader"),
+            title=view().title,
         )
     finally:
         driver.stop()

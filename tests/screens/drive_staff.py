@@ -1,8 +1,9 @@
 """Drive a window console with its keyboard shortcuts and touches. Prints one JSON report.
 
-usage: drive_staff.py STORE_URL ARTEFACT_DIR WINDOW SCRIPT
-SCRIPT is "work" (call, start, done, call, recall, transfer, pause, resume) or "restart"
-(start, look, leave: what a console shows after a crash).
+usage: drive_staff.py STORE_URL ARTEFACT_DIR WINDOW SCRIPT [HALL]
+SCRIPT is "work" (call, start, done, call, recall, transfer, pause, resume), "restart"
+(start, look, leave: what a console shows after a crash) or "marks" (a Saturday: call the
+booked, the priority and the materials-only tickets the test put in the queue).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kiosk.clock import FixedClock  # noqa: E402
 from tests.screens.harness import Driver, image_stats, open_store, report, run_main  # noqa: E402
 
 MONDAY = datetime(2026, 11, 23, 10, 0)
+SATURDAY = datetime(2026, 11, 21, 10, 20)
 F1, F2, F3, F5, F6, F7 = 282, 283, 284, 286, 287, 288
 
 
@@ -31,8 +33,9 @@ def main() -> int:
         int(sys.argv[3]),
         sys.argv[4],
     )
-    store = open_store(store_url, "xixia", f"console-{window}")
-    clock = FixedClock(MONDAY)
+    hall_id = sys.argv[5] if len(sys.argv) > 5 else "xixia"
+    store = open_store(store_url, hall_id, f"console-{window}")
+    clock = FixedClock(SATURDAY if script == "marks" else MONDAY)
     from screens.staff_app import StaffApp
 
     app = StaffApp(store, clock, window)
@@ -56,6 +59,9 @@ def main() -> int:
             "waiting": list(app.waiting_lines),
             "counts": app.counts_text,
             "alerts": list(app.alert_lines),
+            "marks": app.current_marks,
+            "detail": app.current_detail,
+            "materials": list(app.current_materials),
         }
         if shot:
             path = driver.screenshot(shot)
@@ -67,6 +73,17 @@ def main() -> int:
     try:
         settle()
         note("start", f"console-{script}-start")
+        if script == "marks":
+            driver.press_key(F1)
+            settle()
+            note("booked")
+            driver.press_key(F3)
+            driver.press_key(F1)
+            settle()
+            note("priority", "console-marks")
+            driver.tap("toggle_lang")
+            settle()
+            note("priority_en")
         if script == "work":
             clock.set(MONDAY.replace(minute=5))
             driver.press_key(F1)

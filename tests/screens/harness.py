@@ -41,8 +41,19 @@ def run_driver(
     script: str, args: list[str], timeout: float = 90, extra_env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Run ``tests/screens/<script>`` and return its JSON report (fails loudly otherwise)."""
+    return run_process([str(Path(__file__).with_name(script)), *args], timeout, extra_env)
+
+
+def run_module(module: str, args: list[str], timeout: float = 300) -> dict[str, Any]:
+    """Run ``python -m module`` (a window of its own) and return its JSON report."""
+    return run_process(["-m", module, *args], timeout)
+
+
+def run_process(
+    argv: list[str], timeout: float, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
     process = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name(script)), *args],
+        [sys.executable, *argv],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -52,7 +63,7 @@ def run_driver(
     lines = [line for line in process.stdout.splitlines() if line.startswith("{")]
     if process.returncode != 0 or not lines:
         raise AssertionError(
-            f"{script} exited {process.returncode}\nstdout:\n{process.stdout[-3000:]}\n"
+            f"{argv[0]} exited {process.returncode}\nstdout:\n{process.stdout[-3000:]}\n"
             f"stderr:\n{process.stderr[-6000:]}"
         )
     return json.loads(lines[-1])
@@ -69,6 +80,7 @@ class Driver:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.shots: list[str] = []
+        self.taps = 0  # touches made, to count a person's taps from one screen to another
 
     def start(self) -> None:
         from kivy.base import EventLoop
@@ -99,10 +111,13 @@ class Driver:
     def find(self, name: str) -> Any:
         """The visible widget whose ``name`` property is ``name`` (buttons carry one)."""
         from kivy.core.window import Window
+        from kivy.uix.screenmanager import Screen
 
         for top in list(Window.children):
             for widget in top.walk():
                 if getattr(widget, "name", None) != name or getattr(widget, "disabled", False):
+                    continue
+                if isinstance(widget, Screen):  # a screen's name is not a button's
                     continue
                 if widget.get_root_window() is not None and widget.opacity > 0:
                     return widget
@@ -114,6 +129,7 @@ class Driver:
 
         widget = self.find(name)
         x, y = widget.to_window(*widget.center)
+        self.taps += 1
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.frames(1)
@@ -137,6 +153,55 @@ class Driver:
         path = Window.screenshot(name=str(self.folder / f"{name}.png"))
         self.shots.append(path)
         return path
+
+
+def label_fit(widget: Any) -> dict[str, Any]:
+    """Whether a label's text fits its box: laid out again by Kivy's own text engine at the
+    label's font and width, with no box to clip it (a label with ``text_size`` set clips what
+    does not fit instead of growing)."""
+    from kivy.core.text import Label as CoreLabel
+
+    pad_x = widget.padding[0] + widget.padding[2] if len(widget.padding) == 4 else 0
+    pad_y = widget.padding[1] + widget.padding[3] if len(widget.padding) == 4 else 0
+    options = {
+        "text": widget.text,
+        "font_size": widget.font_size,
+        "font_name": widget.font_name,
+        "bold": widget.bold,
+        "line_height": widget.line_height,
+    }
+    free = CoreLabel(**options)
+    free.refresh()
+    wrapped = CoreLabel(**options, text_size=(widget.width - pad_x, None))
+    wrapped.refresh()
+    natural_w, _ = free.texture.size if free.texture else (0, 0)
+    _, wrapped_h = wrapped.texture.size if wrapped.texture else (0, 0)
+    wraps = widget.text_size[0] is not None
+    return {
+        "font": float(widget.font_size),
+        "text": widget.text,
+        "fits_width": wraps or natural_w <= widget.width - pad_x,
+        "fits_height": (wrapped_h if wraps else free.texture.size[1]) <= widget.height - pad_y + 1,
+        "lines": widget.text.count("\n") + 1 if widget.text else 0,
+    }
+
+
+def named_labels(app: Any) -> dict[str, dict[str, Any]]:
+    """``label_fit`` of every named, visible label of the app's window."""
+    from kivy.uix.label import Label
+
+    found = {}
+    for widget in app.root.walk():
+        name = getattr(widget, "name", None)
+        if isinstance(widget, Label) and name and widget.opacity > 0:
+            found[name] = label_fit(widget)
+    return found
+
+
+def window_texts(app: Any) -> list[str]:
+    from kivy.uix.label import Label
+
+    return [w.text for w in app.root.walk() if isinstance(w, Label) and w.opacity > 0]
 
 
 def image_stats(path: str) -> dict[str, float]:
@@ -163,8 +228,12 @@ def run_main(main: Callable[[], int]) -> None:
     try:
         status = main()
     except BaseException:
-        traceback.print_exc()
-        sys.stderr.flush()
+        # Kivy (KIVY_LOG_MODE=KIVY) sends sys.stderr to its log: write to the real one
+        traceback.print_exc(file=sys.__stderr__)
+        kivy_log = sys.modules.get("kivy.logger")
+        for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
+            print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
+        sys.__stderr__.flush()
         os._exit(1)
     sys.stdout.flush()
     os._exit(status)

@@ -11,6 +11,7 @@ import pytest
 from kiosk.cli.main import main
 from kiosk.clock import RunningClock
 from kiosk.config import load_hall
+from kiosk.domain.booking_code import booking_code
 from kiosk.services.views import BookingView, TicketView
 from screens.env import parse_size
 from screens.slips import booking_slip, queue_link, ticket_slip
@@ -42,11 +43,36 @@ def ticket(**changes: object) -> TicketView:
     return TicketView(**values)  # type: ignore[arg-type]
 
 
-def test_walk_in_slip_carries_no_name_and_no_materials() -> None:
-    slip = ticket_slip(ticket(), "08:00-12:00", "0377-60119518", "link", "zh_CN")
+LINK = "https://q.example/queue/xixia/2026-11-23/B001"
+
+
+def test_walk_in_slip_carries_no_name_but_every_material() -> None:
+    slip = ticket_slip(ticket(), "08:00-12:00", "0377-60119518", LINK, "zh_CN")
     assert (slip.number, slip.ahead, slip.wait_minutes) == ("B001", 3, 24)
-    assert slip.masked_name is None and slip.materials == () and not slip.booked
-    assert slip.status_url == "link" and slip.hours_today == "08:00-12:00"
+    assert slip.masked_name is None and not slip.booked and slip.booking_code is None
+    assert slip.materials == ("本人居民身份证",)  # 一次性告知 on a walk-in ticket too
+    assert slip.status_url == LINK and slip.hours_today == "08:00-12:00"
+    assert not (slip.priority or slip.materials_only or slip.reprint)
+
+
+def test_slip_carries_where_to_go_and_the_marks_in_its_language() -> None:
+    view = ticket(
+        priority_group="elderly",
+        materials_only=True,
+        reprint=True,
+        where_zh="一楼B区 3、4 号任一窗口",
+        where_en="Zone B, Floor 1: Any of windows 3, 4",
+    )
+    reprinted = datetime(2026, 11, 23, 11, 0)
+    slip = ticket_slip(view, "", None, None, "zh_CN", reprinted)
+    assert slip.where == "一楼B区 3、4 号任一窗口" and slip.status_url is None
+    assert slip.priority and slip.materials_only and slip.reprint
+    assert slip.printed_at == reprinted
+    english = ticket_slip(view, "", None, None, "en", reprinted)
+    assert english.where == "Zone B, Floor 1: Any of windows 3, 4"
+    assert english.materials == ("ID card",)
+    # a first print is not a reprint, whatever time is passed
+    assert ticket_slip(ticket(), "", None, None, "zh_CN", reprinted).printed_at is None
 
 
 def test_booked_slip_carries_masked_name_slot_and_materials_in_the_language() -> None:
@@ -56,9 +82,11 @@ def test_booked_slip_carries_masked_name_slot_and_materials_in_the_language() ->
         slot_end=datetime(2026, 11, 23, 10, 30),
         ahead=None,
         wait_minutes=None,
+        booking_central_id="0f8fad5b-d9cb-469f-a165-70867728950e",
     )
-    slip = ticket_slip(booked, "", None, "link", "en")
+    slip = ticket_slip(booked, "", None, None, "en")
     assert slip.booked and slip.masked_name == "张*"
+    assert slip.booking_code == booking_code("0f8fad5b-d9cb-469f-a165-70867728950e")
     assert slip.materials == ("ID card",) and slip.item_name == "Social and medical insurance"
     assert (slip.ahead, slip.wait_minutes) == (0, 0)
 
@@ -78,11 +106,12 @@ def test_booking_slip_lists_every_material() -> None:
     )
     slip = booking_slip(hall, service, booking, datetime(2026, 11, 23, 10, 5), "zh_CN")
     assert slip.materials == service.materials_zh and slip.masked_name == "李*红"
-    assert slip.reference == "local-1" and slip.phone == hall.phone
+    assert slip.booking_code == booking_code("local-1") and slip.phone == hall.phone
 
 
 def test_queue_link_names_hall_day_and_number() -> None:
-    assert queue_link(None, ticket()) == "hall-kiosk:ticket/xixia/2026-11-23/B001"
+    assert queue_link(None, ticket()) is None  # no queue page: no QR code at all
+    assert queue_link("", ticket()) is None
     assert queue_link("https://q.example/", ticket()) == (
         "https://q.example/queue/xixia/2026-11-23/B001"
     )

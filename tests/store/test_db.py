@@ -22,6 +22,7 @@ TABLES = [
     "bookings",
     "counters",
     "events",
+    "ratings",
     "sync_bookings",
     "sync_state",
     "tickets",
@@ -56,3 +57,22 @@ def test_unreachable_or_unknown_database_is_a_clear_error(tmp_path: Path) -> Non
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
     with pytest.raises(StoreError, match="cannot open the store at postgresql"):
         ensure_schema(engine)
+
+
+def test_tickets_issued_before_0006_are_not_materials_only(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    assert upgrade(engine, "0003_queue_indexes") == "0003_queue_indexes"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO tickets (hall_id, day, prefix, serial, number, service_id, kind,"
+                " status, queued_at, issued_at, calls) VALUES ('xixia', '2026-11-21', 'A', 1,"
+                " 'A001', 'real-estate', 'walk_in', 'waiting', '2026-11-21 09:00:00',"
+                " '2026-11-21 09:00:00', 0)"
+            )
+        )
+    assert upgrade(engine) == head_revision()
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT number, materials_only FROM tickets")).all()
+    assert [tuple(row) for row in rows] == [("A001", 0)]
+    engine.dispose()
