@@ -9,12 +9,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
+from kiosk.domain.booking_code import booking_code
 from kiosk.i18n import _
 from sync.server.bookings import status_label
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 templates.env.globals["_"] = _
 templates.env.globals["status_label"] = status_label
+templates.env.globals["booking_code"] = booking_code
 
 
 def render(

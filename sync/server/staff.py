@@ -24,6 +24,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from kiosk.domain.booking_code import (
+    BOOKING_CODE_ALPHABET,
+    BOOKING_CODE_LENGTH,
+    booking_code,
+    normalise_booking_code,
+)
 from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import ChannelId, HallProfile, Service
 from kiosk.i18n import _
@@ -369,7 +375,7 @@ def confirmation_text(hall: HallProfile, booking: Booking, calendar_note: str = 
             end=f"{booking.slot_end:%H:%M}",
         ),
         _("预约人：{name}").format(name=booking.masked_name),
-        _("预约编号：{id}").format(id=booking.id),
+        _("预约码：{code}").format(code=booking_code(booking.id)),
         _("请携带以下材料："),
     ]
     materials = service.materials_zh if service else ()
@@ -405,16 +411,45 @@ def confirmation(request: Request, desk: Desk, booking_id: BookingIdPath) -> Res
 
 @router.get("/halls/{hall_id}/bookings", response_class=HTMLResponse, response_model=None)
 def booking_list(
-    request: Request, desk: Desk, day: Annotated[Day | None, Query()] = None
+    request: Request,
+    desk: Desk,
+    day: Annotated[Day | None, Query()] = None,
+    code: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
+    """A day's bookings; with ``code``, only the booking whose short code it is: a citizen on
+    the phone quotes the code on their ticket or confirmation (``kiosk.domain.booking_code``;
+    codes are compared within one hall and one day)."""
     store = _central(request)
     hall = desk.hall
     day = day or store.settings.now(hall).date() + timedelta(days=1)
     with store.read_session() as session:
         rows = booking_cases.bookings_of_day(session, hall, day)
-    services = {s.id: s for s in hall.services}
-    context = {"staff": desk.staff, "hall": hall, "day": day, "rows": rows, "services": services}
-    return render(request, "bookings.html", context)
+    error = None
+    if code.strip():
+        try:
+            code = normalise_booking_code(code)
+        except ValueError:
+            # The text typed is not shown again: it may be anything, an ID number too.
+            code, rows, error = "", [], CentralError("invalid_code", _bad_code_text())
+            error.status = 422
+        else:
+            rows = [b for b in rows if booking_code(b.id) == code]
+    context = {
+        "staff": desk.staff,
+        "hall": hall,
+        "day": day,
+        "rows": rows,
+        "services": {s.id: s for s in hall.services},
+        "code": code.strip(),
+        "error": error,
+    }
+    return render(request, "bookings.html", context, error.status if error is not None else 200)
+
+
+def _bad_code_text() -> str:
+    return _("预约码为 {length} 位，只含以下字符：{alphabet}。请核对后重新输入。").format(
+        length=BOOKING_CODE_LENGTH, alphabet=BOOKING_CODE_ALPHABET
+    )
 
 
 @router.get("/halls/{hall_id}/report", response_class=HTMLResponse, response_model=None)

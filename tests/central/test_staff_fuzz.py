@@ -73,9 +73,11 @@ def test_the_cancel_form(admin: Any, by, number, approver, reason, booking) -> N
 
 
 @bounded
-@given(day=texts, hall=texts, user=texts, password=texts, following=texts)
-def test_the_lists_reports_and_login(admin: Any, day, hall, user, password, following) -> None:
-    answered(admin.get("/staff/halls/xixia/bookings", params={"day": day}))
+@given(day=texts, code=texts, hall=texts, user=texts, password=texts, following=texts)
+def test_the_lists_reports_and_login(
+    admin: Any, day, code, hall, user, password, following
+) -> None:
+    answered(admin.get("/staff/halls/xixia/bookings", params={"day": day, "code": code}))
     answered(admin.get("/staff/halls/xixia/report", params={"day": day}))
     answered(admin.get(f"/staff/halls/{quote(hall, safe='')}/bookings"))
     answered(admin.get("/staff/login", params={"next": following}))
