@@ -246,14 +246,27 @@ def contains_id_number(text: str) -> bool:
     For what must never hold one (names, reasons, event payloads): the precise check keeps
     random identifiers and timestamps from being mistaken for a number.
     """
-    for match in _EMBEDDED_NUMBER.finditer(text):
-        candidate = re.sub(r"[ -]", "", match.group()).upper()
-        try:
-            validate_id_number(candidate)
-        except InvalidIdNumber:
-            continue
-        return True
-    return False
+    return any(_embedded_number(match) for match in _EMBEDDED_NUMBER.finditer(text))
+
+
+def mask_id_numbers(text: str) -> str:
+    """``text`` with every ID number ``contains_id_number`` would find in it masked
+    (4101**********1234): for free text a person typed, which may hold theirs."""
+
+    def masked(match: re.Match[str]) -> str:
+        number = _embedded_number(match)
+        return match.group() if number is None else mask_id_number(number)
+
+    return _EMBEDDED_NUMBER.sub(masked, text)
+
+
+def _embedded_number(match: re.Match[str]) -> str | None:
+    candidate = re.sub(r"[ -]", "", match.group()).upper()
+    try:
+        validate_id_number(candidate)
+    except InvalidIdNumber:
+        return None
+    return candidate
 
 
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{4,22}[0-9]")

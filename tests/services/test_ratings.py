@@ -227,6 +227,12 @@ def test_rating_domain_rules() -> None:
         scrub_comment("号码 410303800101123")
         == "号码 410303*****0101123"[:0] + "号码 410303*****1123"
     )
+    # Written in groups, or with control characters, as a phone keyboard may send it: what
+    # is stored is what the protocol takes, so the rating is never refused on its way out.
+    number = person(1)
+    grouped = f"我的号码 {number[:4]} {number[4:8]} {number[8:12]}-{number[12:]}\x00 谢谢"
+    assert scrub_comment(grouped) == f"我的号码 {number[:4]}**********{number[-4:]} 谢谢"
+    parse_payload(TICKET_RATED, {**RATED, "comment": scrub_comment(grouped)})
 
 
 RATED = rating()
