@@ -7,8 +7,15 @@ come from the gettext catalogues, so the kiosk, the printed slip and the CLI say
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from kiosk.domain.booking_rules import BookingDecision, BookingRefusal
+from kiosk.domain.booking_rules import (
+    BookingDecision,
+    BookingRefusal,
+    HolderConflict,
+    PlaceDecision,
+    PlaceRefusal,
+)
 from kiosk.domain.calendar import DayType
 from kiosk.domain.hall import Acceptance, WindowGroup
 from kiosk.domain.schedule import (
@@ -160,6 +167,20 @@ def no_calendar_text(year: int) -> str:
 def provisional_text(year: int) -> str:
     """Said wherever a day of a provisional calendar file is shown or booked."""
     return _("{year}年节假日安排为暂定，以国务院办公厅通知为准。").format(year=year)
+
+
+def describe_place(decision: PlaceDecision[Any]) -> str:
+    """Why the slot has no place for this person (``booking_rules.place_decision``)."""
+    held = decision.held
+    if decision.conflict is HolderConflict.SAME_ITEM_SAME_DAY and held is not None:
+        return _("您已预约{date}的该事项（{time}），无需重复预约。").format(
+            date=f"{held.slot_start:%Y-%m-%d}", time=f"{held.slot_start:%H:%M}"
+        )
+    if decision.conflict is HolderConflict.SAME_SLOT:
+        return _("此人在该时段已有预约，同一时段只能预约一项。")
+    if decision.refusal is PlaceRefusal.SLOT_FULL:
+        return _("该时段该事项的预约已满，请选择其他时段。")
+    return _("可以预约。")
 
 
 def period_label(period: Period) -> str:

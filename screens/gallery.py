@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.clock import FixedClock
+from kiosk.domain.booking_rules import BookingDecision, SlotOffer, day_slots
 from kiosk.domain.hall import Acceptance, HallProfile
 from kiosk.domain.identity import Identity
 from kiosk.domain.schedule import WalkInDecision, WalkInRefusal, day_plan, walk_in_decision
@@ -36,7 +37,7 @@ from kiosk.services import (
     TicketView,
 )
 from kiosk.services.errors import UnknownService
-from kiosk.services.slots import BookingDay, BookingDays, SlotPlaces
+from kiosk.services.slots import BookingDay, BookingDays
 from kiosk.store.errors import DiskFull
 from kiosk.store.hallclock import ClockBehind
 from screens.flows import KioskFlow, KioskSetup, answers
@@ -187,11 +188,12 @@ def refused(play: Play, reason: WalkInRefusal, service_id: str) -> None:
     play.notice(lambda kiosk: answers.walk_in_refusal(kiosk.ctx, service, decision, False))
 
 
-def places(hall: HallProfile, day: date, free: Callable[[int], int]) -> tuple[SlotPlaces, ...]:
-    from kiosk.domain.booking_rules import day_slots
-
+def places(hall: HallProfile, day: date, free: Callable[[int], int]) -> tuple[SlotOffer, ...]:
     slots = day_slots(hall, day, _calendar())
-    return tuple(SlotPlaces(s, s.capacity - free(i)) for i, s in enumerate(slots))
+    return tuple(
+        SlotOffer(s, s.capacity - free(i), BookingDecision(True, None, slot=s))
+        for i, s in enumerate(slots)
+    )
 
 
 def to_slots(play: Play, service_id: str, half: str = "") -> None:

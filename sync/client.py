@@ -3,7 +3,10 @@
 One cycle (``HallSync.sync_once``) first pushes every unsent outbox event in order, in batches,
 then pulls the hall's bookings changed since the stored cursor. Push comes first so that what
 happened at the hall reaches the centre before the centre's view overwrites the hall's copy;
-the conflict rules are in docs/sync.md.
+the conflict rules are in docs/sync.md. A push the store refuses or fails on does not stop the
+pull (``PULL_AFTER_PUSH_FAILURE``). A pull sends the last page's ETag, so an unchanged hall
+costs the store almost nothing (304); a cursor the store is behind (its database restored
+from a backup) gets 409 ``cursor_ahead`` and the client pulls everything again from 0.
 
 Failure model: every HTTP call has a connect and a read timeout; a cycle that fails leaves
 everything it did not finish exactly as it was (an event is marked sent only in the transaction
@@ -16,6 +19,7 @@ link is down, and records the online/offline state in the hall store (``sync.sta
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -40,6 +44,7 @@ from sync import state as sync_state
 from sync.protocol import (
     API_PREFIX,
     MAX_BATCH,
+    MAX_BATCH_BYTES,
     MAX_PAGE,
     BookingOut,
     BookingPage,
@@ -65,6 +70,22 @@ class SyncFailed(Exception):
 
 class SyncBusy(Exception):
     """Another terminal holds the hall's sync lease; this one leaves the outbox alone."""
+
+
+class CursorAhead(Exception):
+    """The central store's last change number is below this hall's cursor (its database was
+    restored from a backup, or the URL now names another store): pull again from 0."""
+
+    def __init__(self, head: int) -> None:
+        super().__init__(f"the central store's head is {head}")
+        self.head = head
+
+
+#: Push failures after which a pull is still worth trying: the store answered, it refused or
+#: failed on this batch. (Unreachable, timed out or refused token: the pull would fail too.)
+PULL_AFTER_PUSH_FAILURE = frozenset(
+    {Problem.SERVER_ERROR, Problem.REFUSED, Problem.BAD_REPLY, Problem.SEQUENCE_BEHIND}
+)
 
 
 @dataclass(frozen=True)
@@ -113,9 +134,23 @@ class CentralClient:
         self.http.headers["Authorization"] = f"Bearer {config.token}"
         self.http.headers["User-Agent"] = "hall-kiosk-sync/1"
 
-    def pull(self, since: int, from_day: str, limit: int) -> BookingPage:
+    def pull(
+        self, since: int, from_day: str, limit: int, etag: str | None = None
+    ) -> tuple[BookingPage | None, str | None]:
+        """A page of changes after ``since`` and its ETag; ``(None, etag)`` when the server
+        answers 304 to ``etag`` (nothing changed). Raises ``CursorAhead``."""
         params = {"since": since, "limit": limit, "from_day": from_day}
-        return self._call("GET", f"/halls/{self.hall_id}/bookings", BookingPage, params=params)
+        headers = {"If-None-Match": etag} if etag else {}
+        path = f"/halls/{self.hall_id}/bookings"
+        response = self._send("GET", path, params=params, headers=headers)
+        if response.status_code == 304:
+            return None, etag
+        if response.status_code == 409:
+            body = _json_of(response.content)
+            if body.get("error") == "cursor_ahead":
+                raise CursorAhead(int(body.get("detail", {}).get("head", 0)))
+        page = self._answer("GET", path, response, BookingPage)
+        return page, response.headers.get("ETag")
 
     def push(self, events: list[EventIn]) -> EventBatchResult:
         body = '{"events":[' + ",".join(event.model_dump_json() for event in events) + "]}"
@@ -128,15 +163,24 @@ class CentralClient:
         )
 
     def _call(self, method: str, path: str, model: type[Model], **options: Any) -> Model:
+        return self._answer(method, path, self._send(method, path, **options), model)
+
+    def _send(self, method: str, path: str, **options: Any) -> requests.Response:
         try:
             response = self.http.request(
                 method, self.base + path, timeout=self.config.timeouts.pair(), **options
             )
-            content = response.content
+            response.content  # noqa: B018 - read the whole body within the timeouts
         except requests.Timeout as error:
             raise SyncFailed(Problem.TIMEOUT, f"{method} {path}: {error}") from error
         except requests.RequestException as error:
             raise SyncFailed(Problem.UNREACHABLE, f"{method} {path}: {error}") from error
+        return response
+
+    def _answer(
+        self, method: str, path: str, response: requests.Response, model: type[Model]
+    ) -> Model:
+        content = response.content
         status = response.status_code
         if status >= 500:
             raise SyncFailed(Problem.SERVER_ERROR, f"{method} {path}: HTTP {status}")
@@ -157,15 +201,20 @@ class CentralClient:
         self.http.close()
 
 
-def _error_of(content: bytes) -> str:
-    """The central store's error code and message, never the request (it may hold hashes)."""
-    import json
-
+def _json_of(content: bytes) -> dict[str, Any]:
     try:
         body = json.loads(content)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _error_of(content: bytes) -> str:
+    """The central store's error code and message, never the request (it may hold hashes)."""
+    body = _json_of(content)
+    if body:
         return f"{body.get('error')}: {body.get('message')}"[:160]
-    except (ValueError, AttributeError):
-        return content[:80].decode("utf-8", "replace")
+    return content[:80].decode("utf-8", "replace")
 
 
 # --- one cycle ------------------------------------------------------------------------------------
@@ -197,6 +246,7 @@ class PullReport:
     bookings: int = 0
     pages: int = 0
     cursor: int = 0
+    resets: int = 0  # the store was behind the cursor: pulled again from 0
 
 
 @dataclass
@@ -223,6 +273,8 @@ class HallSync:
         self.runner = runner or store.terminal
         self.central = central or CentralClient(config, store.hall.id)
         self._zone = ZoneInfo(store.hall.timezone)
+        #: The cursor of the last page pulled and its ETag, sent as If-None-Match next time.
+        self._etag: tuple[int, str] | None = None
 
     # The cycle -----------------------------------------------------------------------------
 
@@ -235,7 +287,7 @@ class HallSync:
             ):
                 raise SyncBusy(f"another terminal is syncing hall {hall_id}")
         try:
-            report = SyncReport(self.push(), self.pull())
+            report = self._push_then_pull()
         except SyncFailed as error:
             log.warning("sync of %s failed: %s", hall_id, error)
             with self.store.write() as session:
@@ -246,6 +298,22 @@ class HallSync:
         with self.store.write() as session:
             sync_state.record_success(session, hall_id, self.clock.now())
         return report
+
+    def _push_then_pull(self) -> SyncReport:
+        """Push, then pull even when the push failed on the store's side (a batch it refused
+        or choked on): what the centre booked still reaches the hall. The push's failure is
+        raised after the pull."""
+        try:
+            pushed = self.push()
+        except SyncFailed as error:
+            if error.problem not in PULL_AFTER_PUSH_FAILURE:
+                raise
+            try:
+                self.pull()
+            except SyncFailed as pull_error:
+                log.warning("pull after a failed push failed too: %s", pull_error)
+            raise
+        return SyncReport(pushed, self.pull())
 
     def release(self) -> None:
         with self.store.write() as session:
@@ -268,11 +336,14 @@ class HallSync:
                 pending = [(row, outbox.outgoing(row, versions)) for row in rows]
             if not pending:
                 return report
-            wire = [event for _row, out in pending for event in out.wire]
-            # A batch holds at most MAX_BATCH wire events; a row may add a derived one.
-            while len(wire) > MAX_BATCH:
+            # A batch holds at most MAX_BATCH wire events (a row may add a derived one) and
+            # MAX_BATCH_BYTES of JSON (the store refuses a larger body with 413).
+            while len(pending) > 1 and (
+                sum(len(out.wire) for _row, out in pending) > MAX_BATCH
+                or sum(out.size for _row, out in pending) > MAX_BATCH_BYTES
+            ):
                 pending.pop()
-                wire = [event for _row, out in pending for event in out.wire]
+            wire = [event for _row, out in pending for event in out.wire]
             result = (
                 self.central.push(wire) if wire else EventBatchResult(results=[], last_sequence=0)
             )
@@ -334,10 +405,29 @@ class HallSync:
         with self.store.write() as session:
             sync_state.ensure_row(session, hall_id, self.clock.now())
             since = sync_state.cursor(session, hall_id)
+        report.cursor = since
         while True:
-            page = self.central.pull(
-                since, self.clock.now().date().isoformat(), self.config.page_size
-            )
+            etag = self._etag[1] if self._etag and self._etag[0] == since else None
+            try:
+                page, etag = self.central.pull(
+                    since, self.clock.now().date().isoformat(), self.config.page_size, etag
+                )
+            except CursorAhead as ahead:
+                log.warning(
+                    "cursor %s of %s is ahead of the central store (head %s): pulling again from 0",
+                    since,
+                    hall_id,
+                    ahead.head,
+                )
+                report.resets += 1
+                if report.resets > 1:
+                    raise SyncFailed(
+                        Problem.BAD_REPLY, "cursor ahead again after a reset"
+                    ) from None
+                since, self._etag = 0, None
+                continue
+            if page is None:  # 304: nothing changed since the cursor
+                return report
             if page.hall != hall_id:
                 raise SyncFailed(Problem.BAD_REPLY, f"asked for {hall_id}, got {page.hall}")
             with self.store.write() as session:
@@ -348,6 +438,7 @@ class HallSync:
             report.bookings += len(page.bookings)
             report.cursor = since = page.cursor
             if not page.has_more:
+                self._etag = (since, etag) if etag else None
                 return report
 
     # Writing the central store's bookings into the hall store ----------------------------------

@@ -12,6 +12,7 @@ derived one as ``2 * seq + 1`` with the key ``<key>:served``.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.store.models import Event
 from sync.protocol import (
+    MAX_PAYLOAD_BYTES,
     TICKET_RATED,
     BookingCreatedPayload,
     BookingRefPayload,
@@ -45,6 +47,11 @@ class Outgoing:
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(event.idempotency_key for event in self.wire)
+
+    @property
+    def size(self) -> int:
+        """Bytes of JSON this row adds to a batch (roughly: the batch's own brackets aside)."""
+        return sum(len(event.model_dump_json()) + 1 for event in self.wire)
 
 
 def unsent(session: Session, hall_id: str, limit: int) -> Sequence[Event]:
@@ -112,6 +119,8 @@ def _wire(event: Event, versions: Mapping[str, int]) -> tuple[EventIn, ...]:
     if event.type == TICKET_RATED:
         rated = TicketRatedPayload.model_validate(payload).model_dump(mode="json")
         return (_event(key, sequence, event.type, rated, common),)
+    if len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"payload larger than the {MAX_PAYLOAD_BYTES} bytes the store takes")
     events = [_event(key, sequence, event.type, dict(payload), common)]
     if event.type == "ticket_completed" and payload.get("booking"):
         served = BookingRefPayload(booking_id=str(payload["booking"]))

@@ -18,22 +18,153 @@ mismatch in a hall. Design points the client relies on:
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import date, datetime
+import unicodedata
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
+from kiosk.domain.identity import contains_id_number
 
 API_PREFIX = "/api/v1"
 MAX_BATCH = 500
+#: A batch of events the client sends is at most this much JSON (the store takes 2 MiB).
+MAX_BATCH_BYTES = 1024 * 1024
 MAX_PAGE = 1000
+#: The largest number a BIGINT column holds: cursors, sequences and counters stay below it.
+MAX_NUMBER = 2**63 - 1
+#: Dates and times the protocol takes: wide enough for any booking, narrow enough that a day or
+#: a slot plus or minus a few days never leaves what ``datetime`` can represent.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+#: A ``ticket_*`` event's payload, as JSON, at most this many bytes.
+MAX_PAYLOAD_BYTES = 2048
+#: How far a device's clock may run ahead of the server's, and how old an event may be when
+#: it arrives: ``occurred_at`` outside these bounds is refused (``docs/sync.md``).
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
+MAX_EVENT_AGE = timedelta(days=7)
 
-BookingId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+BOOKING_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+BookingId = Annotated[str, StringConstraints(pattern=BOOKING_ID_PATTERN)]
 IdHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,64}$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,16}$")]
+
+_DAY = r"20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+_OFFSET = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+
+
+def _in_years(value: date) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must be in the years {FIRST_YEAR}-{LAST_YEAR}")
+
+
+def _iso(value: Any, kind: type[date], example: str, longest: int) -> Any:
+    """An ISO date or date-time string (or, from Python, the object itself) in the protocol's
+    years; the message shows the shape wanted, never the value."""
+    if isinstance(value, kind) and (kind is datetime or not isinstance(value, datetime)):
+        parsed = value
+    elif isinstance(value, str) and len(value) <= longest:
+        try:
+            parsed = kind.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"must be like {example}") from None
+    else:
+        raise ValueError(f"must be a string like {example}")
+    _in_years(parsed)
+    return parsed
+
+
+def _time_in(value: Any) -> datetime:
+    return _iso(value, datetime, "2026-11-28T09:00:00", 40)  # type: ignore[no-any-return]
+
+
+def _day_in(value: Any) -> date:
+    return _iso(value, date, "2026-11-28", 10)  # type: ignore[no-any-return]
+
+
+#: Hall-local wall time as the server sends it: no offset (not RFC 3339 ``date-time``).
+WallTime = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{_DAY}T{_TIME}$",
+            "description": "hall-local wall time without an offset",
+            "example": "2026-11-28T09:00:00",
+        }
+    ),
+]
+#: A time sent to the server: hall-local wall time, or with an offset (converted to the hall's
+#: timezone), in the years FIRST_YEAR-LAST_YEAR.
+TimeIn = Annotated[
+    datetime,
+    BeforeValidator(_time_in),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{_DAY}[T ]{_TIME}{_OFFSET}?$",
+            "description": "hall-local wall time; with an offset it is converted to hall time",
+            "example": "2026-11-28T09:00:00",
+        }
+    ),
+]
+Day = Annotated[
+    date,
+    BeforeValidator(_day_in),
+    WithJsonSchema({"type": "string", "pattern": f"^{_DAY}$", "example": "2026-11-28"}),
+]
+
+
+def _plain(value: str) -> str:
+    """Text a person typed: no control characters (PostgreSQL refuses NUL, and no page needs
+    them) and never an ID number, which belongs only in ``id_number`` fields."""
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise ValueError("must not contain control characters")
+    if contains_id_number(value):
+        raise ValueError("must not contain an ID number")
+    return value
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:
+    """A free-text field of at most ``max_length`` characters, checked by ``_plain``."""
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_plain),
+    ]
+
+
+ServiceId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"), AfterValidator(_plain)
+]
+
+
+def _id_number_text(value: str) -> str:
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+#: Where a plain ID number is sent (to be checked, hashed and dropped at once).
+IdNumberText = Annotated[
+    str, StringConstraints(min_length=1, max_length=32), AfterValidator(_id_number_text)
+]
 
 
 class _Wire(BaseModel):
@@ -75,17 +206,17 @@ class HallNotice(_Wire):
     kind: Literal["cancelled", "changed"]
     approver: str
     reason: str
-    decided_at: datetime
-    notify_by: datetime
-    previous_slot_start: datetime | None = None
+    decided_at: WallTime
+    notify_by: WallTime
+    previous_slot_start: WallTime | None = None
 
 
 class BookingOut(_Wire):
     id: str
     hall: str
     service: str
-    slot_start: datetime
-    slot_end: datetime
+    slot_start: WallTime
+    slot_end: WallTime
     id_hash: str
     masked_name: str
     masked_phone: str | None
@@ -95,9 +226,9 @@ class BookingOut(_Wire):
     materials_en: list[str]
     version: int
     change_seq: int
-    created_at: datetime
-    updated_at: datetime
-    checked_in_at: datetime | None = None
+    created_at: WallTime
+    updated_at: WallTime
+    checked_in_at: WallTime | None = None
     cancelled_by: CancelledBy | None = None
     reject_reason: str | None = None
     reject_message: str | None = None
@@ -122,31 +253,31 @@ class BookingCreate(_Wire):
     """
 
     id: BookingId | None = None
-    service: str = Field(min_length=1, max_length=64)
-    slot_start: datetime
+    service: ServiceId
+    slot_start: TimeIn
     channel: Channel
-    name: str = Field(min_length=1, max_length=64)
-    id_number: str = Field(min_length=1, max_length=32, repr=False)
-    phone: str = Field(min_length=5, max_length=24)
+    name: Text(64, 1)
+    id_number: IdNumberText = Field(repr=False)
+    phone: Text(24, 5)
 
 
 class CitizenCancel(_Wire):
     """Cancelled at the holder's request; the ID number proves it is the holder asking."""
 
-    id_number: str = Field(min_length=1, max_length=32, repr=False)
-    reason: str = Field(default="", max_length=200)
+    id_number: IdNumberText = Field(repr=False)
+    reason: Text(200) = ""
 
 
 class HallCancel(_Wire):
-    approver: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=200)
+    approver: Text(64, 1)
+    reason: Text(200, 1)
 
 
 class HallChange(_Wire):
-    approver: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=200)
-    slot_start: datetime
-    service: str | None = Field(default=None, max_length=64)
+    approver: Text(64, 1)
+    reason: Text(200, 1)
+    slot_start: TimeIn
+    service: ServiceId | None = None
 
 
 class EventType(StrEnum):
@@ -165,40 +296,52 @@ class EventIn(_Wire):
     """One entry of a hall's outbox.
 
     ``type`` is a booking event the server applies, or any ``ticket_*`` event, which it records
-    for the daily report. Payloads by type:
+    for the daily report. The envelope is checked for the whole batch (a bad one refuses the
+    batch: the client's bug); the payload is checked per event against its type's schema, and
+    a payload that fails, or a type the server does not know, is that event's ``rejected``
+    outcome, so it never holds up the events after it. Payloads by type:
 
     - ``booking_created``: ``booking_id``, ``service``, ``slot_start``, ``id_hash``,
       ``masked_name``, optional ``masked_phone``, ``channel`` (``on_site`` or ``kiosk``)
     - ``booking_checked_in`` / ``booking_forfeited`` / ``booking_served``: ``booking_id``
-    - ``ticket_rated``: ``TicketRatedPayload`` (validated here, so a malformed rating is refused
-      at the door)
+      (and ``version`` for a check-in)
+    - ``ticket_rated``: ``TicketRatedPayload``
+    - any other ``ticket_*``: ``TicketPayload``
     """
 
     idempotency_key: IdempotencyKey
-    sequence: int = Field(ge=1)
+    sequence: int = Field(ge=1, le=MAX_NUMBER)
     type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{2,31}$")]
-    occurred_at: datetime
+    occurred_at: TimeIn
     payload: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _known_type(self) -> EventIn:
-        known = {t.value for t in EventType}
-        if self.type not in known and not self.type.startswith(TICKET_EVENT_PREFIX):
-            raise ValueError(
-                f"unknown event type {self.type!r}; known: {', '.join(sorted(known))}, ticket_*"
-            )
-        if self.type == TICKET_RATED:
-            TicketRatedPayload.model_validate(self.payload)
-        return self
+
+MASKED_PHONE = re.compile(r"^[0-9]{0,3}\*+[0-9]{0,4}$")
+
+
+def _masked_name(value: str) -> str:
+    """A masked name as ``mask_name`` makes it (张*三, 张*, S**** J***): the plain name never
+    leaves the kiosk."""
+    if "*" not in value and len(value) > 1:
+        raise ValueError("must be masked (张*三)")
+    return value
+
+
+def _masked_phone(value: str) -> str:
+    if not MASKED_PHONE.fullmatch(value):
+        raise ValueError("must be masked (138****5678)")
+    return value
 
 
 class BookingCreatedPayload(_Wire):
     booking_id: BookingId
-    service: str = Field(min_length=1, max_length=64)
-    slot_start: datetime
+    service: ServiceId
+    slot_start: TimeIn
     id_hash: IdHash
-    masked_name: str = Field(min_length=1, max_length=64)
-    masked_phone: str | None = Field(default=None, max_length=24)
+    masked_name: Annotated[Text(64, 1), AfterValidator(_masked_name)]
+    masked_phone: (
+        Annotated[str, StringConstraints(max_length=24), AfterValidator(_masked_phone)] | None
+    ) = None
     channel: Literal["on_site", "kiosk"]
 
 
@@ -227,26 +370,24 @@ class TicketRatedPayload(_Wire):
     A 差评 (``bad``) starts the central follow-up (回访 → 整改 → 反馈) from ``rated_at``.
     """
 
-    ticket_id: int = Field(ge=1)
-    day: date
+    ticket_id: int = Field(ge=1, le=MAX_NUMBER)
+    day: Day
     number: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}[0-9]{3,6}$")]
-    service: str = Field(min_length=1, max_length=64)
+    service: ServiceId
     window: int | None = Field(ge=1, le=999)
     clerk: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,16}$")] | None
-    clerk_name: str | None = Field(default=None, max_length=32)
+    clerk_name: Text(32) | None = None
     level: RatingLevelName
     score: int = Field(ge=1, le=5)
     bad: bool
     reasons: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]] = Field(
         default_factory=list, max_length=10
     )
-    reasons_zh: list[Annotated[str, StringConstraints(max_length=16)]] = Field(
-        default_factory=list, max_length=10
-    )
-    comment: str | None = Field(default=None, max_length=200)
+    reasons_zh: list[Text(16)] = Field(default_factory=list, max_length=10)
+    comment: Text(200) | None = None
     channel: Literal["window_pad", "phone"]
-    served_at: datetime
-    rated_at: datetime
+    served_at: TimeIn
+    rated_at: TimeIn
 
     @model_validator(mode="after")
     def _consistent(self) -> TicketRatedPayload:
@@ -262,6 +403,8 @@ class TicketRatedPayload(_Wire):
             raise ValueError("reasons_zh must name each reason")
         if self.comment is not None and _ID_NUMBER_LIKE.search(self.comment):
             raise ValueError("comment holds something shaped like an ID number")
+        if (self.rated_at.tzinfo is None) != (self.served_at.tzinfo is None):
+            raise ValueError("served_at and rated_at: both with an offset or neither")
         if self.rated_at < self.served_at:
             raise ValueError("rated_at is before served_at")
         return self
@@ -273,7 +416,90 @@ class BookingRefPayload(_Wire):
     docs/sync.md)."""
 
     booking_id: BookingId
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+_EXTRA_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class TicketPayload(_Wire):
+    """What a ``ticket_*`` event may carry (``kiosk.services.tickets`` and ``calling`` write
+    these fields). A field not listed is taken if its name is ``lower_snake_case`` and its value
+    a number, a boolean, null or a short code, so a kiosk newer than the server still reports;
+    no value may be or hold an ID number."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ticket_id: int = Field(ge=1, le=MAX_NUMBER)
+    number: TicketNumber
+    service: ServiceId
+    day: Day | None = None
+    window: int | None = Field(default=None, ge=0, le=100_000)
+    kind: Code | None = None
+    priority_group: Code | None = None
+    queued_at: TimeIn | None = None
+    booking: BookingId | None = None
+    service_minutes: float | None = Field(default=None, ge=0, le=24 * 60)
+    recall_until: TimeIn | None = None
+    calls: int | None = Field(default=None, ge=0, le=10_000)
+    queue_class: Code | None = None
+    capped: bool | None = None
+    to_ticket_id: int | None = Field(default=None, ge=1, le=MAX_NUMBER)
+    to_number: TicketNumber | None = None
+    to_service: ServiceId | None = None
+    reason: Code | None = None
+
+    @model_validator(mode="after")
+    def _plain_extras(self) -> TicketPayload:
+        for key, value in (self.model_extra or {}).items():
+            if not _EXTRA_KEY.fullmatch(key):
+                raise ValueError("field names are lower_snake_case, at most 32 characters")
+            if isinstance(value, bool) or value is None:
+                continue
+            if isinstance(value, int) and abs(value) <= MAX_NUMBER:
+                continue
+            if isinstance(value, float) and abs(value) < 1e15:
+                continue
+            if isinstance(value, str) and len(value) <= 64:
+                _plain(value)
+                continue
+            raise ValueError(f"{key}: a number, a boolean, null or a text of at most 64 characters")
+        return self
+
+
+def parse_payload(kind: str, payload: dict[str, Any]) -> BaseModel:
+    """The payload of an event of type ``kind`` checked against its schema; raises
+    ``PayloadRefused`` with the reason and the fields at fault (never their values)."""
+    model = PAYLOADS.get(kind)
+    if model is None:
+        if not kind.startswith(TICKET_EVENT_PREFIX):
+            known = ", ".join(sorted(t.value for t in EventType))
+            raise PayloadRefused("unknown_type", f"unknown event type; known: {known}, ticket_*")
+        model = TicketPayload
+        if len(json.dumps(payload, ensure_ascii=False).encode()) > MAX_PAYLOAD_BYTES:
+            raise PayloadRefused(
+                "payload_too_large",
+                f"a ticket event's payload is at most {MAX_PAYLOAD_BYTES} bytes",
+            )
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        problems = [
+            ".".join(["payload", *(str(part) for part in item["loc"])])
+            + ": "
+            + item["msg"].removeprefix("Value error, ")
+            for item in error.errors(include_input=False, include_url=False)
+        ]
+        raise PayloadRefused("invalid_payload", "; ".join(problems)[:200]) from None
+
+
+class PayloadRefused(ValueError):
+    """An event's payload does not fit its type; ``reason`` is the outcome's reason code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
 
 
 class EventBatch(_Wire):
@@ -315,6 +541,15 @@ class EventResult(_Wire):
     booking: BookingOut | None = None
 
 
+PAYLOADS: dict[str, type[BaseModel]] = {
+    EventType.BOOKING_CREATED.value: BookingCreatedPayload,
+    EventType.BOOKING_CHECKED_IN.value: BookingRefPayload,
+    EventType.BOOKING_FORFEITED.value: BookingRefPayload,
+    EventType.BOOKING_SERVED.value: BookingRefPayload,
+    TICKET_RATED: TicketRatedPayload,
+}
+
+
 class EventBatchResult(_Wire):
     """One result per event, in the batch's order; ``last_sequence`` is the highest sequence the
     server has taken from this device, so the client may drop every outbox entry up to it."""
@@ -324,8 +559,8 @@ class EventBatchResult(_Wire):
 
 
 class SlotOut(_Wire):
-    start: datetime
-    end: datetime
+    start: WallTime
+    end: WallTime
     capacity: int
     booked: int
     free: int

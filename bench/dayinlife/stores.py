@@ -11,13 +11,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.dayinlife.world import BOOKED_ON, HALL_ID, KEY, Citizen, Kind
+from bench.dayinlife.world import BOOKED_ON, CLOSING, HALL_ID, KEY, Citizen, Kind
 from kiosk.clock import FixedClock
 from kiosk.config import load_calendar, load_halls
 from kiosk.settings import ID_HASH_KEY_ENV
@@ -116,6 +117,11 @@ def start_server(url: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
                 str(port),
                 "--database-url",
                 url,
+                # The simulated day runs many times faster than the wall clock; the store's
+                # clock stands an hour after its closing, so no kiosk event is ahead of the
+                # store's time (it refuses events more than a few minutes in its future).
+                "--at",
+                (CLOSING + timedelta(hours=1)).isoformat(timespec="minutes"),
             ],
             env={**os.environ, ID_HASH_KEY_ENV: KEY.decode()},
             stdout=out,

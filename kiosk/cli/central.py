@@ -32,7 +32,24 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8600)
     with_database(serve)
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="server processes sharing the port (default 1; one or two per core on PostgreSQL)",
+    )
     serve.add_argument("--secure-cookies", action="store_true", help="behind HTTPS")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="reverse proxies whose X-Forwarded-For names the client (login throttling by "
+        "address), comma separated; default: none trusted",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request line (off by default: query strings are request values)",
+    )
     serve.add_argument(
         "--at",
         type=parse_minute,
@@ -59,8 +76,23 @@ def register(subparsers: Any) -> None:
     with_database(devices)
     devices.set_defaults(handler=_devices)
 
-    staff = commands.add_parser("add-staff", help="create a staff login or set its password")
+    staff = commands.add_parser(
+        "add-staff", help="create a staff login, or set its password, role and halls"
+    )
     staff.add_argument("--user", required=True)
+    staff.add_argument(
+        "--role",
+        default="hall_desk",
+        help="hall_desk (book and cancel), hall_manager (also the hall's reports), "
+        "county_admin (every hall); default hall_desk",
+    )
+    staff.add_argument(
+        "--hall",
+        action="append",
+        default=[],
+        metavar="HALL",
+        help="a hall the login acts for (repeat for several; not for county_admin)",
+    )
     staff.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
@@ -79,37 +111,48 @@ def _open(args: argparse.Namespace) -> Any:
         raise CommandFailed(str(error)) from None
 
 
+def _workers(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("--workers is 1 to 64")
+    return value
+
+
 def _serve(args: argparse.Namespace) -> int:
-    import dataclasses
+    """Migrate once, then run uvicorn (httptools, uvloop) with ``--workers`` processes, each
+    building its app from the environment (``sync.server.app.app_from_environment``)."""
+    import os
 
     import uvicorn
 
-    from sync.server.app import create_app, open_central
-    from sync.server.settings import load_server_settings
+    from sync.server.app import environment_for_workers, open_central
+    from sync.server.settings import CENTRAL_DATABASE_URL_ENV, load_server_settings
 
     settings = load_server_settings(args.database_url)
-    if args.secure_cookies:
-        settings = dataclasses.replace(settings, secure_cookies=True)
-    if args.at is not None:
-        settings = dataclasses.replace(settings, clock=running_clock(args.at))
     try:
-        central = open_central(settings)
+        open_central(settings).close()
     except Exception as error:
         raise CommandFailed(str(error)) from None
-    app = create_app(settings, central)
+    os.environ[CENTRAL_DATABASE_URL_ENV] = settings.database_url
+    os.environ.update(environment_for_workers(args.at, args.secure_cookies))
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the handler
     # it found; with this one that ends the command with status 0 (a requested stop).
     signal.signal(signal.SIGTERM, lambda *_: None)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        "sync.server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="auto",  # uvloop and httptools (dependencies) when installed
+        http="auto",
+        log_level="info",
+        access_log=args.access_log,
+        proxy_headers=bool(args.forwarded_allow_ips),
+        forwarded_allow_ips=args.forwarded_allow_ips or "",
+        timeout_graceful_shutdown=10,
+    )
     return 0
-
-
-def running_clock(at: Any) -> Any:
-    """Hall time running on from ``at``, as ``kiosk run --at`` keeps it on the screens (the
-    shipped halls share one timezone, so one clock serves them all)."""
-    from kiosk.clock import RunningClock
-
-    return RunningClock(at)
 
 
 def _add_device(args: argparse.Namespace) -> int:
@@ -174,9 +217,14 @@ def _devices(args: argparse.Namespace) -> int:
 
 
 def _add_staff(args: argparse.Namespace) -> int:
-    from sync.server.auth import add_staff
+    from sync.server.auth import Role, add_staff
     from sync.server.errors import CentralError
 
+    try:
+        role = Role(args.role)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise CliError(f"unknown role {args.role!r}; roles: {known}") from None
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -184,10 +232,15 @@ def _add_staff(args: argparse.Namespace) -> int:
         if getpass.getpass("again: ") != password:
             raise CliError("the two passwords differ")
     central = _open(args)
+    unknown = sorted(set(args.hall) - set(central.settings.halls))
+    if unknown:
+        known = ", ".join(sorted(central.settings.halls))
+        raise CliError(f"unknown hall {unknown[0]!r}; known halls: {known}")
     try:
         with central.transaction() as session:
-            add_staff(session, args.user, password)
+            add_staff(session, args.user, password, role, args.hall)
     except CentralError as error:
         raise CliError(error.message) from None
-    print(f"staff user {args.user} can log in at /staff/")
+    where = "every hall" if role is Role.COUNTY_ADMIN else ", ".join(sorted(set(args.hall)))
+    print(f"staff user {args.user} ({role.value}, {where}) can log in at /staff/")
     return 0

@@ -6,9 +6,11 @@ check-in, so a booking refused by one is refused by all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 
 from kiosk.domain.calendar import DayType, HolidayCalendar, UnknownYear
 from kiosk.domain.hall import WEEKDAYS, ChannelId, HallProfile, Service
@@ -86,6 +88,69 @@ def _slots_in_plan(hall: HallProfile, plan: DayPlan, service: Service | None) ->
             slots.append(Slot(start, start + length, period, hall.booking.slot_capacity))
             start += length
     return slots
+
+
+class HeldBooking(Protocol):
+    """A place-holding booking of one holder in the hall, as the holder rule sees it (the hall
+    store's and the central store's booking rows both fit)."""
+
+    @property
+    def service_id(self) -> str: ...
+
+    @property
+    def slot_start(self) -> datetime: ...
+
+
+Held = TypeVar("Held", bound=HeldBooking)
+
+
+class PlaceRefusal(StrEnum):
+    ALREADY_BOOKED = "already_booked"
+    SLOT_FULL = "slot_full"
+
+
+class HolderConflict(StrEnum):
+    SAME_SLOT = "same_slot"  # another item in the same slot: one person, one place at a time
+    SAME_ITEM_SAME_DAY = "same_item_same_day"  # the item is booked already that day
+
+
+@dataclass(frozen=True)
+class PlaceDecision(Generic[Held]):
+    """Whether the slot has a place for this holder; ``held`` is the booking in the way."""
+
+    refusal: PlaceRefusal | None
+    conflict: HolderConflict | None = None
+    held: Held | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+
+def place_decision(
+    capacity: int,
+    taken: int,
+    service_id: str,
+    slot_start: datetime,
+    held: Iterable[Held],
+) -> PlaceDecision[Held]:
+    """The place rules, after the time rules (``booking_decision``) allowed the slot.
+
+    A holder keeps at most one place per slot (whatever the item) and one booking per item per
+    day; ``held`` are the holder's place-holding bookings in the hall that day (the booking
+    being moved left out). Then ``taken`` place-holding bookings of the item in the slot must
+    leave a free place. Both stores call this with their own counts, so they decide alike.
+    """
+    for booking in held:
+        if booking.slot_start == slot_start:
+            return PlaceDecision(PlaceRefusal.ALREADY_BOOKED, HolderConflict.SAME_SLOT, booking)
+        if booking.service_id == service_id and booking.slot_start.date() == slot_start.date():
+            return PlaceDecision(
+                PlaceRefusal.ALREADY_BOOKED, HolderConflict.SAME_ITEM_SAME_DAY, booking
+            )
+    if free_places(capacity, taken) == 0:
+        return PlaceDecision(PlaceRefusal.SLOT_FULL)
+    return PlaceDecision(None)
 
 
 class BookingRefusal(StrEnum):
@@ -169,6 +234,58 @@ def _no_calendar(error: UnknownYear) -> BookingDecision:
     return BookingDecision(
         False, BookingRefusal.NO_CALENDAR, detail=str(error), unknown_year=error.year
     )
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """A slot as a booking channel sees it now: its places and whether the rules allow it."""
+
+    slot: Slot
+    taken: int
+    decision: BookingDecision
+
+    @property
+    def free(self) -> int:
+        return free_places(self.slot.capacity, self.taken)
+
+    @property
+    def full(self) -> bool:
+        return self.free == 0
+
+    @property
+    def open(self) -> bool:
+        return self.decision.allowed and not self.full
+
+    @property
+    def reason(self) -> str | None:
+        """Why it cannot be booked now: the time rule's reason, or ``slot_full``."""
+        if self.decision.reason is not None:
+            return self.decision.reason.value
+        return PlaceRefusal.SLOT_FULL.value if self.full else None
+
+
+def slot_offers(
+    hall: HallProfile,
+    day: date,
+    now: datetime,
+    calendar: HolidayCalendar,
+    service: Service,
+    taken: Mapping[datetime, int],
+    channel: str | None = None,
+) -> list[SlotOffer]:
+    """Every slot of ``day`` for the item with its free places (``taken``: place-holding
+    bookings by slot start) and whether ``channel`` may book it at ``now``: the list the
+    kiosk's on-site booking screen, the booking desk and the central ``/slots`` all show.
+
+    Raises ``UnknownYear`` for a day the holiday calendar does not cover."""
+    return [
+        SlotOffer(
+            slot,
+            int(taken.get(slot.start, 0)),
+            booking_decision(hall, slot.start, now, calendar, channel=channel, service=service),
+        )
+        for slot in day_slots(hall, day, calendar, service)
+    ]
 
 
 def _find_slot(

@@ -233,3 +233,57 @@ def id_hash(number: str, key: bytes) -> str:
     if not key:
         raise ValueError("id_hash needs a non-empty key")
     return hmac.new(key, normalise_number(number).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+#: 18 characters, digits and a final X, possibly written in groups split by a space or hyphen.
+_EMBEDDED_NUMBER = re.compile(r"(?<![0-9])[1-9](?:[ -]?[0-9]){16}[ -]?[0-9Xx](?![0-9])")
+
+
+def contains_id_number(text: str) -> bool:
+    """Whether a text carries a citizen ID number (a valid 18-character one: birth date and
+    check character right), plain or written in groups.
+
+    For what must never hold one (names, reasons, event payloads): the precise check keeps
+    random identifiers and timestamps from being mistaken for a number.
+    """
+    return any(_embedded_number(match) for match in _EMBEDDED_NUMBER.finditer(text))
+
+
+def mask_id_numbers(text: str) -> str:
+    """``text`` with every ID number ``contains_id_number`` would find in it masked
+    (4101**********1234): for free text a person typed, which may hold theirs."""
+
+    def masked(match: re.Match[str]) -> str:
+        number = _embedded_number(match)
+        return match.group() if number is None else mask_id_number(number)
+
+    return _EMBEDDED_NUMBER.sub(masked, text)
+
+
+def _embedded_number(match: re.Match[str]) -> str | None:
+    candidate = re.sub(r"[ -]", "", match.group()).upper()
+    try:
+        validate_id_number(candidate)
+    except InvalidIdNumber:
+        return None
+    return candidate
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{4,22}[0-9]")
+MIN_PHONE_DIGITS = 7
+
+
+def valid_phone(phone: str) -> bool:
+    """A phone number as people write it: digits, spaces and hyphens, an optional leading +,
+    at least 7 digits (a local number without area code)."""
+    value = phone.strip()
+    return bool(_PHONE.fullmatch(value)) and len(re.sub(r"\D", "", value)) >= MIN_PHONE_DIGITS
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138****5678; 0377-60119518 → 037*****9518 (digits only are counted), so
+    staff can confirm the number with its holder, nobody else."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

@@ -9,9 +9,12 @@ Pure values and rules, no I/O.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from kiosk.domain.identity import mask_id_numbers
 
 
 class RatingLevel(StrEnum):
@@ -62,11 +65,15 @@ _ID_LIKE = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{5,})([0-9]{3}[0-9Xx])(?![0-9X
 
 
 def scrub_comment(text: str | None) -> str | None:
-    """A citizen's comment as stored: trimmed, cut to ``COMMENT_MAX`` and with anything shaped
-    like an ID number masked (a person may type theirs; the hall must not keep it)."""
+    """A citizen's comment as stored: trimmed, without control characters, cut to
+    ``COMMENT_MAX`` and with anything shaped like an ID number masked, plain or written in
+    groups (a person may type theirs; the hall must not keep it). What is left is a comment
+    ``sync.protocol.TicketRatedPayload`` takes."""
     if text is None:
         return None
-    cleaned = " ".join(text.split())[:COMMENT_MAX]
+    cleaned = " ".join(text.split())
+    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in ("Cc", "Cs"))
+    cleaned = mask_id_numbers(cleaned)[:COMMENT_MAX]
     cleaned = _ID_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), cleaned)
     return cleaned or None
 

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from kiosk.domain.booking_rules import BookingDecision, BookingRefusal, booking_decision
-from kiosk.domain.identity import Identity
+from kiosk.domain.booking_rules import (
+    PLACE_HOLDING_STATUSES,
+    BookingDecision,
+    BookingRefusal,
+    PlaceRefusal,
+    booking_decision,
+    place_decision,
+)
+from kiosk.domain.identity import Identity, mask_phone, valid_phone
 from kiosk.domain.schedule import HallState, day_plan, hall_state
 from kiosk.i18n import _
-from kiosk.messages import describe_booking, provisional_text
+from kiosk.messages import describe_booking, describe_place, provisional_text
 from kiosk.services.tickets import forfeit, service_of
 from kiosk.services.views import BookingView, booking_view
 from kiosk.store import repositories as repo
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import OPEN_TICKET_STATUSES, Booking, BookingStatus, Ticket, TicketStatus
-
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
-
-
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678: staff can confirm the number with its holder, nobody else."""
-    digits = re.sub(r"[^0-9]", "", phone)
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
 class InvalidPhone(ValueError):
@@ -56,7 +52,7 @@ def add_booking(
     """Book a slot for a person in the hall, checked against the same rules as everywhere."""
     hall = store.hall
     service = service_of(store, service_id)
-    if phone is not None and not _PHONE.match(phone.strip()):
+    if phone is not None and not valid_phone(phone):
         raise InvalidPhone(_("电话号码格式不正确"))
     decision = booking_decision(
         hall, slot_start, now, store.calendar, channel=channel, service=service
@@ -68,22 +64,20 @@ def add_booking(
     holder = store.holder_hash(identity.id_number)
     with store.write() as session:
         repo.lock(session, f"slot:{hall.id}:{service.id}:{slot.start.isoformat()}")
-        mine = [
+        held = [
             b
             for b in repo.holder_bookings(session, holder)
             if b.hall_id == hall.id
-            and b.service_id == service.id
             and b.slot_start.date() == slot.start.date()
-            and b.status in (BookingStatus.BOOKED.value, BookingStatus.CHECKED_IN.value)
+            and b.status in PLACE_HOLDING_STATUSES
         ]
-        if mine:
-            message = _("您已预约{date}的该事项（{time}），无需重复预约。").format(
-                date=f"{mine[0].slot_start:%Y-%m-%d}", time=f"{mine[0].slot_start:%H:%M}"
-            )
-            return BookingResult(booking_view(mine[0]), message, "already_booked", decision)
         taken = repo.slot_bookings(session, hall.id, service.id, slot.start)
-        if taken >= slot.capacity:
-            return BookingResult(None, _("该时段已约满，请选择其他时段。"), "slot_full", decision)
+        place = place_decision(slot.capacity, taken, service.id, slot.start, held)
+        if place.held is not None:
+            message = describe_place(place)
+            return BookingResult(booking_view(place.held), message, place.refusal, decision)
+        if place.refusal is PlaceRefusal.SLOT_FULL:
+            return BookingResult(None, describe_place(place), place.refusal, decision)
         booking = Booking(
             central_id=f"local-{uuid.uuid4()}",
             hall_id=hall.id,

@@ -2,8 +2,9 @@
 
 The kiosk offers only slots the rules allow now (``booking_decision`` for the kiosk's channel)
 and says how many places each has left, so a person never picks a full slot and is refused
-after tapping the card. Places count the same bookings ``add_booking`` counts against the
-capacity (booked, checked in, served), so the screen and the booking agree.
+after tapping the card. The list is the domain's ``slot_offers``, the same one the central
+store's ``/slots`` and the booking desk show, with places counted as ``add_booking`` counts
+them (booked, checked in, served), so the screen, the booking and the centre agree.
 
 Across New Year the booking horizon may reach a year without holiday data: those days have no
 slots, and ``booking_days`` says so (节假日安排未发布) instead of silently offering fewer days;
@@ -12,43 +13,21 @@ days of a provisional year are marked 暂定.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
-
-from kiosk.domain.booking_rules import (
-    PLACE_HOLDING_STATUSES,
-    Slot,
-    booking_decision,
-    day_slots,
-    free_places,
-)
+from kiosk.domain.booking_rules import SlotOffer, slot_offers
 from kiosk.domain.calendar import UnknownYear
 from kiosk.i18n import _
 from kiosk.messages import provisional_text
 from kiosk.services.errors import UnknownService
+from kiosk.store import repositories as repo
 from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Booking
-
-
-@dataclass(frozen=True)
-class SlotPlaces:
-    slot: Slot
-    taken: int
-
-    @property
-    def free(self) -> int:
-        return free_places(self.slot.capacity, self.taken)
-
-    @property
-    def full(self) -> bool:
-        return self.free == 0
 
 
 def free_slots(
     store: HallStore, service_id: str, day: date, now: datetime, channel: str = "kiosk"
-) -> list[SlotPlaces]:
+) -> list[SlotOffer]:
     """The slots of ``day`` a booking through ``channel`` may take now, each with its places.
 
     Slots the rules refuse (past, deadline passed, too far ahead, channel closed) are left out;
@@ -61,40 +40,24 @@ def free_slots(
     except StopIteration:
         raise UnknownService(service_id, [s.id for s in hall.services]) from None
     try:
-        slots = day_slots(hall, day, store.calendar, service)
+        allowed = [
+            offer
+            for offer in slot_offers(hall, day, now, store.calendar, service, {}, channel)
+            if offer.decision.allowed
+        ]
     except UnknownYear:
         return []
-    allowed = [
-        s
-        for s in slots
-        if booking_decision(
-            hall, s.start, now, store.calendar, channel=channel, service=service
-        ).allowed
-    ]
     if not allowed:
-        return []
-    start = datetime.combine(day, datetime.min.time())
+        return []  # nothing to count: the store is not asked
     with store.read() as session:
-        taken = dict(
-            session.execute(
-                select(Booking.slot_start, func.count())
-                .where(
-                    Booking.hall_id == hall.id,
-                    Booking.service_id == service.id,
-                    Booking.slot_start >= start,
-                    Booking.slot_start < start + timedelta(days=1),
-                    Booking.status.in_(PLACE_HOLDING_STATUSES),
-                )
-                .group_by(Booking.slot_start)
-            ).all()
-        )
-    return [SlotPlaces(s, int(taken.get(s.start, 0))) for s in allowed]
+        taken = repo.slot_counts(session, hall.id, service.id, day)
+    return [replace(offer, taken=taken.get(offer.slot.start, 0)) for offer in allowed]
 
 
 @dataclass(frozen=True)
 class BookingDay:
     day: date
-    places: list[SlotPlaces]
+    places: list[SlotOffer]
     provisional: bool = False
 
     @property

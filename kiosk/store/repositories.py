@@ -18,7 +18,7 @@ import uuid
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -653,6 +653,23 @@ _BOOKING_TICKET = _register(
 def booking_ticket(session: Session, booking_id: int) -> TicketRecord | None:
     """The newest ticket of a booking (after a transfer, the ticket it was moved to)."""
     return _ticket(_run(session, _BOOKING_TICKET, {"booking_id": booking_id}).first())
+
+
+def slot_counts(session: Session, hall_id: str, service_id: str, day: date) -> dict[datetime, int]:
+    """Place-holding bookings of an item per slot start on ``day`` (slots without one absent)."""
+    start = datetime.combine(day, datetime.min.time())
+    query = (
+        select(Booking.slot_start, func.count())
+        .where(
+            Booking.hall_id == hall_id,
+            Booking.service_id == service_id,
+            Booking.slot_start >= start,
+            Booking.slot_start < start + timedelta(days=1),
+            Booking.status.in_(PLACE_HOLDING_STATUSES),
+        )
+        .group_by(Booking.slot_start)
+    )
+    return {slot_start: int(count) for slot_start, count in session.execute(query).all()}
 
 
 def slot_bookings(session: Session, hall_id: str, service_id: str, slot_start: datetime) -> int:

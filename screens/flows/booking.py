@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from kiosk.domain.booking_rules import SlotOffer
 from kiosk.domain.hall import Service
 from kiosk.domain.identity import Identity
 from kiosk.domain.slip import BookingSlip
 from kiosk.services import BookingResult
-from kiosk.services.slots import BookingDays, SlotPlaces
+from kiosk.services.slots import BookingDays
 from screens.flows import answers
 from screens.flows.context import SLOTS_PER_PAGE
 from screens.flows.effects import Book, Effect, PrintBooking, ReadDays, ReadSlots
@@ -36,9 +37,9 @@ class BookingJourney(Journey):
         self.steps: list[str] = ["services"]
         self.found: BookingDays | None = None
         self.day: date | None = None
-        self.places: tuple[SlotPlaces, ...] = ()
+        self.places: tuple[SlotOffer, ...] = ()
         self.half = ""  # "am" / "pm" in 大字
-        self.slot: SlotPlaces | None = None
+        self.slot: SlotOffer | None = None
         self.result: BookingResult | None = None
         self.error: Exception | None = None
         self.print_state = ""  # "", printing, printed, failed
@@ -149,8 +150,8 @@ class BookingJourney(Journey):
             spoken=(question, *answers.spoken(ctx, "", "", choices)[1:]),
         )
 
-    def _halves_of(self) -> dict[str, list[SlotPlaces]]:
-        halves: dict[str, list[SlotPlaces]] = {"am": [], "pm": []}
+    def _halves_of(self) -> dict[str, list[SlotOffer]]:
+        halves: dict[str, list[SlotOffer]] = {"am": [], "pm": []}
         for place in self.places:
             halves["am" if place.slot.start.hour < NOON else "pm"].append(place)
         return {k: v for k, v in halves.items() if v}

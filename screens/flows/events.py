@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
+from kiosk.domain.booking_rules import SlotOffer
 from kiosk.domain.identity import Identity
 from kiosk.domain.slip import TicketSlip
 from kiosk.ports.printer import PrinterStatus
 from kiosk.services import BookingResult, CheckInResult, TakeTicketResult, TicketView
-from kiosk.services.slots import BookingDays, SlotPlaces
+from kiosk.services.slots import BookingDays
 
 PrintKind = Literal["ticket", "booking", "guide"]
 #: The session of the kiosk's own store checks (``CheckStore``): never a person's, so a check's
@@ -124,7 +125,7 @@ class SlotsRead:
     session: int
     service_id: str
     day: date
-    places: tuple[SlotPlaces, ...]
+    places: tuple[SlotOffer, ...]
 
 
 @dataclass(frozen=True)

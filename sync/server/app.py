@@ -1,44 +1,95 @@
 """The central booking store as an ASGI application: ``create_app(settings)``.
 
-Served by uvicorn (``kiosk central serve``). The JSON API lives under ``/api/v1`` with its
-OpenAPI description at ``/api/v1/openapi.json`` and the docs at ``/api/v1/docs``; the staff
-booking desk pages under ``/staff``.
+Served by uvicorn (``kiosk central serve``, ``--workers N`` processes). The JSON API lives
+under ``/api/v1`` with its OpenAPI description at ``/api/v1/openapi.json`` and the docs at
+``/api/v1/docs``; the staff booking desk pages under ``/staff``.
+
+Nothing two server processes must agree on lives in process memory: bookings, cursors, staff
+sessions and login throttles are in the database. A process keeps only caches with a stated
+bound (device tokens, ``auth.TOKEN_CACHE_SECONDS``; hall heads, ``heads``) and its own load
+shedding (``throttle.LoginGate``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy import Engine
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk.domain.calendar import UnknownYear
-from kiosk.messages import no_calendar_text
-from sync.protocol import API_PREFIX, ApiError
-from sync.server.bookings import ensure_counters
+from sync.protocol import API_PREFIX
+from sync.server import problems
+from sync.server.auth import DeviceTokens, PasswordHasher, stand_in_hash
+from sync.server.bookings import ensure_counters, heads_seen
 from sync.server.db import open_engine, session_factory, upgrade
-from sync.server.errors import CentralError
-from sync.server.settings import ServerSettings
+from sync.server.gate import Gate
+from sync.server.heads import HallHeads, hall_heads
+from sync.server.settings import ServerSettings, load_server_settings
+from sync.server.throttle import LoginGate, ThrottleRules
 
 
 @dataclass
 class Central:
-    """What every request handler needs: the settings and a way to run one transaction."""
+    """What every request handler needs: the settings, transactions, and the process's caches
+    (device tokens, hall heads) and guards (password hashing, login shedding)."""
 
     settings: ServerSettings
     engine: Engine
     sessions: sessionmaker[Session]
+    devices: DeviceTokens = field(init=False)
+    heads: HallHeads = field(init=False)
+    hasher: PasswordHasher = field(init=False)
+    login_gate: LoginGate = field(default_factory=LoginGate)
+    throttle: ThrottleRules = field(default_factory=ThrottleRules)
+
+    def __post_init__(self) -> None:
+        self.devices = DeviceTokens(self.reading)
+        self.heads = hall_heads(
+            self.settings.database_url, self.devices.forget_device, self.devices.forget_all
+        )
+        self.hasher = PasswordHasher()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One database transaction: committed when the block ends, rolled back on an error."""
+        """One database transaction: committed when the block ends, rolled back on an error.
+        Counter values it wrote are told to the head cache once they are committed."""
         with self.sessions.begin() as session:
             yield session
+        for hall_id, value in heads_seen(session).items():
+            self.heads.saw(hall_id, value)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction on one connection (SQLite: a deferred ``BEGIN``, so readers
+        never queue behind the write lock; PostgreSQL: ``BEGIN READ ONLY``)."""
+        with self.engine.connect() as connection:
+            options = {"sqlite_begin": "DEFERRED"}
+            if connection.dialect.name == "postgresql":
+                options = {"postgresql_readonly": True}  # type: ignore[dict-item]
+            connection = connection.execution_options(**options)
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """ORM reads in a read-only transaction (``reading``): pages and single lookups."""
+        with self.reading() as connection, Session(bind=connection) as session:
+            yield session
+
+    def start(self) -> None:
+        stand_in_hash()
+        self.heads.start()
+
+    def close(self) -> None:
+        self.heads.stop()
+        self.hasher.close()
+        self.engine.dispose()
 
 
 def open_central(settings: ServerSettings, migrate: bool = True) -> Central:
@@ -54,6 +105,14 @@ def open_central(settings: ServerSettings, migrate: bool = True) -> Central:
 def create_app(settings: ServerSettings, central: Central | None = None) -> FastAPI:
     from sync.server import api, staff
 
+    store = central or open_central(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        store.start()
+        yield
+        store.heads.stop()
+
     app = FastAPI(
         title="hall-kiosk central booking store",
         version="1",
@@ -65,13 +124,14 @@ def create_app(settings: ServerSettings, central: Central | None = None) -> Fast
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
-    app.state.central = central or open_central(settings)
+    app.state.central = store
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(staff.router)
-    app.add_exception_handler(CentralError, _central_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
-    app.add_exception_handler(UnknownYear, _unknown_year)  # type: ignore[arg-type]
+    problems.install(app)
+    staff.install(app)
+    app.add_middleware(Gate, central=lambda: store)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:
@@ -80,29 +140,34 @@ def create_app(settings: ServerSettings, central: Central | None = None) -> Fast
     return app
 
 
-def _central_error(_request: Request, error: CentralError) -> JSONResponse:
-    body = ApiError(error=error.code, message=error.message, detail=error.detail)
-    return JSONResponse(body.model_dump(), status_code=error.status)
+# --- several worker processes --------------------------------------------------------------------
+
+AT_ENV = "KIOSK_CENTRAL_AT"
+SECURE_COOKIES_ENV = "KIOSK_CENTRAL_SECURE_COOKIES"
 
 
-def _unknown_year(_request: Request, error: UnknownYear) -> JSONResponse:
-    """A date in a year without holiday data, on any route: 409 saying which year is missing
-    and what the hall must add; never a 500, never a guess."""
-    body = ApiError(
-        error="no_calendar",
-        message=no_calendar_text(error.year),
-        detail={"year": error.year, "file": error.path, "fix": str(error)},
-    )
-    return JSONResponse(body.model_dump(), status_code=409)
+def environment_for_workers(at: datetime | None, secure_cookies: bool) -> dict[str, str]:
+    """What ``app_from_environment`` needs besides the database URL and the key, for worker
+    processes started by uvicorn: the demo clock (its start and the wall time it was set, so
+    every worker shows the same hall time) and the cookie flag."""
+    env = {SECURE_COOKIES_ENV: "1" if secure_cookies else ""}
+    if at is not None:
+        env[AT_ENV] = f"{at.isoformat()}@{datetime.now().timestamp()}"
+    return env
 
 
-def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
-    """422 naming each bad field. The offending input is left out: it may be an ID number."""
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item.get("loc", ()))
-        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-        problems.append({"field": where, "message": message})
-    text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-    body = ApiError(error="invalid_request", message=text, detail={"errors": problems})
-    return JSONResponse(body.model_dump(), status_code=422)
+def app_from_environment() -> FastAPI:
+    """The application of one worker process (``uvicorn … --factory``): settings from the
+    environment, the schema already migrated by the parent."""
+    from kiosk.clock import RunningClock
+
+    settings = load_server_settings()
+    if os.environ.get(SECURE_COOKIES_ENV):
+        settings = replace(settings, secure_cookies=True)
+    at = os.environ.get(AT_ENV)
+    if at:
+        start, _sep, since = at.partition("@")
+        elapsed = datetime.now().timestamp() - float(since)
+        clock = RunningClock(datetime.fromisoformat(start) + timedelta(seconds=elapsed))
+        settings = replace(settings, clock=clock)
+    return create_app(settings, open_central(settings, migrate=False))

@@ -9,10 +9,8 @@ capacity check cannot race another booking, and change numbers commit in order.
 
 from __future__ import annotations
 
-import re
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,15 +20,24 @@ from sqlalchemy.orm import Session
 from kiosk.domain.booking_rules import (
     BookingDecision,
     BookingRefusal,
+    PlaceDecision,
     booking_decision,
-    day_slots,
-    free_places,
     hall_change_decision,
+    place_decision,
+    slot_offers,
 )
 from kiosk.domain.hall import HallProfile, Service
-from kiosk.domain.identity import InvalidIdNumber, id_hash, mask_name, validate_id_number
+from kiosk.domain.identity import (
+    InvalidIdNumber,
+    contains_id_number,
+    id_hash,
+    mask_name,
+    mask_phone,
+    valid_phone,
+    validate_id_number,
+)
 from kiosk.i18n import _
-from kiosk.messages import describe_booking
+from kiosk.messages import describe_booking, describe_place
 from sync.protocol import (
     ACTIVE_STATUSES,
     BookingCreate,
@@ -45,9 +52,9 @@ from sync.protocol import (
 )
 from sync.server.errors import Conflict, NotFound, Refused
 from sync.server.models import Booking, HallCounter
+from sync.server.pulls import read_page
 from sync.server.settings import ServerSettings
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,22}[0-9]$")
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
@@ -55,9 +62,7 @@ def hall_profile(settings: ServerSettings, hall_id: str) -> HallProfile:
     try:
         return settings.halls[hall_id]
     except KeyError:
-        raise NotFound(
-            "unknown_hall", _("没有这个政务服务中心：{hall}").format(hall=hall_id)
-        ) from None
+        raise NotFound("unknown_hall", _("没有这个政务服务中心")) from None
 
 
 def hall_service(hall: HallProfile, service_id: str) -> Service:
@@ -65,11 +70,7 @@ def hall_service(hall: HallProfile, service_id: str) -> Service:
         return hall.service(service_id)
     except KeyError:
         known = ", ".join(s.id for s in hall.services)
-        raise Refused(
-            "unknown_service",
-            _("本中心没有这个事项：{service}").format(service=service_id),
-            known=known,
-        ) from None
+        raise Refused("unknown_service", _("本中心没有这个事项"), known=known) from None
 
 
 def hall_local(hall: HallProfile, moment: datetime) -> datetime:
@@ -80,23 +81,23 @@ def hall_local(hall: HallProfile, moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(hall.timezone)).replace(tzinfo=None)
 
 
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; 0377-60119518 → 037*****9518 (digits only are counted)."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
 def check_phone(phone: str) -> str:
-    value = phone.strip()
-    if not _PHONE.fullmatch(value) or len(re.sub(r"\D", "", value)) < 7:
+    if not valid_phone(phone):
         raise Refused("invalid_phone", _("联系电话格式不正确"))
-    return value
+    return phone.strip()
 
 
 def new_booking_id() -> str:
-    return secrets.token_hex(16)
+    """A random booking id (24 URL-safe characters) that never reads as an ID number."""
+    while True:
+        candidate = secrets.token_urlsafe(18)
+        if not contains_id_number(candidate):
+            return candidate
+
+
+def find_booking(session: Session, hall_id: str, booking_id: str) -> Booking | None:
+    """A booking of the hall by its id (ids are unique per hall only)."""
+    return session.get(Booking, {"hall_id": hall_id, "id": booking_id})
 
 
 def take_change_seq(session: Session, hall_id: str) -> int:
@@ -110,31 +111,54 @@ def take_change_seq(session: Session, hall_id: str) -> int:
     if value is None:
         session.add(HallCounter(hall_id=hall_id, value=1))
         session.flush()
-        return 1
+        value = 1
+    heads_seen(session)[hall_id] = int(value)
     return int(value)
 
 
 class ChangeNumbers:
-    """Change numbers for a transaction that changes many bookings (an event batch).
+    """Change numbers for a transaction that may change many bookings (an event batch).
 
-    The hall's counter row is taken once, numbers are handed out in memory, and ``close`` writes
-    the last one back; the row stays locked until commit, so this is as safe as taking a
-    number per change, with one statement instead of one per change.
+    The hall's counter row is taken at ``lock()`` or the first ``next()``; numbers are then
+    handed out in memory and ``close`` writes the last one back. The row stays locked until
+    commit, so this is as safe as taking a number per change, with one statement instead of
+    one per change; a transaction that never needs a number never locks the hall.
     """
 
     def __init__(self, session: Session, hall_id: str) -> None:
         self._session = session
         self._hall_id = hall_id
-        self._last = take_change_seq(session, hall_id)
+        self._last: int | None = None
+        self._unused = False  # the number ``lock`` took is still to be handed out
+
+    def lock(self) -> None:
+        if self._last is None:
+            self._last = take_change_seq(self._session, self._hall_id)
+            self._unused = True
 
     def next(self) -> int:
-        self._last += 1
+        if self._last is None:
+            self.lock()
+        assert self._last is not None
+        if self._unused:
+            self._unused = False
+        else:
+            self._last += 1
         return self._last
 
     def close(self) -> None:
+        if self._last is None or self._unused:
+            return
         self._session.execute(
             update(HallCounter).where(HallCounter.hall_id == self._hall_id).values(value=self._last)
         )
+        heads_seen(self._session)[self._hall_id] = self._last
+
+
+def heads_seen(session: Session) -> dict[str, int]:
+    """Counter values this transaction wrote, told to the process's head cache after commit
+    (``Central.transaction``)."""
+    return session.info.setdefault("heads", {})  # type: ignore[no-any-return]
 
 
 def ensure_counters(session: Session, hall_ids: list[str]) -> None:
@@ -189,12 +213,6 @@ def refusal(decision: BookingDecision) -> Refused:
     return Refused(reason, describe_booking(decision), **detail)
 
 
-@dataclass(frozen=True)
-class PlaceProblem:
-    code: str
-    message: str
-
-
 def place_problem(
     session: Session,
     hall: HallProfile,
@@ -203,12 +221,16 @@ def place_problem(
     holder: str,
     capacity: int,
     ignore: str | None = None,
-) -> PlaceProblem | None:
-    """Why the slot has no place for this person, if it has none (call with the hall locked)."""
-    mine = select(func.count()).where(
+) -> PlaceDecision[Booking]:
+    """The domain's place rules (``booking_rules.place_decision``) on this store's counts: the
+    holder's place-holding bookings that day and the item's in the slot (call with the hall
+    locked; ``ignore`` is the booking being moved)."""
+    day = datetime.combine(slot_start.date(), time(0, 0))
+    held = select(Booking).where(
         Booking.hall_id == hall.id,
         Booking.id_hash == holder,
-        Booking.slot_start == slot_start,
+        Booking.slot_start >= day,
+        Booking.slot_start < day + timedelta(days=1),
         Booking.status.in_(_ACTIVE),
     )
     taken = select(func.count()).where(
@@ -218,13 +240,20 @@ def place_problem(
         Booking.status.in_(_ACTIVE),
     )
     if ignore is not None:
-        mine = mine.where(Booking.id != ignore)
+        held = held.where(Booking.id != ignore)
         taken = taken.where(Booking.id != ignore)
-    if session.scalar(mine):
-        return PlaceProblem("already_booked", _("此人在该时段已有预约，同一时段只能预约一项。"))
-    if (session.scalar(taken) or 0) >= capacity:
-        return PlaceProblem("slot_full", _("该时段该事项的预约已满，请选择其他时段。"))
-    return None
+    return place_decision(
+        capacity,
+        session.scalar(taken) or 0,
+        service.id,
+        slot_start,
+        session.scalars(held.order_by(Booking.slot_start)),
+    )
+
+
+def place_conflict(decision: PlaceDecision[Booking]) -> Conflict:
+    assert decision.refusal is not None
+    return Conflict(decision.refusal.value, describe_place(decision))
 
 
 def create_booking(
@@ -250,11 +279,10 @@ def create_booking(
     seq = take_change_seq(session, hall.id)
     if request.id is not None:
         # A retry is answered before the rules: the deadline may have passed since the first try.
-        existing = session.get(Booking, request.id)
+        existing = find_booking(session, hall.id, request.id)
         if existing is not None:
             if (
-                existing.hall_id == hall.id
-                and existing.id_hash == holder
+                existing.id_hash == holder
                 and existing.slot_start == slot_start
                 and existing.service_id == service.id
             ):
@@ -266,9 +294,9 @@ def create_booking(
     )
     if not decision.allowed or decision.slot is None:
         raise refusal(decision)
-    problem = place_problem(session, hall, service, slot_start, holder, decision.slot.capacity)
-    if problem is not None:
-        raise Conflict(problem.code, problem.message)
+    place = place_problem(session, hall, service, slot_start, holder, decision.slot.capacity)
+    if not place.allowed:
+        raise place_conflict(place)
     booking = Booking(
         id=request.id or new_booking_id(),
         hall_id=hall.id,
@@ -292,8 +320,8 @@ def create_booking(
 
 
 def get_booking(session: Session, hall: HallProfile, booking_id: str) -> Booking:
-    booking = session.get(Booking, booking_id)
-    if booking is None or booking.hall_id != hall.id:
+    booking = find_booking(session, hall.id, booking_id)
+    if booking is None:
         raise NotFound("unknown_booking", _("本中心没有这笔预约"))
     return booking
 
@@ -423,11 +451,11 @@ def change_by_hall(
     waived = (BookingRefusal.DEADLINE_PASSED,)
     if decision.slot is None or (not decision.allowed and decision.reason not in waived):
         raise refusal(decision)
-    problem = place_problem(
+    place = place_problem(
         session, hall, service, new_start, booking.id_hash, decision.slot.capacity, booking.id
     )
-    if problem is not None:
-        raise Conflict(problem.code, problem.message)
+    if not place.allowed:
+        raise place_conflict(place)
     previous = booking.slot_start
     booking.service_id = service.id
     booking.slot_start = new_start
@@ -444,32 +472,16 @@ def changes_since(
     limit: int,
     from_day: date | None = None,
 ) -> BookingPage:
-    """A page of the hall's bookings changed after ``since``, in change order.
-
-    The counter is read before the bookings: every change numbered up to it has committed (a
-    writer holds the counter row until it commits), so when the page is the last one the cursor
-    may jump to it, past changes the ``from_day`` filter left out.
-    """
-    committed = session.scalar(select(HallCounter.value).where(HallCounter.hall_id == hall.id))
-    query = (
-        select(Booking)
-        .where(Booking.hall_id == hall.id, Booking.change_seq > since)
-        .order_by(Booking.change_seq)
-        .limit(limit + 1)
-    )
-    if from_day is not None:
-        query = query.where(Booking.slot_start >= datetime.combine(from_day, time(0, 0)))
-    rows = list(session.scalars(query))
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = rows[-1].change_seq if rows else since
-    if not has_more and committed is not None:
-        cursor = max(cursor, int(committed))
-    return BookingPage(
-        hall=hall.id,
-        bookings=[booking_out(row, hall) for row in rows],
-        cursor=cursor,
-        has_more=has_more,
+    """A page of the hall's bookings changed after ``since`` as protocol models (the API's
+    pull answers ``pulls.read_page``'s JSON directly)."""
+    page = read_page(session.connection(), hall, since, limit, from_day)
+    return BookingPage.model_validate(
+        {
+            "hall": page.hall,
+            "bookings": page.bookings,
+            "cursor": page.cursor,
+            "has_more": page.has_more,
+        }
     )
 
 
@@ -489,9 +501,8 @@ def slots_of_day(
 ) -> list[SlotOut]:
     """Slots of a day for one item with their free places and whether a booking may be made
     now (through ``channel``, when given)."""
-    slots = day_slots(hall, day, settings.calendar, service)
     start, end = day_span(day)
-    counts = dict(
+    taken = dict(
         session.execute(
             select(Booking.slot_start, func.count())
             .where(
@@ -504,29 +515,19 @@ def slots_of_day(
             .group_by(Booking.slot_start)
         ).all()
     )
-    now = settings.now(hall)
-    out = []
-    for slot in slots:
-        booked = int(counts.get(slot.start, 0))
-        decision = booking_decision(
-            hall, slot.start, now, settings.calendar, channel=channel, service=service
+    offers = slot_offers(hall, day, settings.now(hall), settings.calendar, service, taken, channel)
+    return [
+        SlotOut(
+            start=offer.slot.start,
+            end=offer.slot.end,
+            capacity=offer.slot.capacity,
+            booked=offer.taken,
+            free=offer.free,
+            open=offer.open,
+            reason=offer.reason,
         )
-        free = free_places(slot.capacity, booked)
-        reason = decision.reason.value if decision.reason else None
-        if decision.allowed and free == 0:
-            reason = "slot_full"
-        out.append(
-            SlotOut(
-                start=slot.start,
-                end=slot.end,
-                capacity=slot.capacity,
-                booked=booked,
-                free=free,
-                open=decision.allowed and free > 0,
-                reason=reason,
-            )
-        )
-    return out
+        for offer in offers
+    ]
 
 
 def bookings_of_day(session: Session, hall: HallProfile, day: date) -> list[Booking]:

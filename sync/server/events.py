@@ -8,20 +8,23 @@ a check-in made at the hall wins over anything the centre did meanwhile, and is 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.booking_rules import booking_decision
 from kiosk.domain.hall import HallProfile
 from kiosk.i18n import _
-from kiosk.messages import describe_booking
+from kiosk.messages import describe_booking, describe_place
 from sync.protocol import (
     ACTIVE_STATUSES,
+    MAX_CLOCK_AHEAD,
+    MAX_EVENT_AGE,
     BookingCreatedPayload,
     BookingRefPayload,
     BookingStatus,
@@ -33,46 +36,48 @@ from sync.protocol import (
     EventResult,
     EventType,
     Outcome,
+    PayloadRefused,
+    parse_payload,
 )
 from sync.server.bookings import (
     ChangeNumbers,
     booking_out,
     day_span,
+    find_booking,
     hall_local,
     place_problem,
     touch,
 )
-from sync.server.errors import Refused
 from sync.server.models import Booking, Device, Event
 from sync.server.settings import ServerSettings
 
-_PAYLOADS = {
-    EventType.BOOKING_CREATED.value: BookingCreatedPayload,
-    EventType.BOOKING_CHECKED_IN.value: BookingRefPayload,
-    EventType.BOOKING_FORFEITED.value: BookingRefPayload,
-    EventType.BOOKING_SERVED.value: BookingRefPayload,
-}
+_BOOKING_PAYLOADS = (BookingCreatedPayload, BookingRefPayload)
 
 
-def check_payloads(batch: EventBatch) -> list[Any]:
-    """Every payload parsed before anything is applied: a malformed one refuses the whole batch
-    (the client's bug, so nothing should half-happen)."""
-    parsed: list[Any] = []
-    errors: list[str] = []
-    for index, event in enumerate(batch.events):
-        model = _PAYLOADS.get(event.type)
-        if model is None:
-            parsed.append(None)
-            continue
-        try:
-            parsed.append(model.model_validate(event.payload))
-        except ValidationError as error:
-            for item in error.errors():
-                where = ".".join(str(part) for part in item["loc"])
-                errors.append(f"events[{index}].payload.{where}: {item['msg']}")
-    if errors:
-        raise Refused("invalid_payload", "; ".join(errors), errors=errors)
-    return parsed
+@dataclass(frozen=True)
+class _Checked:
+    """An event's payload as its schema reads it, or why it was refused before applying."""
+
+    payload: Any = None
+    refusal: PayloadRefused | None = None
+
+
+def check_payload(event: EventIn) -> _Checked:
+    try:
+        return _Checked(payload=parse_payload(event.type, event.payload))
+    except PayloadRefused as refusal:
+        return _Checked(refusal=refusal)
+
+
+def event_digest(event: EventIn) -> str:
+    """What a repeated idempotency key is compared by: the event's type and payload."""
+    body = json.dumps(
+        {"type": event.type, "payload": event.payload},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -84,17 +89,43 @@ class _Applied:
     booking: Booking | None = None
 
 
+def _out_of_time(occurred: datetime, received: datetime) -> _Applied | None:
+    """A device's clock is trusted only within bounds: an event dated after the server's now
+    (beyond a little skew) or older than a week is refused, never applied."""
+    if occurred > received + MAX_CLOCK_AHEAD:
+        return _Applied(
+            Outcome.REJECTED,
+            "occurred_in_future",
+            f"occurred_at is more than {MAX_CLOCK_AHEAD} after the server's time: check the "
+            "device's clock",
+        )
+    if occurred < received - MAX_EVENT_AGE:
+        return _Applied(
+            Outcome.REJECTED,
+            "occurred_too_long_ago",
+            f"occurred_at is more than {MAX_EVENT_AGE.days} days before the server's time",
+        )
+    return None
+
+
 def apply_batch(
     session: Session,
     settings: ServerSettings,
     device_id: int,
     batch: EventBatch,
 ) -> EventBatchResult:
-    payloads = check_payloads(batch)
+    checked = [check_payload(event) for event in batch.events]
     device = session.scalars(select(Device).where(Device.id == device_id).with_for_update()).one()
     hall = settings.halls[device.hall_id]
     received = settings.now(hall)
     numbers = ChangeNumbers(session, hall.id)
+    booking_ids = {
+        c.payload.booking_id for c in checked if isinstance(c.payload, _BOOKING_PAYLOADS)
+    }
+    if booking_ids:
+        # The batch may change bookings: the hall's writers queue here, before the bookings are
+        # read. A batch of ticket events only records them and leaves the hall's lock alone.
+        numbers.lock()
     # Everything the batch refers to, read in two queries; later reads hit the identity map.
     keys = [event.idempotency_key for event in batch.events]
     earlier_events = {
@@ -103,14 +134,18 @@ def apply_batch(
             select(Event).where(Event.hall_id == hall.id, Event.idempotency_key.in_(keys))
         )
     }
-    booking_ids = {p.booking_id for p in payloads if p is not None}
     # Held here: the session's identity map keeps objects only while someone refers to them.
-    preloaded = list(session.scalars(select(Booking).where(Booking.id.in_(booking_ids))))
+    preloaded = list(
+        session.scalars(
+            select(Booking).where(Booking.hall_id == hall.id, Booking.id.in_(booking_ids))
+        )
+    )
     results: list[EventResult] = []
-    for event, payload in zip(batch.events, payloads, strict=True):
+    for event, check in zip(batch.events, checked, strict=True):
+        digest = event_digest(event)
         earlier = earlier_events.get(event.idempotency_key)
         if earlier is not None:
-            results.append(_repeat(session, hall, earlier, event))
+            results.append(_repeat(session, hall, earlier, event, digest))
             continue
         if event.sequence <= device.last_sequence:
             results.append(
@@ -127,9 +162,14 @@ def apply_batch(
             )
             continue
         occurred = hall_local(hall, event.occurred_at)
-        applied = _apply(
-            session, settings, hall, device, event.type, occurred, payload, received, numbers
-        )
+        applied: _Applied | None
+        if check.refusal is not None:
+            applied = _Applied(Outcome.REJECTED, check.refusal.reason, check.refusal.message)
+        else:
+            applied = _out_of_time(occurred, received) or _apply(
+                session, settings, hall, device, event.type, occurred, check.payload, received,
+                numbers,
+            )  # fmt: skip
         session.add(
             Event(
                 hall_id=hall.id,
@@ -139,10 +179,13 @@ def apply_batch(
                 type=event.type,
                 occurred_at=occurred,
                 received_at=received,
-                payload=event.payload,
+                # A payload its schema refused is not kept (it may hold anything); the digest
+                # still tells a resent event from a different one under the same key.
+                payload=event.payload if check.refusal is None else {},
+                payload_hash=digest,
                 outcome=applied.outcome.value,
                 reason=applied.reason,
-                message=applied.message,
+                message=(applied.message or "")[:200] or None,
                 conflict=applied.conflict,
                 booking_id=applied.booking.id if applied.booking is not None else None,
             )
@@ -166,8 +209,14 @@ def apply_batch(
     return EventBatchResult(results=results, last_sequence=device.last_sequence)
 
 
-def _repeat(session: Session, hall: HallProfile, earlier: Event, event: EventIn) -> EventResult:
-    if earlier.type != event.type or earlier.payload != event.payload:
+def _repeat(
+    session: Session, hall: HallProfile, earlier: Event, event: EventIn, digest: str
+) -> EventResult:
+    if earlier.payload_hash is not None:
+        same = earlier.payload_hash == digest
+    else:  # recorded before digests were kept
+        same = earlier.type == event.type and earlier.payload == event.payload
+    if not same:
         return EventResult(
             idempotency_key=event.idempotency_key,
             sequence=event.sequence,
@@ -175,7 +224,7 @@ def _repeat(session: Session, hall: HallProfile, earlier: Event, event: EventIn)
             reason="key_reused",
             message="this idempotency key was already used for a different event",
         )
-    booking = session.get(Booking, earlier.booking_id) if earlier.booking_id else None
+    booking = find_booking(session, hall.id, earlier.booking_id) if earlier.booking_id else None
     return EventResult(
         idempotency_key=earlier.idempotency_key,
         sequence=earlier.sequence,
@@ -201,9 +250,9 @@ def _apply(
 ) -> _Applied:
     if kind == EventType.BOOKING_CREATED:
         return _created(session, settings, hall, device, occurred, payload, received, numbers)
-    if kind in _PAYLOADS:
-        booking = session.get(Booking, payload.booking_id)
-        if booking is None or booking.hall_id != hall.id:
+    if isinstance(payload, BookingRefPayload):
+        booking = find_booking(session, hall.id, payload.booking_id)
+        if booking is None:
             return _Applied(Outcome.REJECTED, "unknown_booking", _("本中心没有这笔预约"))
         if kind == EventType.BOOKING_CHECKED_IN:
             return _checked_in(session, booking, payload, occurred, received, numbers)
@@ -228,13 +277,9 @@ def _created(
     kiosk pulls the reason and staff can tell the person."""
     seq = numbers.next()
     slot_start = hall_local(hall, payload.slot_start)
-    existing = session.get(Booking, payload.booking_id)
+    existing = find_booking(session, hall.id, payload.booking_id)
     if existing is not None:
-        same = (
-            existing.hall_id == hall.id
-            and existing.id_hash == payload.id_hash
-            and existing.slot_start == slot_start
-        )
+        same = existing.id_hash == payload.id_hash and existing.slot_start == slot_start
         if same:
             return _Applied(Outcome.IGNORED, booking=existing)
         return _Applied(Outcome.REJECTED, "booking_id_taken", _("预约编号已被另一笔预约使用"))
@@ -245,11 +290,12 @@ def _created(
         service = hall.service(payload.service)
     except KeyError:
         service = None
-        reason, message = (
-            "unknown_service",
-            _("本中心没有这个事项：{service}").format(service=payload.service),
-        )
-    if service is not None:
+        reason, message = "unknown_service", _("本中心没有这个事项")
+    if service is not None and slot_start.date() < received.date():
+        # A booking arriving after its slot's day holds no place for anyone; taking it would
+        # let a device back-date bookings into days already over.
+        reason, message = "slot_over", _("该预约时段所在日期已过，中心不再受理")
+    elif service is not None:
         decision = booking_decision(
             hall, slot_start, occurred, settings.calendar, channel=payload.channel, service=service
         )
@@ -258,11 +304,11 @@ def _created(
             message = describe_booking(decision)
         else:
             slot_end = decision.slot.end
-            problem = place_problem(
+            place = place_problem(
                 session, hall, service, slot_start, payload.id_hash, decision.slot.capacity
             )
-            if problem is not None:
-                reason, message = problem.code, problem.message
+            if place.refusal is not None:
+                reason, message = place.refusal.value, describe_place(place)
     booking = Booking(
         id=payload.booking_id,
         hall_id=hall.id,
@@ -413,6 +459,7 @@ def daily_report(session: Session, hall: HallProfile, day: date) -> DailyReport:
         .where(
             Event.hall_id == hall.id,
             Event.type.like("ticket\\_%", escape="\\"),
+            Event.outcome == Outcome.APPLIED.value,
             Event.occurred_at >= start,
             Event.occurred_at < end,
         )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
     text,
@@ -49,9 +50,12 @@ class HallCounter(Base):
 
 
 class Booking(Base):
+    """A booking of one hall. Its id is unique within the hall only: a kiosk picks the ids of
+    its on-site bookings, and one hall must not learn, by a clash, which ids another uses."""
+
     __tablename__ = "bookings"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64))
     hall_id: Mapped[str] = mapped_column(String(64))
     service_id: Mapped[str] = mapped_column(String(64))
     slot_start: Mapped[datetime] = mapped_column(DateTime)
@@ -75,6 +79,7 @@ class Booking(Base):
     conflict: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
+        PrimaryKeyConstraint("hall_id", "id", name="pk_bookings"),
         Index("ix_bookings_cursor", "hall_id", "change_seq", unique=True),
         Index("ix_bookings_slot", "hall_id", "slot_start", "service_id", "status"),
         # One active booking per person per slot, enforced by the database as well as the code.
@@ -120,6 +125,9 @@ class Event(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: SHA-256 of the event as sent (type and payload): a repeated key is compared by it, so
+    #: a refused event's payload need not be kept.
+    payload_hash: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str | None] = mapped_column(String(200))
@@ -133,12 +141,38 @@ class Event(Base):
 
 
 class Staff(Base):
+    """A staff login: its role (``auth.Role``) and, below county admin, the halls it acts for
+    (``StaffHall``)."""
+
     __tablename__ = "staff"
 
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class StaffHall(Base):
+    __tablename__ = "staff_halls"
+
+    username: Mapped[str] = mapped_column(ForeignKey("staff.username"), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class LoginThrottle(Base):
+    """Failed logins per staff user name and per client address (the key is the SHA-256 of
+    ``user:<name>`` or ``address:<ip>``), shared by every server process: ``failures`` within
+    the window since ``window_started_at``; at the limit the key is locked until
+    ``locked_until``, each lock twice as long as the one before (``lockouts``)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StaffSession(Base):

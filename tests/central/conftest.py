@@ -97,7 +97,7 @@ def settings(database_url: str, clock: FixedClock, halls: dict[str, Any]) -> Ser
 def central(settings: ServerSettings) -> Iterator[Central]:
     store = open_central(settings)
     yield store
-    store.engine.dispose()
+    store.close()
 
 
 @dataclass

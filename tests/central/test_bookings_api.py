@@ -144,16 +144,19 @@ def test_capacity_per_slot_and_service(xixia, halls) -> None:
     )
 
 
-def test_one_active_booking_per_person_per_slot(xixia) -> None:
+def test_one_place_per_person_per_slot_and_one_booking_per_item_per_day(xixia) -> None:
+    """The kiosk's rule too (``booking_rules.place_decision``): same answers on both sides."""
     first = xixia.post(f"{API}/bookings", json=booking(1)).json()
     again = xixia.post(f"{API}/bookings", json=booking(1, service="tax"))
     assert again.status_code == 409
     assert again.json()["error"] == "already_booked"
-    later = xixia.post(f"{API}/bookings", json=booking(1, slot_start="2026-11-28T10:00:00"))
-    assert later.status_code == 201
+    same_item = xixia.post(f"{API}/bookings", json=booking(1, slot_start="2026-11-28T10:00:00"))
+    assert same_item.status_code == 409 and "无需重复预约" in same_item.json()["message"]
+    other_item = booking(1, service="tax", slot_start="2026-11-28T10:00:00")
+    assert xixia.post(f"{API}/bookings", json=other_item).status_code == 201
     cancel = xixia.post(f"{API}/bookings/{first['id']}/cancel", json={"id_number": person(1)})
     assert cancel.status_code == 200
-    assert xixia.post(f"{API}/bookings", json=booking(1, service="tax")).status_code == 201
+    assert xixia.post(f"{API}/bookings", json=booking(1)).status_code == 201
 
 
 def test_citizen_cancel_needs_the_holders_id_number(xixia) -> None:

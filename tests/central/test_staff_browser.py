@@ -17,7 +17,7 @@ import pytest
 from kiosk.clock import FixedClock
 from kiosk.config import load_calendar, load_halls
 from sync.server.app import create_app, open_central
-from sync.server.auth import add_staff
+from sync.server.auth import Role, add_staff
 from sync.server.settings import ServerSettings
 from tests.central.conftest import KEY, MONDAY_MORNING, person
 
@@ -51,7 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     central = open_central(settings)
     with central.transaction() as session:
-        add_staff(session, "desk", "desk-password-1")
+        add_staff(session, "desk", "desk-password-1", Role.HALL_DESK, ["xixia"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -66,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     uvicorn_server.should_exit = True
     thread.join(10)
-    central.engine.dispose()
+    central.close()
 
 
 @pytest.fixture(scope="module")

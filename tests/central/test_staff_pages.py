@@ -7,8 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from sync.server.auth import add_staff
+from kiosk.domain.booking_code import booking_code
+from sync.server.auth import Role, add_staff
 from tests.central.conftest import person
+from tests.central.helpers import desk_form, page_csrf
 
 BOOK = "/staff/halls/xixia/book"
 
@@ -16,7 +18,7 @@ BOOK = "/staff/halls/xixia/book"
 @pytest.fixture
 def desk(client, central):
     with central.transaction() as session:
-        add_staff(session, "desk", "desk-password-1")
+        add_staff(session, "desk", "desk-password-1", Role.HALL_DESK, ["xixia"])
     response = client.post(
         "/staff/login",
         data={"username": "desk", "password": "desk-password-1", "next": BOOK},
@@ -24,24 +26,12 @@ def desk(client, central):
     )
     assert response.status_code == 303
     assert response.headers["location"] == BOOK
-    page = client.get(BOOK, params={"service": "real-estate", "day": "2026-11-28"})
-    client.csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.csrf = page_csrf(client)
     return client
 
 
 def form(desk, **changes):
-    data = {
-        "csrf": desk.csrf,
-        "service": "real-estate",
-        "day": "2026-11-28",
-        "channel": "phone",
-        "slot": "2026-11-28T09:00:00",
-        "name": "张小三",
-        "id_number": person(1),
-        "phone": "13812345678",
-    }
-    data.update(changes)
-    return data
+    return desk_form(desk.csrf, **changes)
 
 
 def test_pages_need_a_login(client) -> None:
@@ -107,6 +97,32 @@ def test_list_and_cancel_at_the_applicants_request(desk) -> None:
     assert no_approver.status_code == 422 and "审批人" in no_approver.text
     done = desk.post(cancel, data={"csrf": desk.csrf, "by": "citizen", "id_number": person(1)})
     assert done.status_code == 200 and "已取消" in done.text
+
+
+def test_the_desk_finds_a_booking_by_the_code_on_its_slip(desk) -> None:
+    """A citizen phoning the desk quotes the short code the kiosk printed or the desk read out
+    (``kiosk.domain.booking_code``); the list finds it among the day's bookings."""
+    first = desk.post(BOOK, data=form(desk))
+    booking_id = re.search(r'id="booking-id">([^<]+)<', first.text).group(1)
+    code = booking_code(booking_id)
+    assert f'id="booking-code">{code}<' in first.text
+    assert f"预约码：{code}" in first.text and f"预约编号：{booking_id}" not in first.text
+    other = desk.post(BOOK, data=form(desk, id_number=person(2), name="李四"))
+    assert other.status_code == 200
+    listing = "/staff/halls/xixia/bookings"
+    day = {"day": "2026-11-28"}
+    assert desk.get(listing, params=day).text.count("data-booking=") == 2
+    # As read out on the phone: lower case, spaces, a dash.
+    spoken = f"{code[:3].lower()} {code[3:5]}-{code[5:]}"
+    found = desk.get(listing, params={**day, "code": spoken})
+    assert found.status_code == 200 and found.text.count("data-booking=") == 1
+    assert f'data-booking="{booking_id}"' in found.text and f'value="{code}"' in found.text
+    none = desk.get(listing, params={"day": "2026-11-29", "code": code})
+    assert none.text.count("data-booking=") == 0 and f"没有预约码为 {code} 的预约" in none.text
+    for wrong in ("ABC", "0OIL1SB", person(3)):
+        refused = desk.get(listing, params={**day, "code": wrong})
+        assert refused.status_code == 422 and "预约码为 7 位" in refused.text
+        assert refused.text.count("data-booking=") == 0 and wrong not in refused.text
 
 
 def test_logout_ends_the_session(desk) -> None:

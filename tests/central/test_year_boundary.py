@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from kiosk.clock import FixedClock
-from sync.server.auth import add_staff
+from sync.server.auth import Role, add_staff
 from sync.server.settings import ServerSettings
 from tests.central.conftest import person
+from tests.central.helpers import page_csrf
 
 API = "/api/v1/halls/xixia"
 BOOK = "/staff/halls/xixia/book"
@@ -40,10 +41,9 @@ def _booking(serial: int, slot: str = MONDAY_SLOT, day: str | None = None) -> di
 
 def _log_in(client: Any, central: Any) -> str:
     with central.transaction() as session:
-        add_staff(session, "desk", "desk-password-1")
+        add_staff(session, "desk", "desk-password-1", Role.HALL_DESK, ["xixia"])
     client.post("/staff/login", data={"username": "desk", "password": "desk-password-1"})
-    page = client.get(BOOK, params={"service": "real-estate", "day": "2026-12-31"})
-    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return page_csrf(client)
 
 
 def test_api_and_desk_across_new_year(

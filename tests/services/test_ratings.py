@@ -17,7 +17,15 @@ from kiosk.services.staff import SignInRefused, on_duty, sign_in, sign_out
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Event
 from sync.outbox import outgoing
-from sync.protocol import EventIn, TicketRatedPayload
+from sync.protocol import (
+    TICKET_RATED,
+    EventIn,
+    PayloadRefused,
+    TicketRatedPayload,
+    parse_payload,
+)
+from tests.central.conftest import person
+from tests.central.helpers import rating
 from tests.hall_fixtures import StoreFactory
 from tests.terminal.clerks import PIN, with_clerks
 
@@ -219,30 +227,45 @@ def test_rating_domain_rules() -> None:
         scrub_comment("号码 410303800101123")
         == "号码 410303*****0101123"[:0] + "号码 410303*****1123"
     )
+    # Written in groups, or with control characters, as a phone keyboard may send it: what
+    # is stored is what the protocol takes, so the rating is never refused on its way out.
+    number = person(1)
+    grouped = f"我的号码 {number[:4]} {number[4:8]} {number[8:12]}-{number[12:]}\x00 谢谢"
+    assert scrub_comment(grouped) == f"我的号码 {number[:4]}**********{number[-4:]} 谢谢"
+    parse_payload(TICKET_RATED, {**RATED, "comment": scrub_comment(grouped)})
+
+
+RATED = rating()
 
 
 def test_protocol_refuses_a_malformed_rating() -> None:
-    good = {
-        "ticket_id": 5, "day": "2026-11-23", "number": "B005", "service": "social-insurance",
-        "window": 3, "clerk": "0317", "clerk_name": "李娜", "level": "dissatisfied", "score": 2,
-        "bad": True, "reasons": ["attitude"], "reasons_zh": ["服务态度"], "comment": None,
-        "channel": "phone", "served_at": "2026-11-23T10:05:00", "rated_at": "2026-11-23T10:06:00",
-    }  # fmt: skip
-    TicketRatedPayload.model_validate(good)
+    """The payload is checked per event (``parse_payload``): the envelope of a bad rating is
+    sound, so the central store rejects that event alone and the batch goes on."""
+    TicketRatedPayload.model_validate(RATED)
     event = {
-        "idempotency_key": "k" * 20, "sequence": 2, "type": "ticket_rated",
+        "idempotency_key": "k" * 20, "sequence": 2, "type": TICKET_RATED,
         "occurred_at": "2026-11-23T10:06:00",
     }  # fmt: skip
-    EventIn.model_validate({**event, "payload": good})
+    EventIn.model_validate({**event, "payload": RATED})
     for change in (
         {"score": 5},
         {"bad": False},
         {"level": "satisfied", "score": 4, "bad": False},
         {"comment": "身份证 410303198001011234"},
+        {"comment": f"身份证 {person(3)}"},
+        {"comment": "line\x00"},
+        {"clerk_name": person(3)},
         {"channel": "kiosk"},
         {"rated_at": "2026-11-23T10:00:00"},
+        {"rated_at": "2026-11-23T10:06:00+08:00"},
+        {"day": "9999-12-31"},
         {"reasons": ["attitude", "attitude"], "reasons_zh": []},
         {"id_number": "410303198001011234"},
     ):
-        with pytest.raises(ValueError):
-            EventIn.model_validate({**event, "payload": {**good, **change}})
+        bad = {**RATED, **change}
+        EventIn.model_validate({**event, "payload": bad})
+        with pytest.raises(PayloadRefused) as refused:
+            parse_payload(TICKET_RATED, bad)
+        assert refused.value.reason == "invalid_payload"
+        assert "410303198001011234" not in refused.value.message
+        assert person(3) not in refused.value.message

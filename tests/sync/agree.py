@@ -15,8 +15,8 @@ from sync.state import central_event_filter
 
 
 def assert_agree(central: Central, store: HallStore) -> None:
-    """Every outbox event applied once, nothing waiting, every booking present once on both
-    sides with the same status and slot."""
+    """Every outbox event applied once and fitting the protocol, nothing waiting, every booking
+    present once on both sides with the same status and slot."""
     hall = store.hall.id
     with store.read() as session:
         local_events = session.execute(
@@ -36,6 +36,16 @@ def assert_agree(central: Central, store: HallStore) -> None:
                 )
             ).scalars()
         )
+        # What the kiosk writes always fits the protocol's schemas (a refusal for a rule, such
+        # as a full slot, is fine; one for the payload's shape is a bug on one side).
+        misfits = session.execute(
+            select(central_models.Event.type, central_models.Event.reason).where(
+                central_models.Event.hall_id == hall,
+                central_models.Event.reason.in_(
+                    ["invalid_payload", "unknown_type", "payload_too_large"]
+                ),
+            )
+        ).all()
         server_bookings = {
             row.id: (row.status, row.slot_start)
             for row in session.execute(
@@ -51,4 +61,5 @@ def assert_agree(central: Central, store: HallStore) -> None:
         if type_ == "ticket_completed" and payload.get("booking")
     )
     assert server_keys == expected
+    assert misfits == [], f"the kiosk's events do not fit the protocol: {misfits}"
     assert local_bookings == server_bookings

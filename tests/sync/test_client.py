@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from kiosk.clock import FixedClock
 from kiosk.services import call_next, check_in, complete, take_ticket
@@ -40,7 +40,7 @@ def local_booking(store: HallStore, central_id: str) -> Booking:
 
 def central_booking(central: Central, booking_id: str) -> central_models.Booking:
     with central.transaction() as session:
-        booking = session.get(central_models.Booking, booking_id)
+        booking = session.get(central_models.Booking, {"hall_id": HALL, "id": booking_id})
         assert booking is not None
         session.expunge(booking)
         return booking
@@ -313,3 +313,63 @@ def test_a_second_terminal_leaves_the_outbox_to_the_lease_holder(
         second.sync_once()
     finally:
         second.close()
+
+
+def test_the_pull_goes_on_when_the_push_fails(
+    central: Central,
+    hall_store: HallStore,
+    make_sync: SyncFactory,
+    proxy: FaultProxy,
+    clock: FixedClock,
+) -> None:
+    """An event batch the store fails on (500) must not stop the hall receiving bookings."""
+    clock.set(datetime(2026, 11, 23, 9, 30))
+    assert take_ticket(hall_store, "real-estate", clock.now()).ticket is not None
+    booked = book_centrally(central, 1)
+    proxy.only_path = "/events"
+    proxy.plan(["error500"])
+    sync = make_sync()
+    with pytest.raises(SyncFailed) as failed:
+        sync.sync_once()
+    assert failed.value.problem is Problem.SERVER_ERROR
+    assert local_booking(hall_store, booked).status == "booked"  # pulled all the same
+    state = read_state(hall_store, clock.now())
+    assert state.outbox_depth == 1 and state.last_error == "server_error"
+    report = sync.sync_once()
+    assert report.push.events == 1
+    assert read_state(hall_store, clock.now()).outbox_depth == 0
+    assert_agree(central, hall_store)
+
+
+def test_a_cursor_ahead_of_a_restored_store_pulls_everything_again(
+    central: Central, hall_store: HallStore, make_sync: SyncFactory
+) -> None:
+    """The central database restored from a backup is behind the hall's cursor: the store
+    answers 409 with its head, the client pulls again from 0 and follows from there."""
+    ids = [book_centrally(central, serial) for serial in (1, 2, 3)]
+    sync = make_sync()
+    assert sync.sync_once().pull.cursor == 3
+    with central.transaction() as session:  # "restored" to before the third booking
+        session.execute(delete(central_models.Booking).where(central_models.Booking.id == ids[2]))
+        session.execute(update(central_models.HallCounter).values(value=2))
+    report = sync.sync_once()
+    assert (report.pull.resets, report.pull.cursor, report.pull.bookings) == (1, 2, 2)
+    new = book_centrally(central, 4, service="tax")
+    report = sync.sync_once()
+    assert (report.pull.resets, report.pull.bookings, report.pull.cursor) == (0, 1, 3)
+    assert local_booking(hall_store, new).status == "booked"
+
+
+def test_an_unchanged_hall_is_answered_not_modified(
+    central: Central, hall_store: HallStore, make_sync: SyncFactory, proxy: FaultProxy
+) -> None:
+    """The last page's ETag goes back as If-None-Match: nothing changed, nothing sent (304)."""
+    book_centrally(central, 1)
+    sync = make_sync()
+    first = sync.sync_once()
+    assert (first.pull.pages, first.pull.bookings) == (1, 1)
+    again = sync.sync_once()
+    assert (again.pull.pages, again.pull.bookings, again.pull.cursor) == (0, 0, 1)
+    book_centrally(central, 2)
+    changed = sync.sync_once()
+    assert (changed.pull.pages, changed.pull.bookings, changed.pull.cursor) == (1, 1, 2)

@@ -16,7 +16,9 @@ from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Booking, Event
 from sync.client import Backoff, SyncReport, SyncWorker
 from sync.outbox import SERVED_SUFFIX, outgoing
+from sync.protocol import MAX_PAYLOAD_BYTES
 from sync.server.app import Central
+from tests.sync.agree import assert_agree
 from tests.sync.conftest import SyncFactory, book_centrally
 from tests.sync.faultproxy import FaultProxy
 
@@ -145,6 +147,24 @@ def test_outbox_rows_become_wire_events() -> None:
 def test_an_outbox_row_the_protocol_cannot_carry_is_sent_as_nothing() -> None:
     broken = outgoing(event("booking_checked_in", {"ticket_id": 3}), {})
     assert broken.wire == () and broken.seq == 7
+    huge = {"ticket_id": 3, "number": "A001", "service": "tax", "note": "x" * MAX_PAYLOAD_BYTES}
+    assert outgoing(event("ticket_issued", huge), {}).wire == ()
+
+
+def test_a_batch_stays_under_the_bytes_the_store_takes(
+    hall_store: HallStore, make_sync: SyncFactory, clock: FixedClock, central: Central
+) -> None:
+    """Many large ticket events: the client cuts batches by size as well as by count, so no
+    batch is refused as too large (which would hold up the outbox)."""
+    clock.set(NOW)
+    with hall_store.write() as session:
+        for n in range(700):
+            payload = {"ticket_id": n + 1, "number": "A001", "service": "tax", "x": "y" * 60}
+            payload |= {f"k{i}": "z" * 60 for i in range(24)}
+            repo.record_event(session, "xixia", "ticket_issued", NOW, payload, "kiosk-1")
+    report = make_sync(batch_size=500).sync_once()
+    assert report.push.events == 700 and report.push.batches >= 2
+    assert_agree(central, hall_store)
 
 
 def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
