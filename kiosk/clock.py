@@ -8,6 +8,7 @@ timezone; ``--now`` on the command line and tests replace it with a fixed instan
 
 from __future__ import annotations
 
+import argparse
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -66,3 +67,18 @@ def running_clock(timezone: str, at: datetime | None) -> Clock:
 
 def clock_for(timezone: str, override: datetime | None = None) -> Clock:
     return FixedClock(override) if override is not None else HallClock(timezone)
+
+
+def parse_minute(text: str) -> datetime:
+    """A local wall-clock instant written ``YYYY-MM-DDTHH:MM`` (``--now``, ``--at``): the one
+    spelling of hall time on every command line, the CLI's and the screens' own programs'.
+    The error is argparse's, so a bad value is one usage line."""
+    try:
+        value = datetime.strptime(text, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time (YYYY-MM-DDTHH:MM): {text!r}") from None
+    return value
+
+
+def format_minute(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M")

@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", default="960x820", help="window size WIDTHxHEIGHT")
     args = parser.parse_args(argv)
 
-    from kiosk.cli.common import parse_minute
+    from kiosk.clock import parse_minute
     from kiosk.config import load_calendar, load_hall
     from kiosk.settings import load_settings
     from screens import env

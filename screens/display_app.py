@@ -15,6 +15,7 @@ them a second time, and follows the stream from the last event that read saw.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -33,10 +34,10 @@ from kiosk.services.queries import CALL_EVENTS, call_of, last_seq
 from kiosk.store.errors import StoreFault
 from kiosk.store.hallstore import HallStore
 from screens.base import HallApp, load_kv
+from screens.flows.events import CentralLink
 from screens.fonts import register_cjk_font
 from screens.live import LiveHall
 from screens.worker import Worker
-from sync.state import SyncState, read_state
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,12 @@ class DisplayApp(HallApp):
         *,
         announcer: Announcer | None = None,
         changes: HallChanges | None = None,
+        central: Callable[[datetime], CentralLink] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(store.hall, store.calendar, clock, **kwargs)
         self.store = store
+        self.central = central  # the sync state, read for us by the composition root
         self.announcer = announcer
         self.worker = Worker("display-store")
         self.live = LiveHall(
@@ -275,22 +278,23 @@ class DisplayApp(HallApp):
             return
         self._queues_again = False
         self._queues_asked = True
-        store, now = self.store, self.now()
+        store, now, central = self.store, self.now(), self.central
 
-        def read() -> tuple[list[ServiceQueue], SyncState]:
-            return queue_overview(store, now), read_state(store, now)
+        def read() -> tuple[list[ServiceQueue], CentralLink | None]:
+            return queue_overview(store, now), central(now) if central else None
 
         self.worker.submit(read, self._got_queues, lambda error: self._failed_read(error, "queues"))
 
-    def _got_queues(self, answer: tuple[list[ServiceQueue], SyncState]) -> None:
+    def _got_queues(self, answer: tuple[list[ServiceQueue], CentralLink | None]) -> None:
         overview, central = answer
         self._queues_asked = False
         if self._queues_again:
             self._poll_queues(0)
         self._read_ok("queues")
-        self.central_online = central.online
-        with use_language(self.lang):
-            self.central_text = "" if central.online else central.summary(self.now())
+        if central is not None:  # no central link wired: nothing to show about it
+            self.central_online = central.online
+            with use_language(self.lang):
+                self.central_text = "" if central.online else central.summary(self.now())
         self.waiting_lines = [
             (f"{q.prefix}  {self.pick(q.name_zh, q.name_en)}", len(q.waiting)) for q in overview
         ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from kiosk.clock import format_minute as format_minute  # re-exported: the subcommands' home
+from kiosk.clock import parse_minute as parse_minute
 from kiosk.errors import ExitCode, KioskError
 
 
@@ -39,16 +41,3 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def parse_minute(text: str) -> datetime:
-    """A local wall-clock instant written ``YYYY-MM-DDTHH:MM``."""
-    try:
-        value = datetime.strptime(text, "%Y-%m-%dT%H:%M")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a time (YYYY-MM-DDTHH:MM): {text!r}") from None
-    return value
-
-
-def format_minute(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M")

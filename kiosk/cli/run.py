@@ -152,7 +152,9 @@ def _build(args: argparse.Namespace, store: Any, clock: Clock, settings: Any) ->
 
             voice = store.hall.voice
             announcer = make_announcer(engine, repeat=voice.repeat, english=voice.english)
-        return DisplayApp(store, clock, announcer=announcer, changes=changes)
+        return DisplayApp(
+            store, clock, announcer=announcer, changes=changes, central=_central_state(store)
+        )
 
     from screens.icons import IconError, check_hall_icons
     from screens.kiosk_app import KioskApp
