@@ -282,7 +282,7 @@ class Server:
 
 def serve_options(code: Path, env: dict[str, str]) -> str:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli.main", "central", "serve", "--help"],
+        [sys.executable, "-m", "kiosk.app.cli.main", "central", "serve", "--help"],
         env=env,
         cwd=code,
         capture_output=True,
@@ -294,7 +294,7 @@ def serve_options(code: Path, env: dict[str, str]) -> str:
 def start_server(code: Path, database_url: str, workers: int) -> Server:
     env = {**os.environ, "KIOSK_ID_HASH_KEY": KEY, "PYTHONPATH": str(code)}
     port = free_port()
-    command = [sys.executable, "-m", "kiosk.cli.main", "central", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "kiosk.app.cli.main", "central", "serve", "--port", str(port)]
     command += ["--database-url", database_url]
     if "--workers" in serve_options(code, env):
         command += ["--workers", str(workers)]

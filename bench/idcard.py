@@ -115,7 +115,7 @@ def measure_taps(baudrate: int, taps: int, workdir: Path) -> None:
 def measure_idle_cpu(seconds: float, workdir: Path) -> None:
     link = workdir / "reader-idle"
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.main", "card", "simulate", "--link", str(link)],
+        [sys.executable, "-m", "kiosk.app.cli.main", "card", "simulate", "--link", str(link)],
         stdout=subprocess.DEVNULL,
     )
     try:

@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.dayinlife.stores import databases  # noqa: E402
 from bench.dayinlife.world import DAY, KEY, HallTime, calendar, day_hall  # noqa: E402
-from kiosk.cli.run import PUSHED_FPS  # noqa: E402
+from kiosk.app.cli.run import PUSHED_FPS  # noqa: E402
 
 WINDOWS = 20
 START = datetime.combine(DAY, datetime.min.time()).replace(hour=9)

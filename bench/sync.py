@@ -133,7 +133,7 @@ def free_port() -> int:
 def start_server(database_url: str, key: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.main", "central", "serve", "--port", str(port),
+        [sys.executable, "-m", "kiosk.app.cli.main", "central", "serve", "--port", str(port),
          "--database-url", database_url],
         env={**os.environ, ID_HASH_KEY_ENV: key},
         stdout=subprocess.DEVNULL,

@@ -3,7 +3,7 @@
 A script (a systemd unit, the hall's monitoring, a backup job) must tell "the hall's rules said
 no" from "the disk is full" without parsing messages. Each error class that can end a command
 names its status here (python-escpos does the same with ``resultcode`` on its exceptions), and
-``kiosk.cli.main`` exits with ``error.exit_code``. The table is documented in
+``kiosk.app.cli.main`` exits with ``error.exit_code``. The table is documented in
 ``docs/troubleshooting.md``; a status once given keeps its meaning.
 """
 

@@ -110,7 +110,7 @@ def start_server(url: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
             [
                 sys.executable,
                 "-m",
-                "kiosk.cli.main",
+                "kiosk.app.cli.main",
                 "central",
                 "serve",
                 "--port",

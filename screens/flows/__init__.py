@@ -9,7 +9,7 @@ runner (``jobs``) carries out on the store and the printer, answering with event
 
 The Kivy app (``screens.kiosk_app``) only draws frames and forwards touches, cards and its tick;
 every rule of what the kiosk says is tested here without a window. Nothing in this package
-imports Kivy, ``sync`` or ``kiosk.cli`` (a test checks it).
+imports Kivy, ``sync`` or ``kiosk.app.cli`` (a test checks it).
 """
 
 from screens.flows.context import IdlePolicy, KioskSetup

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.app.cli.main import main
 from kiosk.calendar_files import clear_cache, load_calendar, load_year_file
-from kiosk.cli.main import main
 from kiosk.domain.calendar import package_year
 from tests.calendar_fixtures import write_2027
 
@@ -22,7 +22,7 @@ NOTICES = Path(__file__).with_name("notices")
 def kiosk(*argv: str, stdin: str = "", env: dict[str, str] | None = None):
     """The command in its own process and session (no controlling terminal)."""
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli.main", *argv],
+        [sys.executable, "-m", "kiosk.app.cli.main", *argv],
         input=stdin,
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ import requests
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.settings import ID_HASH_KEY_ENV
 from sync.server.app import create_app
 from sync.server.auth import TOKEN_CACHE_SECONDS
@@ -153,7 +153,7 @@ def test_serve_runs_the_api_under_uvicorn(database) -> None:
     port = _free_port()
     env = {**os.environ, ID_HASH_KEY_ENV: KEY.decode()}
     server = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.main", "central", "serve", "--port", str(port),
+        [sys.executable, "-m", "kiosk.app.cli.main", "central", "serve", "--port", str(port),
          "--database-url", database],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip

@@ -34,7 +34,7 @@ def _free_port() -> int:
 def _serve(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.main", "central", "serve", "--port", str(port),
+        [sys.executable, "-m", "kiosk.app.cli.main", "central", "serve", "--port", str(port),
          "--database-url", database_url, "--at", MONDAY_MORNING.isoformat(timespec="minutes")],
         env={**os.environ, ID_HASH_KEY_ENV: KEY.decode()},
         stdout=subprocess.DEVNULL,

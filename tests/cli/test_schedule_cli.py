@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.config import load_halls
 
 HALLS = sorted(load_halls())
@@ -154,7 +154,10 @@ def test_can_book_json(capsys) -> None:
 )
 def test_bad_input_is_one_line_on_stderr_with_status_2(argv: list[str], expected: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "kiosk.cli.main", *argv], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "kiosk.app.cli.main", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stdout == ""

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 
 DAYS = ("2026-12-20", "2026-12-31", "2027-01-02")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.config import ConfigError, config_dir, load_hall, load_hall_file
 from kiosk.errors import ExitCode
 from kiosk.settings import load_settings

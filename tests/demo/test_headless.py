@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_headless_demo_runs_the_scripted_scenario(tmp_path: Path, window_available) -> None:
     folder = tmp_path / "demo"
     done = subprocess.run(
-        [sys.executable, "-m", "kiosk.cli.main", "demo", "--headless", "--json",
+        [sys.executable, "-m", "kiosk.app.cli.main", "demo", "--headless", "--json",
          "--at", "2026-11-24T10:05", "--dir", str(folder)],
         capture_output=True, text=True, timeout=240, env=kivy_environment(), cwd=ROOT,
     )  # fmt: skip

@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from hardware.idcard.cardfile import demo_cards
+from kiosk.app.demo.plan import CARD_ROLES, Role, booked_when, plan_demo
 from kiosk.config import load_calendar, load_hall, load_halls
-from kiosk.demo.plan import CARD_ROLES, Role, booked_when, plan_demo
 from kiosk.domain.booking_rules import CheckInTiming, booking_decision
 from kiosk.domain.identity import validate_id_number
 
@@ -89,8 +89,8 @@ def test_booked_when_is_never_after_the_demo_start() -> None:
 def test_suggested_start_is_an_hour_into_the_next_regular_period() -> None:
     from datetime import datetime
 
+    from kiosk.app.demo.hall import suggested_start
     from kiosk.config import load_calendar, load_hall
-    from kiosk.demo.hall import suggested_start
 
     hall, calendar = load_hall("xixia"), load_calendar()
     # Monday night -> Tuesday 09:00; Friday night -> Monday; the National Day holiday -> 10-08.

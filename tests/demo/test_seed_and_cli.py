@@ -17,11 +17,11 @@ import requests
 from fastapi.testclient import TestClient
 
 from hardware.idcard.cardfile import demo_cards
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
+from kiosk.app.demo.layout import DemoDirError, prepare
+from kiosk.app.demo.plan import Role, plan_demo
+from kiosk.app.demo.seed import seed_central
 from kiosk.config import load_calendar, load_hall
-from kiosk.demo.layout import DemoDirError, prepare
-from kiosk.demo.plan import Role, plan_demo
-from kiosk.demo.seed import seed_central
 from kiosk.domain.identity import id_hash
 from kiosk.settings import ID_HASH_KEY_ENV
 from sync.server.app import create_app
@@ -72,7 +72,7 @@ def test_central_serve_at_runs_the_clock_from_that_instant(tmp_path: Path, capsy
     token = json.loads(capsys.readouterr().out)["token"]
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.main", "central", "serve", "--port", str(port),
+        [sys.executable, "-m", "kiosk.app.cli.main", "central", "serve", "--port", str(port),
          "--database-url", database, "--at", "2026-11-24T10:01"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
     )  # fmt: skip

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.demo.supervisor import ChildFailed, Supervisor
+from kiosk.app.demo.supervisor import ChildFailed, Supervisor
 
 ROOT = Path(__file__).resolve().parents[2]
 

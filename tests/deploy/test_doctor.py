@@ -10,8 +10,8 @@ import pytest
 
 from hardware.idcard.simulator import ReaderSimulator
 from hardware.printer.simulator import PrinterSimulator
-from kiosk.cli.doctor import diagnose
-from kiosk.cli.main import main
+from kiosk.app.cli.doctor import diagnose
+from kiosk.app.cli.main import main
 from tests.calendar_fixtures import prepare
 
 
@@ -91,8 +91,8 @@ def test_bad_device_config_is_reported(
 def test_calendar_check_warns_a_month_ahead_and_names_the_command(
     hall_calendar_dir: Path, today: str, case: str, level: str, words: str
 ) -> None:
+    from kiosk.app.cli.doctor import _calendar
     from kiosk.calendar_files import load_calendar
-    from kiosk.cli.doctor import _calendar
 
     prepare(case, hall_calendar_dir)
     check = _calendar(load_calendar(), date.fromisoformat(today), 14)

@@ -13,7 +13,7 @@ from hardware.idcard.card import build_read_data
 from hardware.idcard.cardfile import SimulatedCard
 from hardware.idcard.codec import encode_reply
 from hardware.idcard.simulator import ReaderSimulator
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 
 from .conftest import wait_until
 
@@ -139,7 +139,7 @@ def test_simulate_and_control_from_another_process(
     link = tmp_path / "reader"
     command = ["card", "simulate", "--link", str(link), "--card", "resident-li-xiaohong"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.main", *command],
+        [sys.executable, "-m", "kiosk.app.cli.main", *command],
         stdout=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -11,7 +11,7 @@ from PIL import Image
 
 from hardware.printer.decode import parse, qr_codes, texts
 from hardware.printer.simulator import PrinterSimulator, send_control
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 
 TICKET = [
     "print",
@@ -93,7 +93,7 @@ def test_simulate_and_control_from_another_process(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "kiosk.cli.main",
+            "kiosk.app.cli.main",
             "printer",
             "simulate",
             "--listen",

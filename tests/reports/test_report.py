@@ -116,7 +116,7 @@ def test_empty_report_and_chart(store: HallStore, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "table"])
 def test_report_cli(fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from kiosk.cli.main import main
+    from kiosk.app.cli.main import main
 
     monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'hall.sqlite3'}")
     monkeypatch.setenv("KIOSK_ID_HASH_KEY", "k" * 40)

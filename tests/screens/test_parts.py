@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.clock import RunningClock
 from kiosk.config import load_hall
 from kiosk.domain.booking_code import booking_code

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from tests.services.people import id_number, person
 
 HOLDER = person("张小三").id_number

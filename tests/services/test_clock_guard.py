@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.errors import ExitCode
 from kiosk.services import call_next, take_ticket
 from kiosk.services.queries import queue_overview

@@ -59,7 +59,7 @@ def test_unknown_ticket_or_other_hall_is_404(store: HallStore, page) -> None:
 
 
 def test_progress_carries_no_name(store: HallStore) -> None:
-    from kiosk.cli.queue import _identity
+    from kiosk.app.cli.queue import _identity
 
     result = take_ticket(
         store, "social-insurance", MONDAY_10, _identity("110101195001011239", "张三")

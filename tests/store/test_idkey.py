@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.config import ConfigError
 from kiosk.errors import ExitCode
 from kiosk.settings import load_settings

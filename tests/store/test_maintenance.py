@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.main import build_parser, main
+from kiosk.app.cli.main import build_parser, main
 from kiosk.errors import ExitCode
 from kiosk.services import take_ticket
 from kiosk.store.maintenance import backup_store, check_store, list_backups

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.errors import ExitCode
 from tests.faultfs import damage, fill, remount, small_filesystem
 

@@ -50,7 +50,7 @@ def kiosk(config: Path, *args: str) -> subprocess.Popen[str]:
     # --timeout: ample on a loaded machine (a slow answer is not what these tests are about)
     timeout = [] if "--status" in args or "--timeout" in args else ["--timeout", "90"]
     return subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli.main", "sync", "--at", AT, *timeout, *args],
+        [sys.executable, "-m", "kiosk.app.cli.main", "sync", "--at", AT, *timeout, *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

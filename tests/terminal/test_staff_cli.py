@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.config import ConfigError, load_hall_file
 from kiosk.domain.staff import hash_pin, pin_matches
 

@@ -20,7 +20,7 @@ from hardware.voice.speech import (
     call_sentence,
     clip_names,
 )
-from kiosk.cli.main import main
+from kiosk.app.cli.main import main
 from kiosk.ports.announcer import Announcement, AnnouncerError
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")

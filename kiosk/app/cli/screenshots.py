@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.cli.common import CliError
+from kiosk.app.cli.common import CliError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

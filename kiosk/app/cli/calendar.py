@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.cli.common import CliError, CommandFailed, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, print_json
 from kiosk.domain.calendar import (
     WEEKDAY_NAMES_ZH,
     Festival,

@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk.demo.layout import DemoDir, free_port, new_key, prepare, write_device_config
-from kiosk.demo.plan import DemoPlan, Role, plan_demo
-from kiosk.demo.supervisor import Child, ChildFailed, Supervisor
+from kiosk.app.demo.layout import DemoDir, free_port, new_key, prepare, write_device_config
+from kiosk.app.demo.plan import DemoPlan, Role, plan_demo
+from kiosk.app.demo.supervisor import Child, ChildFailed, Supervisor
 from kiosk.domain.hall import HallProfile
 
 #: Settings a user's environment may carry for a real hall; the demo's processes must not
@@ -117,7 +117,7 @@ def child_environment(demo: DemoDir, headless: bool) -> dict[str, str]:
         KIVY_NO_FILELOG="1",
         KIVY_HOME=str(demo.kivy_home),
     )
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(Path(__file__).resolve().parents[3])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     if headless:
         # Off-screen rendering through EGL: no display server needed, no window shown.
@@ -159,7 +159,7 @@ def _python(*args: str) -> list[str]:
 
 
 def _kiosk(*args: str) -> list[str]:
-    return _python("-m", "kiosk.cli.main", *args)
+    return _python("-m", "kiosk.app.cli.main", *args)
 
 
 class StopRequested(Exception):
@@ -169,9 +169,9 @@ class StopRequested(Exception):
 def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
     """Run the demo until Ctrl-C/SIGTERM (or, headless, to the end of the scripted scenario)."""
     from hardware.idcard.cardfile import demo_cards
+    from kiosk.app.demo.seed import seed_central
     from kiosk.clock import HallClock
     from kiosk.config import load_calendar, load_hall
-    from kiosk.demo.seed import seed_central
 
     out = out or sys.stdout
     t0 = time.monotonic()
@@ -235,7 +235,7 @@ def run_demo(options: DemoOptions, out: Any = None) -> DemoRun:
         _wait_ready(supervisor, screens, stop)
         run.timings["screens_ready"] = time.monotonic() - t0
         if options.headless:
-            from kiosk.demo.scenario import run_scenario
+            from kiosk.app.demo.scenario import run_scenario
 
             run.scenario = run_scenario(supervisor, run, screens, devices, stop)
             run.timings["scenario_done"] = time.monotonic() - t0
@@ -425,7 +425,7 @@ def _start_screens(
         env["KIVY_HOME"] = str(demo.root / "kivy" / name)
         screens[name] = supervisor.start(
             name,
-            _python("-m", "kiosk.demo.child", name, str(demo.screenshots), "--", *command),
+            _python("-m", "kiosk.app.demo.child", name, str(demo.screenshots), "--", *command),
             demo.log(name),
             env=env,
             notify=True,
@@ -495,7 +495,7 @@ def guide(run: DemoRun) -> str:
 def kiosk_command() -> str:
     """How a newcomer runs ``kiosk`` here: ``./hall kiosk`` of the checkout (``kiosk`` is not on
     PATH), else the ``kiosk`` of this virtualenv."""
-    script = Path(__file__).resolve().parents[2] / "hall"
+    script = Path(__file__).resolve().parents[3] / "hall"
     if script.is_file():
         return f"{shlex.quote(str(script))} kiosk"
     return shlex.quote(str(Path(sys.prefix) / "bin" / "kiosk"))

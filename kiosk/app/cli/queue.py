@@ -12,8 +12,8 @@ import argparse
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli.common import CliError, parse_minute, print_json
-from kiosk.cli.store import store_for
+from kiosk.app.cli.common import CliError, parse_minute, print_json
+from kiosk.app.cli.store import store_for
 from kiosk.errors import ExitCode
 
 if TYPE_CHECKING:

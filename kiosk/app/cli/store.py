@@ -1,7 +1,7 @@
 """Opening the hall store the device settings name, for every subcommand that needs it.
 
 One place, so every command opens (and migrates) the store the same way; a store that cannot
-be used raises its typed fault (``kiosk.store.errors``), which ``kiosk.cli.main`` prints as one
+be used raises its typed fault (``kiosk.store.errors``), which ``kiosk.app.cli.main`` prints as one
 line and exits with the fault's own status, whichever command met it.
 """
 

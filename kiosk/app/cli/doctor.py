@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from kiosk.cli.common import print_json
+from kiosk.app.cli.common import print_json
 from kiosk.domain.calendar import IMPORT_COMMAND, HolidayCalendar, UnknownYear
 
 if TYPE_CHECKING:

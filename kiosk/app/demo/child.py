@@ -1,6 +1,6 @@
 """The wrapper every screen of the demo runs in: a clean stop on SIGTERM, a snapshot on SIGUSR1.
 
-``python -m kiosk.demo.child NAME SNAPSHOT_DIR -- run --role kiosk …`` runs a ``kiosk``
+``python -m kiosk.app.demo.child NAME SNAPSHOT_DIR -- run --role kiosk …`` runs a ``kiosk``
 command (``-- drawer …`` the card drawer) unchanged, and adds what the demo's supervisor needs
 from outside the app: SIGTERM or SIGINT stops the Kivy app from its own loop, so the role
 closes its store and devices and exits 0; SIGUSR1 saves a screenshot of the window and the
@@ -104,7 +104,9 @@ def install(name: str, folder: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) < 4 or args[2] != "--":
-        print("usage: python -m kiosk.demo.child NAME SNAPSHOT_DIR -- COMMAND…", file=sys.stderr)
+        print(
+            "usage: python -m kiosk.app.demo.child NAME SNAPSHOT_DIR -- COMMAND…", file=sys.stderr
+        )
         return 2
     name, folder, command = args[0], Path(args[1]), args[3:]
     os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -113,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from screens.card_drawer import main as drawer
 
         return drawer(command[1:])
-    from kiosk.cli.main import main as kiosk
+    from kiosk.app.cli.main import main as kiosk
 
     return kiosk(command)
 

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.common import CliError, CommandFailed, parse_date, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, parse_date, print_json
 from kiosk.domain.identity import CardType, Identity, mask_id_number, mask_name
 from kiosk.i18n import _
 

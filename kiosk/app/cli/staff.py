@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from kiosk.cli.common import CliError, print_json
+from kiosk.app.cli.common import CliError, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

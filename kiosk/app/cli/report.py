@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.cli.common import CliError, parse_date, print_json
+from kiosk.app.cli.common import CliError, parse_date, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from kiosk.cli.store import store_for
+    from kiosk.app.cli.store import store_for
     from kiosk.reports import build_report, format_csv, format_table
 
     end = args.to or args.date

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from kiosk.cli.common import format_minute, parse_date, parse_minute, print_json
+from kiosk.app.cli.common import format_minute, parse_date, parse_minute, print_json
 from kiosk.clock import HallClock
 from kiosk.config import load_calendar, load_hall, load_halls
 from kiosk.domain.booking_rules import booking_decision
@@ -190,7 +190,7 @@ def run_can_book(args: argparse.Namespace) -> int:
         try:
             service = hall.service(args.service)
         except KeyError:
-            from kiosk.cli.common import CliError
+            from kiosk.app.cli.common import CliError
 
             known = ", ".join(s.id for s in hall.services)
             raise CliError(f"unknown service {args.service!r}; known: {known}") from None

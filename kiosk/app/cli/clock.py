@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.cli.common import parse_minute, print_json
+from kiosk.app.cli.common import parse_minute, print_json
 from kiosk.errors import ExitCode
 
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_clock(args: argparse.Namespace) -> int:
-    from kiosk.cli.store import store_for
+    from kiosk.app.cli.store import store_for
     from kiosk.clock import clock_for
     from kiosk.store import hallclock
 

@@ -18,11 +18,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.demo.plan import Role
-from kiosk.demo.supervisor import Child, Supervisor
+from kiosk.app.demo.plan import Role
+from kiosk.app.demo.supervisor import Child, Supervisor
 
 if TYPE_CHECKING:
-    from kiosk.demo.hall import DemoRun
+    from kiosk.app.demo.hall import DemoRun
 
 STEP_SECONDS = 45.0
 
@@ -51,7 +51,7 @@ def run_scenario(
 ) -> dict[str, Any]:
     from hardware.idcard.cardfile import DEMO_CARDS_DIR
     from hardware.idcard.simulator import send_control
-    from kiosk.demo.hall import _kiosk, _raise_if
+    from kiosk.app.demo.hall import _kiosk, _raise_if
 
     demo, plan = run.demo, run.plan
     part = plan.part(Role.ON_TIME)
@@ -154,7 +154,7 @@ def _pad_asks(
     waited: Any,
 ) -> dict[str, Any]:
     """The clerk finishes the service; the window's rating pad asks the citizen to rate it."""
-    from kiosk.demo.hall import _kiosk
+    from kiosk.app.demo.hall import _kiosk
 
     for action in ("start", "done"):
         command = _kiosk("ticket", action, "--window", str(window), "--json")

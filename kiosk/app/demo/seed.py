@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from kiosk.app.demo.plan import DemoPlan, PlannedBooking
 from kiosk.clock import FixedClock
 from kiosk.config import load_calendar, load_halls
-from kiosk.demo.plan import DemoPlan, PlannedBooking
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.common import CliError, CommandFailed, parse_minute, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, parse_minute, print_json
 from kiosk.i18n import _
 
 

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from kiosk.cli.common import CliError, CommandFailed, parse_date, parse_minute, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, parse_date, parse_minute, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,11 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_demo(args: argparse.Namespace) -> int:
     if args.plans:
         return print_plans(args)
+    from kiosk.app.demo.hall import DemoOptions, call_command
+    from kiosk.app.demo.hall import run_demo as run
+    from kiosk.app.demo.layout import DemoDirError, default_root
+    from kiosk.app.demo.plan import PlanError
     from kiosk.config import load_halls
-    from kiosk.demo.hall import DemoOptions, call_command
-    from kiosk.demo.hall import run_demo as run
-    from kiosk.demo.layout import DemoDirError, default_root
-    from kiosk.demo.plan import PlanError
 
     halls = load_halls()
     if args.hall not in halls:
@@ -141,7 +141,7 @@ def _print_headless(document: dict[str, object]) -> None:
 
 def print_plans(args: argparse.Namespace) -> int:
     """Today's plan and this week's posted notice for every shipped hall."""
-    from kiosk.cli.schedule import day_table, hall_today, week_notice, week_plans
+    from kiosk.app.cli.schedule import day_table, hall_today, week_notice, week_plans
     from kiosk.config import load_calendar, load_halls
     from kiosk.domain.schedule import day_plan
 

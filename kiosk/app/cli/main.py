@@ -17,22 +17,22 @@ from kiosk.domain.calendar import UnknownYear
 from kiosk.errors import ExitCode, KioskError
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "kiosk.cli.schedule",
-    "kiosk.cli.demo",
-    "kiosk.cli.card",
-    "kiosk.cli.queue",
-    "kiosk.cli.db",
-    "kiosk.cli.clock",
-    "kiosk.cli.central",
-    "kiosk.cli.sync",
-    "kiosk.cli.report",
-    "kiosk.cli.doctor",
-    "kiosk.cli.calendar",
-    "kiosk.cli.queue_page",
-    "kiosk.cli.printing",
-    "kiosk.cli.run",
-    "kiosk.cli.screenshots",
-    "kiosk.cli.staff",
+    "kiosk.app.cli.schedule",
+    "kiosk.app.cli.demo",
+    "kiosk.app.cli.card",
+    "kiosk.app.cli.queue",
+    "kiosk.app.cli.db",
+    "kiosk.app.cli.clock",
+    "kiosk.app.cli.central",
+    "kiosk.app.cli.sync",
+    "kiosk.app.cli.report",
+    "kiosk.app.cli.doctor",
+    "kiosk.app.cli.calendar",
+    "kiosk.app.cli.queue_page",
+    "kiosk.app.cli.printing",
+    "kiosk.app.cli.run",
+    "kiosk.app.cli.screenshots",
+    "kiosk.app.cli.staff",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 
-from kiosk.cli.common import parse_minute
+from kiosk.app.cli.common import parse_minute
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from kiosk.cli.store import store_for
+    from kiosk.app.cli.store import store_for
     from kiosk.clock import running_clock
     from screens.queue_page import create_queue_page
 

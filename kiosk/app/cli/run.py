@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli.common import CliError, parse_minute
+from kiosk.app.cli.common import CliError, parse_minute
 
 if TYPE_CHECKING:
     from kiosk.clock import Clock
@@ -73,7 +73,7 @@ def run_role(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     fullscreen = FULLSCREEN_BY_DEFAULT[args.role] if args.fullscreen is None else args.fullscreen
 
-    from kiosk.cli.store import open_hall_store
+    from kiosk.app.cli.store import open_hall_store
     from kiosk.clock import running_clock as hall_clock
     from kiosk.config import load_hall
     from kiosk.settings import load_settings

@@ -20,7 +20,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli.common import CliError, CommandFailed, parse_minute, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, parse_minute, print_json
 
 if TYPE_CHECKING:
     from kiosk.clock import Clock
@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run_sync(args: argparse.Namespace) -> int:
     import logging
 
-    from kiosk.cli.store import open_hall_store
+    from kiosk.app.cli.store import open_hall_store
     from kiosk.clock import clock_for
     from kiosk.config import load_hall
     from kiosk.settings import load_settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.cli.common import print_json
+from kiosk.app.cli.common import print_json
 from kiosk.errors import ExitCode
 
 

@@ -12,7 +12,7 @@ import signal
 import sys
 from typing import Any
 
-from kiosk.cli.common import CliError, CommandFailed, parse_minute, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, parse_minute, print_json
 
 
 def register(subparsers: Any) -> None:
