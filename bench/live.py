@@ -205,7 +205,7 @@ def kiosk(work: Work) -> None:
 
 def clerks(work: Work, windows: list[int], out: Any) -> None:
     """Ten windows in one process: each a little schedule of call → start → complete."""
-    from kiosk.services import call_next, complete, start
+    from kiosk.services import call_next, complete_service, start_service
 
     store = _store(work.url, f"console-{windows[0]}")
     clock = _clock(work.start_wall)
@@ -228,11 +228,11 @@ def clerks(work: Work, windows: list[int], out: Any) -> None:
             calls.append((ticket.number, window, time.time()))
             step[window], due[window] = "start", time.time() + 3.0
         elif step[window] == "start":
-            start(store, window, now)
+            start_service(store, window, now)
             serve = max(1.0, rng.uniform(0.5, 1.5) * work.cycle - 5.0)
             step[window], due[window] = "complete", time.time() + serve
         else:
-            complete(store, window, now)
+            complete_service(store, window, now)
             step[window], due[window] = "call", time.time() + 2.0
     out.send(calls)
     store.close()

@@ -34,7 +34,7 @@ sys.path.insert(0, str(_HERE.parent))
 
 from kiosk.config import load_calendar, load_hall  # noqa: E402
 from kiosk.domain.hall import HallProfile, Service, ServiceWindow  # noqa: E402
-from kiosk.services import call_next, complete, start, take_ticket  # noqa: E402
+from kiosk.services import call_next, complete_service, start_service, take_ticket  # noqa: E402
 from kiosk.store.db import make_engine, upgrade  # noqa: E402
 from kiosk.store.hallstore import HallStore  # noqa: E402
 
@@ -174,9 +174,9 @@ def busy_day(url: str, tickets: int, windows: int, seed: int = 1) -> tuple[float
         counts["called"] += 1
         # 5,000 people at 20 windows in 8.5 hours is about 2 minutes a person: walking up takes
         # 0.3 min, service 0.5-2.5 min, so the hall keeps up and finishes soon after closing.
-        start(store, number, moment + timedelta(minutes=0.3))
+        start_service(store, number, moment + timedelta(minutes=0.3))
         done_at = moment + timedelta(minutes=0.3 + rng.uniform(0.5, 2.5))
-        complete(store, number, done_at)
+        complete_service(store, number, done_at)
         heapq.heappush(queue, (done_at, order, "free", number))
         order += 1
     elapsed = time.perf_counter() - t0

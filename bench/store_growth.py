@@ -23,7 +23,7 @@ sys.path[0] = str(ROOT)  # not bench/, whose queue.py would shadow the standard 
 
 def main() -> None:
     from kiosk.config import load_calendar, load_hall
-    from kiosk.services import call_next, complete, start, take_ticket
+    from kiosk.services import call_next, complete_service, start_service, take_ticket
     from kiosk.store.hallstore import HallStore
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -43,8 +43,8 @@ def main() -> None:
             window = windows[index % len(windows)]
             assert take_ticket(store, services[window], now).ticket is not None
             if call_next(store, window, now).ticket is not None:
-                start(store, window, now)
-                complete(store, window, now)
+                start_service(store, window, now)
+                complete_service(store, window, now)
         wall, cpu = time.monotonic() - started, time.process_time() - cpu
         store.close()
         import sqlite3

@@ -31,14 +31,14 @@ from kiosk.ports.hall_changes import HallChanges
 from kiosk.services import (
     TicketView,
     call_next,
-    complete,
+    complete_service,
     find_ticket,
     no_show,
-    pause,
+    pause_window,
     queue_overview,
     recall,
-    resume,
-    start,
+    resume_window,
+    start_service,
     transfer,
 )
 from kiosk.services.counts import WindowCounts, window_counts
@@ -235,16 +235,16 @@ class StaffApp(HallApp):
             return
         if action == "pause":
             job: Callable[[], Any] = (
-                (lambda: resume(store, number, now))
+                (lambda: resume_window(store, number, now))
                 if self.window_state == "paused"
-                else (lambda: pause(store, number, now))
+                else (lambda: pause_window(store, number, now))
             )
         else:
             job = {
                 "call": lambda: call_next(store, number, now),
                 "recall": lambda: recall(store, number, now),
-                "start": lambda: start(store, number, now),
-                "done": lambda: complete(store, number, now),
+                "start": lambda: start_service(store, number, now),
+                "done": lambda: complete_service(store, number, now),
                 "no_show": lambda: no_show(store, number, now),
             }[action]
         self.worker.submit(job, lambda result: self._acted(action, result), self._failed)

@@ -46,10 +46,10 @@ from kiosk.services import (
     call_next,
     calls_since,
     check_in,
-    complete,
+    complete_service,
     no_show,
     recall,
-    start,
+    start_service,
     take_ticket,
 )
 from kiosk.store import hallclock
@@ -365,7 +365,7 @@ def windows(day: Day, numbers: list[int], arrivals_over: EventType, name: str) -
         elif desk.action == "arrive":
             assert desk.ticket is not None
             if comes(desk.ticket):
-                start(store, desk.number, now)
+                start_service(store, desk.number, now)
                 desk.action = "complete"
                 desk.due = now + timedelta(minutes=rng.uniform(0.5, 2.0))
             elif desk.recalls < RECALLS:
@@ -376,7 +376,7 @@ def windows(day: Day, numbers: list[int], arrivals_over: EventType, name: str) -
                 no_show(store, desk.number, now)
                 desk.action, desk.due, desk.ticket = "look", now, None
         elif desk.action == "complete":
-            complete(store, desk.number, now)
+            complete_service(store, desk.number, now)
             desk.action, desk.due, desk.ticket = "look", now, None
     log.close()
     store.close()

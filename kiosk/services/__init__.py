@@ -6,16 +6,20 @@ from kiosk.services.calling import (
     TransferResult,
     WindowView,
     call_next,
-    close,
-    complete,
     no_show,
-    pause,
     recall,
-    resume,
-    start,
     transfer,
-    windows,
 )
+
+# Exported in the hall's words (issue 18): a window is paused, resumed and closed; a clerk
+# starts and completes a service; the hall's service windows are listed. The module's own
+# names stay short inside kiosk.services.calling.
+from kiosk.services.calling import close as close_window
+from kiosk.services.calling import complete as complete_service
+from kiosk.services.calling import pause as pause_window
+from kiosk.services.calling import resume as resume_window
+from kiosk.services.calling import start as start_service
+from kiosk.services.calling import windows as service_windows
 from kiosk.services.queries import Call, ServiceQueue, calls_since, find_ticket, queue_overview
 from kiosk.services.tickets import (
     CheckInOutcome,
@@ -43,17 +47,17 @@ __all__ = [
     "call_next",
     "calls_since",
     "check_in",
-    "close",
     "close_day",
-    "complete",
+    "close_window",
+    "complete_service",
     "find_ticket",
     "no_show",
-    "pause",
+    "pause_window",
     "queue_overview",
     "recall",
-    "resume",
-    "start",
+    "resume_window",
+    "service_windows",
+    "start_service",
     "take_ticket",
     "transfer",
-    "windows",
 ]

@@ -18,7 +18,7 @@ import pytest
 
 from kiosk.clock import FixedClock
 from kiosk.config import load_calendar, load_hall
-from kiosk.services import call_next, complete, start, take_ticket
+from kiosk.services import call_next, complete_service, start_service, take_ticket
 from kiosk.services.feed import read_events
 from kiosk.services.phone import phone_progress
 from kiosk.services.ratings import rating_for
@@ -132,8 +132,8 @@ def test_live_page_follows_the_queue_across_a_dropped_connection_and_takes_a_rat
         assert "3 号窗口" in page.inner_text("#state")
         page.screenshot(path=str(ARTEFACTS / "phone-called.png"))
 
-        start(store, 3, MONDAY.replace(minute=7))
-        complete(store, 3, MONDAY.replace(minute=12))
+        start_service(store, 3, MONDAY.replace(minute=7))
+        complete_service(store, 3, MONDAY.replace(minute=12))
         wait_for(page, "document.getElementById('rate').className === 'on'", "the rating")
         page.click("button[data-level=dissatisfied]")
         page.check("input[value=attitude]")

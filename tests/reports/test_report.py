@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from kiosk.reports import Spread, build_report, format_csv, format_table, summarise
-from kiosk.services.calling import call_next, complete, no_show, start, transfer
+from kiosk.services import call_next, complete_service, no_show, start_service, transfer
 from kiosk.services.tickets import take_ticket
 from kiosk.store.hallstore import HallStore
 
@@ -28,24 +28,24 @@ def play_known_day(store: HallStore) -> None:
     assert take_ticket(store, "business-registration", at("08:40")).issued  # A001
     assert take_ticket(store, "business-registration", at("08:45")).issued  # A002
     assert call_next(store, 1, at("08:50")).ticket.number == "A001"  # waited 10 min
-    start(store, 1, at("08:51"))  # extended period 08:30-09:00
+    start_service(store, 1, at("08:51"))  # extended period 08:30-09:00
     assert take_ticket(store, "social-insurance", at("09:10")).issued  # B001
-    complete(store, 1, at("09:11"))  # 20 min
+    complete_service(store, 1, at("09:11"))  # 20 min
     assert take_ticket(store, "real-estate", at("09:12")).issued  # C001
     assert call_next(store, 1, at("09:15")).ticket.number == "A002"  # waited 30 min
     no_show(store, 1, at("09:20"))
 
     assert call_next(store, 3, at("09:20")).ticket.number == "B001"  # waited 10 min
-    start(store, 3, at("09:20"))
-    complete(store, 3, at("09:28"))  # 8 min, regular hours
+    start_service(store, 3, at("09:20"))
+    complete_service(store, 3, at("09:28"))  # 8 min, regular hours
 
     assert call_next(store, 5, at("09:30")).ticket.number == "C001"  # waited 18 min
     transfer(store, 5, "construction-permit", at("09:32"))
 
     assert take_ticket(store, "social-insurance", at("17:20")).issued  # B002, extended period
     assert call_next(store, 4, at("17:35")).ticket.number == "B002"  # after closing: 15 min
-    start(store, 4, at("17:35"))
-    complete(store, 4, at("17:45"))  # natural extension, 10 min
+    start_service(store, 4, at("17:35"))
+    complete_service(store, 4, at("17:45"))  # natural extension, 10 min
 
 
 def test_report_of_a_known_day(store: HallStore) -> None:

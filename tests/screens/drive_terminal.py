@@ -27,7 +27,7 @@ MONDAY = datetime(2026, 11, 23, 10, 0)
 
 def main() -> int:
     from kiosk.config import load_calendar, load_hall
-    from kiosk.services import call_next, complete, pause, start, take_ticket
+    from kiosk.services import call_next, complete_service, pause_window, start_service, take_ticket
     from kiosk.services.ratings import rating_for
     from kiosk.services.staff import sign_in
     from kiosk.store.hallstore import HallStore
@@ -43,7 +43,7 @@ def main() -> int:
     sign_in(store, 3, "0317", PIN, MONDAY)
     first = call_next(store, 3, MONDAY).ticket
     assert first is not None
-    start(store, 3, MONDAY)
+    start_service(store, 3, MONDAY)
 
     offset = [0.0]
     app = TerminalApp(store, FixedClock(MONDAY), 3, monotonic=lambda: time.monotonic() + offset[0])
@@ -74,7 +74,7 @@ def main() -> int:
     try:
         driver.wait(lambda: app.live.feed is not None and app.serving == "B001", "the first read")
         note("idle", "terminal-idle")
-        complete(store, 3, MONDAY.replace(minute=8))
+        complete_service(store, 3, MONDAY.replace(minute=8))
         driver.wait(lambda: app.pad_state == "asking", "the rating question")
         note("asking", "terminal-asking")
         driver.tap("level:dissatisfied")
@@ -104,8 +104,8 @@ def main() -> int:
         assert second is not None
         driver.wait(lambda: app.serving == second.number, "the next number")
         note("serving-next")
-        start(store, 3, MONDAY.replace(minute=9))
-        complete(store, 3, MONDAY.replace(minute=15))
+        start_service(store, 3, MONDAY.replace(minute=9))
+        complete_service(store, 3, MONDAY.replace(minute=15))
         driver.wait(lambda: app.pad_state == "asking", "the second question")
         offset[0] += hall.rating.pad_seconds + 1
         driver.wait(lambda: app.pad_state == "unrated", "未评价 after the timeout")
@@ -113,7 +113,7 @@ def main() -> int:
         doc["second_rating"] = rating_for(store, second.id)
         offset[0] += 10
         driver.wait(lambda: app.pad_state == "idle", "back to the window again")
-        pause(store, 3, MONDAY.replace(minute=16))
+        pause_window(store, 3, MONDAY.replace(minute=16))
         driver.wait(lambda: app.paused, "暂停服务")
         note("paused", "terminal-paused")
         doc["spoken"] = list(app.spoken)

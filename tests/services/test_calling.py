@@ -13,19 +13,19 @@ from kiosk.services import (
     call_next,
     calls_since,
     check_in,
-    close,
     close_day,
-    complete,
+    close_window,
+    complete_service,
     find_ticket,
     no_show,
-    pause,
+    pause_window,
     queue_overview,
     recall,
-    resume,
-    start,
+    resume_window,
+    service_windows,
+    start_service,
     take_ticket,
     transfer,
-    windows,
 )
 from kiosk.services.errors import (
     InvalidTransition,
@@ -102,7 +102,7 @@ def test_cap_lets_walk_ins_through(make_store, district) -> None:
 def test_call_next_completes_serving_and_misses_called(store: HallStore) -> None:
     numbers(store, "social-insurance", 3)
     call_next(store, 3, at(1))
-    start(store, 3, at(2))
+    start_service(store, 3, at(2))
     result = call_next(store, 3, at(10))
     assert result.closed_previous is not None and result.closed_previous.status == "done"
     result = call_next(store, 3, at(11))
@@ -113,9 +113,9 @@ def test_call_next_completes_serving_and_misses_called(store: HallStore) -> None
 def test_start_complete_feed_the_wait_estimate(store: HallStore) -> None:
     numbers(store, "social-insurance", 1)
     call_next(store, 3, at(1))
-    started = start(store, 3, at(2))
+    started = start_service(store, 3, at(2))
     assert started.status == "serving"
-    done = complete(store, 3, at(22))  # 20 minutes instead of the default 8
+    done = complete_service(store, 3, at(22))  # 20 minutes instead of the default 8
     assert done.status == "done" and done.finished_at == at(22)
     for _ in range(2):
         take_ticket(store, "social-insurance", at(23))
@@ -132,7 +132,7 @@ def test_recall_and_no_show_grace(store: HallStore) -> None:
     missed = no_show(store, 3, at(3))
     assert missed.status == "no_show"
     with pytest.raises(NoCurrentTicket):
-        start(store, 3, at(4))
+        start_service(store, 3, at(4))
     back = recall(store, 3, at(8), number="b001")  # within the 10 minutes
     assert back.status == "called" and back.window == 3
     no_show(store, 3, at(9))
@@ -145,11 +145,11 @@ def test_recall_and_no_show_grace(store: HallStore) -> None:
 def test_invalid_transitions(store: HallStore) -> None:
     numbers(store, "social-insurance", 1)
     with pytest.raises(NoCurrentTicket):
-        complete(store, 3, at(1))
+        complete_service(store, 3, at(1))
     call_next(store, 3, at(1))
-    start(store, 3, at(2))
+    start_service(store, 3, at(2))
     with pytest.raises(InvalidTransition):
-        start(store, 3, at(3))
+        start_service(store, 3, at(3))
     with pytest.raises(InvalidTransition):
         no_show(store, 3, at(3))
     with pytest.raises(UnknownWindow):
@@ -171,7 +171,7 @@ def test_transfer_keeps_place_by_original_issue_time(store: HallStore) -> None:
 
 def test_pause_resume_close(store: HallStore) -> None:
     numbers(store, "social-insurance", 1)
-    paused = pause(store, 3, at(1))
+    paused = pause_window(store, 3, at(1))
     assert paused.state == "paused"
     with pytest.raises(WindowNotOpen):
         call_next(store, 3, at(2))
@@ -180,11 +180,11 @@ def test_pause_resume_close(store: HallStore) -> None:
         take_ticket(store, "social-insurance", at(2))
     third = take_ticket(store, "social-insurance", at(2)).ticket
     assert third is not None and third.wait_minutes == 3 * 8
-    resumed = resume(store, 3, at(3), clerk="0042")
+    resumed = resume_window(store, 3, at(3), clerk="0042")
     assert resumed.state == "open" and resumed.clerk == "0042"
     assert call_next(store, 3, at(4)).ticket is not None
-    close(store, 4, at(5))
-    states = {w.number: w.state for w in windows(store)}
+    close_window(store, 4, at(5))
+    states = {w.number: w.state for w in service_windows(store)}
     assert states[3] == "open" and states[4] == "closed" and states[1] == "open"
     types = [e.type for e in _events(store)]
     assert {"window_paused", "window_resumed", "window_closed"} <= set(types)

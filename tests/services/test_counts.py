@@ -6,7 +6,14 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from kiosk.services import call_next, complete, no_show, start, take_ticket, transfer
+from kiosk.services import (
+    call_next,
+    complete_service,
+    no_show,
+    start_service,
+    take_ticket,
+    transfer,
+)
 from kiosk.services.counts import window_counts
 from kiosk.services.errors import UnknownWindow
 from kiosk.store.hallstore import HallStore
@@ -27,14 +34,14 @@ def test_done_no_show_transferred_and_waiting_per_service(store: HallStore) -> N
     assert empty.waiting == (("social-insurance", 5),) and empty.waiting_total == 5
 
     call_next(store, 3, at(10))
-    start(store, 3, at(11))
-    complete(store, 3, at(12))  # done at 3
+    start_service(store, 3, at(11))
+    complete_service(store, 3, at(12))  # done at 3
     call_next(store, 3, at(13))
     no_show(store, 3, at(14))  # missed at 3
     call_next(store, 3, at(15))
     transfer(store, 3, "business-registration", at(16))  # sent on from 3
     call_next(store, 4, at(17))
-    complete(store, 4, at(18))  # done at window 4: not window 3's
+    complete_service(store, 4, at(18))  # done at window 4: not window 3's
 
     three = window_counts(store, 3, T0.date())
     assert (three.done, three.no_show, three.transferred) == (1, 1, 1)

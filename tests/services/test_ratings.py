@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kiosk.domain.rating import RatingLevel, scrub_comment, tally
 from kiosk.reports import build_report, format_csv, format_table
-from kiosk.services import call_next, complete, start, take_ticket, transfer
+from kiosk.services import call_next, complete_service, start_service, take_ticket, transfer
 from kiosk.services.ratings import RatingRefused, previous_rating, rate, rating_for
 from kiosk.services.staff import SignInRefused, on_duty, sign_in, sign_out
 from kiosk.store.hallstore import HallStore
@@ -43,8 +43,8 @@ def served(store: HallStore, window: int = 3, minute: int = 0) -> int:
     take_ticket(store, "social-insurance", now)
     ticket = call_next(store, window, now).ticket
     assert ticket is not None
-    start(store, window, now)
-    complete(store, window, now + timedelta(minutes=5))
+    start_service(store, window, now)
+    complete_service(store, window, now + timedelta(minutes=5))
     return ticket.id
 
 
@@ -78,7 +78,7 @@ def test_a_rating_names_window_and_clerk_and_goes_out_as_the_protocol_says(
     assert payload.reasons_zh == ["服务态度", "办事效率"]
     assert payload.channel == "phone" and payload.window == 3
     assert "410303198001011234" not in str(event.payload)
-    [wire] = outgoing(event, {}).wire  # the outbox sends it as it is, validated
+    [wire] = outgoing(event, {}).wire  # the outbox sends it is, validated
     assert wire.type == "ticket_rated" and wire.payload == payload.model_dump(mode="json")
     with pytest.raises(RatingRefused) as again:
         rate(hall, ticket, "satisfied", later, channel="window_pad")
@@ -129,7 +129,7 @@ def test_a_transferred_ticket_is_rated_where_it_was_served(hall: HallStore) -> N
     assert first is not None
     moved = transfer(hall, 3, "real-estate", MONDAY).new
     assert call_next(hall, 5, MONDAY).ticket.number == moved.number  # type: ignore[union-attr]
-    complete(hall, 5, MONDAY + timedelta(minutes=3))
+    complete_service(hall, 5, MONDAY + timedelta(minutes=3))
     view = rate(hall, first.id, "satisfied", MONDAY + timedelta(minutes=4), channel="phone")
     assert (view.number, view.window) == (moved.number, 5)
     assert rating_for(hall, first.id) == view

@@ -18,8 +18,7 @@ from sqlalchemy import select
 
 from kiosk.config import load_calendar
 from kiosk.domain.hall import HallProfile, ServiceWindow
-from kiosk.services import call_next, start, take_ticket
-from kiosk.services import complete as complete_ticket
+from kiosk.services import call_next, complete_service, start_service, take_ticket
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Counter as TicketCounter
 from kiosk.store.models import Event, Ticket
@@ -143,8 +142,8 @@ def _churn(url: str, hall: HallProfile, seed: int) -> None:
         if action < 0.55:
             take_ticket(store, rng.choice([SERVICE, "real-estate"]), NOW)
         elif call_next(store, window, NOW).ticket is not None and rng.random() < 0.5:
-            start(store, window, NOW)
-            complete_ticket(store, window, NOW)
+            start_service(store, window, NOW)
+            complete_service(store, window, NOW)
 
 
 def test_killed_processes_leave_no_half_issued_ticket(

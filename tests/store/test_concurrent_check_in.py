@@ -18,8 +18,14 @@ from sqlalchemy import select
 from kiosk.config import load_calendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.identity import Identity
-from kiosk.services import CheckInOutcome, add_booking, call_next, check_in, start
-from kiosk.services import complete as complete_ticket
+from kiosk.services import (
+    CheckInOutcome,
+    add_booking,
+    call_next,
+    check_in,
+    complete_service,
+    start_service,
+)
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Booking, Event, Ticket
 from tests.hall_fixtures import KEY
@@ -56,8 +62,8 @@ def _window(url: str, hall: HallProfile, window: int, gate: Any, done: Any, at: 
     while True:
         kiosks_finished = done.is_set()
         if call_next(store, window, at).ticket is not None:
-            start(store, window, at)
-            complete_ticket(store, window, at + timedelta(minutes=1))
+            start_service(store, window, at)
+            complete_service(store, window, at + timedelta(minutes=1))
         elif kiosks_finished:
             return
         else:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from kiosk.clock import FixedClock
-from kiosk.services import call_next, check_in, complete, take_ticket
+from kiosk.services import call_next, check_in, complete_service, take_ticket
 from kiosk.services.bookings import add_booking
 from kiosk.services.tickets import CheckInOutcome
 from kiosk.store.hallstore import HallStore
@@ -95,7 +95,7 @@ def test_served_booking_reaches_the_centre(
     clock.set(SATURDAY_09 + timedelta(minutes=1))
     window = next(w.number for w in hall_store.hall.windows if "real-estate" in w.services)
     assert call_next(hall_store, window, clock.now()).ticket is not None
-    complete(hall_store, window, clock.now())
+    complete_service(hall_store, window, clock.now())
     sync.sync_once()
     assert central_booking(central, booking).status == "served"
     assert local_booking(hall_store, booking).status == "served"
