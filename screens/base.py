@@ -19,6 +19,7 @@ from kiosk.clock import Clock as HallClockProtocol
 from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.schedule import DayPlan, HallState, day_plan, hall_state
+from kiosk.errors import ExitCode
 from kiosk.i18n import DEFAULT_LANGUAGE, set_language, translations
 from kiosk.messages import day_label, describe_closed_day, hours_line, period_label
 from screens import theme
@@ -84,7 +85,8 @@ class HallApp(App):
     period_line = StringProperty("")
     hours_text = StringProperty("")
     touch = NumericProperty(theme.TOUCH)  # height of a big button: less in landscape
-    exit_status = 0  # what `kiosk run` exits with (screens.kioskmode.STAFF_EXIT_STATUS: staff left)
+    # what `kiosk run` exits with (ExitCode.STAFF_EXIT when staff left kiosk mode)
+    exit_status: int = ExitCode.OK
 
     def __init__(
         self, hall: HallProfile, calendar: HolidayCalendar, clock: HallClockProtocol, **kwargs

@@ -26,6 +26,7 @@ from kiosk.domain.booking_rules import BookingDecision, SlotOffer, day_slots
 from kiosk.domain.hall import Acceptance, HallProfile
 from kiosk.domain.identity import Identity
 from kiosk.domain.schedule import WalkInDecision, WalkInRefusal, day_plan, walk_in_decision
+from kiosk.errors import ExitCode
 from kiosk.ports.card_reader import CardExpired, CardUnreadable, InvalidCardData
 from kiosk.ports.printer import PaperOut, PrinterStatus
 from kiosk.services import (
@@ -591,5 +592,5 @@ if __name__ == "__main__":
         for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
             print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
         sys.__stderr__.flush()
-        status = 1
+        status = ExitCode.FAILED
     sys.exit(status)

@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import ExitCode
+
 MONDAY = datetime(2026, 11, 23, 10, 0)
 SATURDAY = datetime(2026, 11, 28, 9, 30)
 NATIONAL_DAY = datetime(2026, 10, 1, 10, 0)
@@ -533,5 +535,5 @@ if __name__ == "__main__":
         for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
             print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
         sys.__stderr__.flush()
-        status = 1
+        status = ExitCode.FAILED
     sys.exit(status)

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.app.cli.common import CliError, CommandFailed, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, add_json_flag, print_json
 from kiosk.domain.calendar import (
     WEEKDAY_NAMES_ZH,
     Festival,
@@ -27,6 +27,7 @@ from kiosk.domain.calendar import (
     YearCalendar,
     year_problems,
 )
+from kiosk.errors import ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,12 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     imports.add_argument("--yes", action="store_true", help="write without asking")
     imports.add_argument("--dry-run", action="store_true", help="show the result, write nothing")
-    imports.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(imports)
     imports.set_defaults(handler=run_import)
 
     show = commands.add_parser("show", help="a year's holidays and make-up days, with sources")
     show.add_argument("--year", type=int, help="the year (default: this year)")
-    show.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(show)
     show.set_defaults(handler=run_show)
 
 
@@ -106,7 +107,7 @@ def run_import(args: argparse.Namespace) -> int:
     if not args.dry_run:
         if not args.yes and not _confirm(f"写入 write {path}? [y/N] ", args.file != "-"):
             print("未写入 / not written", file=sys.stderr)
-            return 1
+            return ExitCode.FAILED
         written, outcome = write_year_file(calendar, directory, replace=args.replace)
         if not args.json:
             print(f"{outcome.value}: {written}")
@@ -122,7 +123,7 @@ def run_import(args: argparse.Namespace) -> int:
             warnings=warnings,
         )
         print_json(document)
-    return 0
+    return ExitCode.OK
 
 
 def _confirm(question: str, stdin_free: bool) -> bool:
@@ -222,7 +223,7 @@ def run_show(args: argparse.Namespace) -> int:
     except UnknownYear as error:
         if args.json:
             print_json({"year": year, "known": False, "fix": str(error)})
-            return 1
+            return ExitCode.FAILED
         raise CommandFailed(f"{year}: 节假日安排未发布 / no holiday data. {error}") from None
     closures = _closures(calendar, year)
     warnings = [f"{p.key}: {p.message}" for p in year_problems(found) if found.from_file]
@@ -244,7 +245,7 @@ def run_show(args: argparse.Namespace) -> int:
             warnings=warnings,
         )
         print_json(document)
-        return 0
+        return ExitCode.OK
     print(f"{year}年节假日安排 / statutory holidays of {year}")
     print(f"来源 origin: {_origin(found)}")
     if found.source:
@@ -255,4 +256,4 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"本地闭厅 closure: {_day(closure.day, year)}  {halls}  {closure.reason_zh}")
     for warning in warnings:
         print(f"! {warning}")
-    return 0
+    return ExitCode.OK

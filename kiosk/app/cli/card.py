@@ -14,8 +14,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kiosk.app.cli.common import CliError, CommandFailed, parse_date, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, add_json_flag, parse_date, print_json
 from kiosk.domain.identity import CardType, Identity, mask_id_number, mask_name
+from kiosk.errors import ExitCode
 from kiosk.i18n import _
 
 CARD_TYPE_LABELS = {
@@ -36,13 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     read.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a card")
     read.add_argument("--show-id", action="store_true", help="print number and name in full")
     read.add_argument("--today", type=parse_date, help="judge expiry on this day (default: today)")
-    read.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(read)
     read.set_defaults(handler=run_read)
 
     decode = commands.add_parser("decode", help="decode a captured reply frame (hex or binary)")
     decode.add_argument("file", type=Path, help="file holding the frame")
     decode.add_argument("--show-id", action="store_true", help="print number and name in full")
-    decode.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(decode)
     decode.set_defaults(handler=run_decode)
 
     simulate = commands.add_parser("simulate", help="serve a simulated reader on a pty")
@@ -54,10 +55,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     control = commands.add_parser("control", help="steer a running `kiosk card simulate`")
     control.add_argument("--link", required=True, type=Path, help="the simulator's --link")
     control.add_argument(
-        "op", choices=("place", "remove", "fault", "clear", "unplug", "plug", "status")
+        "op",
+        choices=("place", "remove", "fault", "clear", "unplug", "plug", "status"),
+        help="what to do to the simulated reader",
     )
     control.add_argument("arg", nargs="?", help="card file for place, fault name for fault")
-    control.add_argument("--on", choices=("find", "select", "read", "status"))
+    control.add_argument(
+        "--on", choices=("find", "select", "read", "status"), help="the command a fault hits"
+    )
     control.add_argument("--times", type=int, help="replies the fault hits (default: all)")
     control.add_argument("--code", type=lambda t: int(t, 16), help="SW3 in hex for sam_failure")
     control.set_defaults(handler=run_control)
@@ -130,7 +135,7 @@ def run_read(args: argparse.Namespace) -> int:
     except CardReaderError as error:
         raise CommandFailed(str(error)) from None
     _print_identity(identity, args)
-    return 0
+    return ExitCode.OK
 
 
 def _frame_bytes(path: Path) -> bytes:
@@ -187,7 +192,7 @@ def run_decode(args: argparse.Namespace) -> int:
                 last_error = last_error or error
                 continue
             _print_identity(record.identity, args)
-            return 0
+            return ExitCode.OK
         raise CommandFailed(f"{args.file}: {_('证件信息无效')}: {last_error}")
     codes = ", ".join(f"{r.sw3:02X} ({r.meaning})" for r in replies)
     raise CommandFailed(f"{args.file}: no card data; result {codes}")
@@ -231,7 +236,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         pass
     finally:
         simulator.stop()
-    return 0
+    return ExitCode.OK
 
 
 def run_control(args: argparse.Namespace) -> int:
@@ -261,4 +266,4 @@ def run_control(args: argparse.Namespace) -> int:
     if not answer.get("ok"):
         raise CommandFailed(str(answer.get("error")))
     print_json(answer["status"])
-    return 0
+    return ExitCode.OK

@@ -12,7 +12,8 @@ import signal
 import sys
 from typing import Any
 
-from kiosk.app.cli.common import CliError, CommandFailed, parse_minute, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, add_json_flag, parse_minute, print_json
+from kiosk.errors import ExitCode
 
 
 def register(subparsers: Any) -> None:
@@ -29,8 +30,8 @@ def register(subparsers: Any) -> None:
         )
 
     serve = commands.add_parser("serve", help="serve the API and the staff pages (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8600)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8600, help="port (default 8600)")
     with_database(serve)
     serve.add_argument(
         "--workers",
@@ -60,26 +61,29 @@ def register(subparsers: Any) -> None:
     add_device = commands.add_parser(
         "add-device", help="make a device token for a hall (printed once)"
     )
-    add_device.add_argument("--hall", required=True)
+    add_device.add_argument("--hall", required=True, help="hall id the token is for")
     add_device.add_argument("--name", help="what the device is, e.g. kiosk-1 (default: the hall)")
-    add_device.add_argument("--json", action="store_true")
+    add_json_flag(add_device)
     with_database(add_device)
     add_device.set_defaults(handler=_add_device)
 
     revoke = commands.add_parser("revoke-device", help="revoke a device's token")
-    revoke.add_argument("device_id", type=int, metavar="DEVICE_ID")
+    revoke.add_argument(
+        "device_id", type=int, metavar="DEVICE_ID", help="as `kiosk central devices` lists it"
+    )
+    add_json_flag(revoke)
     with_database(revoke)
     revoke.set_defaults(handler=_revoke_device)
 
     devices = commands.add_parser("devices", help="list devices (never their tokens)")
-    devices.add_argument("--json", action="store_true")
+    add_json_flag(devices)
     with_database(devices)
     devices.set_defaults(handler=_devices)
 
     staff = commands.add_parser(
         "add-staff", help="create a staff login, or set its password, role and halls"
     )
-    staff.add_argument("--user", required=True)
+    staff.add_argument("--user", required=True, help="the login name")
     staff.add_argument(
         "--role",
         default="hall_desk",
@@ -96,6 +100,7 @@ def register(subparsers: Any) -> None:
     staff.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    add_json_flag(staff)
     with_database(staff)
     staff.set_defaults(handler=_add_staff)
 
@@ -152,7 +157,7 @@ def _serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips or "",
         timeout_graceful_shutdown=10,
     )
-    return 0
+    return ExitCode.OK
 
 
 def _add_device(args: argparse.Namespace) -> int:
@@ -170,7 +175,7 @@ def _add_device(args: argparse.Namespace) -> int:
     else:
         print(f"device {device_id} for hall {args.hall}")
         print(f"token (shown once; put it in the kiosk's device.toml [central] token): {token}")
-    return 0
+    return ExitCode.OK
 
 
 def _revoke_device(args: argparse.Namespace) -> int:
@@ -184,8 +189,11 @@ def _revoke_device(args: argparse.Namespace) -> int:
             hall = device.hall_id
     except NotFound as error:
         raise CliError(error.message) from None
-    print(f"device {args.device_id} of hall {hall} revoked")
-    return 0
+    if args.json:
+        print_json({"device_id": args.device_id, "hall": hall, "revoked": True})
+    else:
+        print(f"device {args.device_id} of hall {hall} revoked")
+    return ExitCode.OK
 
 
 def _devices(args: argparse.Namespace) -> int:
@@ -213,7 +221,7 @@ def _devices(args: argparse.Namespace) -> int:
         for row in rows:
             state = "revoked" if row["revoked"] else "active"
             print(f"{row['device_id']:>4}  {row['hall']:<20} {row['name']:<20} {state}")
-    return 0
+    return ExitCode.OK
 
 
 def _add_staff(args: argparse.Namespace) -> int:
@@ -242,5 +250,9 @@ def _add_staff(args: argparse.Namespace) -> int:
     except CentralError as error:
         raise CliError(error.message) from None
     where = "every hall" if role is Role.COUNTY_ADMIN else ", ".join(sorted(set(args.hall)))
-    print(f"staff user {args.user} ({role.value}, {where}) can log in at /staff/")
-    return 0
+    if args.json:
+        halls = sorted(set(args.hall)) if role is not Role.COUNTY_ADMIN else None
+        print_json({"user": args.user, "role": role.value, "halls": halls})
+    else:
+        print(f"staff user {args.user} ({role.value}, {where}) can log in at /staff/")
+    return ExitCode.OK

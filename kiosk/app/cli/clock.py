@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.app.cli.common import parse_minute, print_json
+from kiosk.app.cli.common import add_json_flag, parse_minute, print_json
 from kiosk.errors import ExitCode
 
 
@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         sub = clock_sub.add_parser(name, help=help_text)
         sub.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
         sub.add_argument("--now", type=parse_minute, help=argparse.SUPPRESS)
-        sub.add_argument("--json", action="store_true", help="print one JSON document")
+        add_json_flag(sub)
         sub.set_defaults(handler=run_clock, action=name)
 
 

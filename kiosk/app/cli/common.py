@@ -31,6 +31,15 @@ class Refused(CliError):
     exit_code = ExitCode.REFUSED
 
 
+JSON_HELP = "print one JSON document instead of text"
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """``--json`` on a command that reports: the same flag and help on every command, so a
+    script (monitoring, the demo's scenario) can ask any of them for one JSON document."""
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
 def print_json(document: Any) -> None:
     json.dump(document, sys.stdout, ensure_ascii=False, indent=2, sort_keys=False, default=str)
     sys.stdout.write("\n")

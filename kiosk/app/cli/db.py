@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.app.cli.common import print_json
+from kiosk.app.cli.common import add_json_flag, print_json
 from kiosk.errors import ExitCode
 
 
@@ -18,25 +18,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     db = subparsers.add_parser("db", help="the hall store: schema, check, backup, restore")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="create or migrate the store's tables")
-    upgrade.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(upgrade)
     upgrade.set_defaults(handler=run_db_upgrade)
 
     check = db_sub.add_parser("check", help="check the store for damage (changes nothing)")
     check.add_argument(
         "--full", action="store_true", help="SQLite: integrity_check (slower than quick_check)"
     )
-    check.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(check)
     check.set_defaults(handler=run_db_check)
 
     backup = db_sub.add_parser("backup", help="copy the SQLite store while it is in use")
     backup.add_argument("--dir", type=Path, help="where to put it (default: backups/ beside it)")
     backup.add_argument("--keep", type=int, default=14, help="backups to keep (default 14)")
-    backup.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(backup)
     backup.set_defaults(handler=run_db_backup)
 
     restore = db_sub.add_parser("restore", help="replace the store with a checked backup")
     restore.add_argument("backup", type=Path, help="a file made by `kiosk db backup`")
-    restore.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(restore)
     restore.set_defaults(handler=run_db_restore)
 
 

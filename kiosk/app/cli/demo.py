@@ -15,7 +15,15 @@ import json
 import sys
 from pathlib import Path
 
-from kiosk.app.cli.common import CliError, CommandFailed, parse_date, parse_minute, print_json
+from kiosk.app.cli.common import (
+    CliError,
+    CommandFailed,
+    add_json_flag,
+    parse_date,
+    parse_minute,
+    print_json,
+)
+from kiosk.errors import ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--windows",
         help="the two window consoles shown, e.g. 1,3 (default: chosen from the bookings)",
     )
-    demo.add_argument("--json", action="store_true", help="--headless: print the report as JSON")
+    add_json_flag(demo)  # with --headless, the only demo that ends with a report
     demo.add_argument(
         "--plans", action="store_true", help="only print today's and this week's plan of each hall"
     )
@@ -51,6 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    if args.json and not args.headless:
+        raise CliError("--json needs --headless: only the headless demo ends with a report")
+    if args.json and args.plans:
+        raise CliError("--json does not go with --plans: the plans are printed tables")
     if args.plans:
         return print_plans(args)
     from kiosk.app.demo.hall import DemoOptions, call_command
@@ -99,15 +111,15 @@ def run_demo(args: argparse.Namespace) -> int:
             _print_headless(document)
     if result.failure:
         print(f"kiosk demo: {result.failure}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     if unclean:
         shown = ", ".join(f"{name} {status}" for name, status in unclean.items())
         print(f"kiosk demo: not every process stopped cleanly: {shown}", file=sys.stderr)
         print(f"kiosk demo: logs in {result.demo.logs}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     if not args.headless:
         print("every process stopped cleanly", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def _windows(text: str | None, known: set[int]) -> tuple[int, int] | None:
@@ -152,4 +164,4 @@ def print_plans(args: argparse.Namespace) -> int:
         print()
         print(week_notice(hall, week_plans(hall, day, calendar)))
         print()
-    return 0
+    return ExitCode.OK

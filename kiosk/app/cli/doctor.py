@@ -19,8 +19,9 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from kiosk.app.cli.common import print_json
+from kiosk.app.cli.common import add_json_flag, print_json
 from kiosk.domain.calendar import IMPORT_COMMAND, HolidayCalendar, UnknownYear
+from kiosk.errors import ExitCode
 
 if TYPE_CHECKING:
     from kiosk.domain.hall import HallProfile
@@ -45,7 +46,7 @@ class Check:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     doctor = subparsers.add_parser("doctor", help="check this machine and say what to fix")
     doctor.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
-    doctor.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(doctor)
     doctor.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
     doctor.set_defaults(handler=run_doctor)
 
@@ -62,7 +63,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             print(f"{MARKS[check.level]} {check.name:<{width}}  {check.detail}")
             if check.fix and check.level in ("warn", "fail"):
                 print(f"  {'':<{width}}  → {check.fix}")
-    return 1 if any(c.level == "fail" for c in checks) else 0
+    return ExitCode.FAILED if any(c.level == "fail" for c in checks) else ExitCode.OK
 
 
 def diagnose(hall_id: str | None, today: date | None = None) -> list[Check]:

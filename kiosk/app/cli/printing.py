@@ -18,7 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.app.cli.common import CliError, CommandFailed, parse_minute, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, add_json_flag, parse_minute, print_json
+from kiosk.errors import ExitCode
 from kiosk.i18n import _
 
 
@@ -59,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     status = actions.add_parser("status", help="ask the printer for paper / cover / online")
     status.add_argument("--printer", required=True, help="printer URL")
-    status.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(status)
     status.set_defaults(handler=run_status)
 
     printer = subparsers.add_parser("printer", help="simulated network printer")
@@ -75,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     control = sim_actions.add_parser("control", help="switch a running simulator's state")
     control.add_argument("--control", required=True, type=Path, help="the simulator's --control")
-    control.add_argument("op", choices=CONTROL_OPS)
+    control.add_argument("op", choices=CONTROL_OPS, help="the state to switch to")
     control.add_argument("--bytes", type=int, default=0, help="for run_out_after")
     control.set_defaults(handler=run_control)
 
@@ -203,7 +204,7 @@ def run_ticket(args: argparse.Namespace) -> int:
         except PrinterError as error:
             raise CommandFailed(str(error)) from None
         print(_("已打印 {number}").format(number=slip.number))
-    return 0
+    return ExitCode.OK
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -231,7 +232,7 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"{_('在线')}: {_('是') if status.online else _('否')}")
         print(f"{_('纸张')}: {paper[status.paper]}")
         print(f"{_('机盖')}: {cover[status.cover_open]}")
-    return 0 if status.ready else 1
+    return ExitCode.OK if status.ready else ExitCode.FAILED
 
 
 # -- printer simulate / control --------------------------------------------------------------
@@ -266,7 +267,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     finally:
         simulator.stop()
     print(f"{len(simulator.jobs)} jobs printed", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def run_control(args: argparse.Namespace) -> int:
@@ -277,7 +278,7 @@ def run_control(args: argparse.Namespace) -> int:
     except ControlError as error:
         raise CommandFailed(str(error)) from None
     print_json(state)
-    return 0
+    return ExitCode.OK
 
 
 # -- say ---------------------------------------------------------------------------------
@@ -295,7 +296,7 @@ def run_say(args: argparse.Namespace) -> int:
             from hardware.voice.speech import EspeakSpeech
 
             output.play(EspeakSpeech().speak(args.text, args.lang), "say")
-            return 0
+            return ExitCode.OK
         if args.window is None:
             raise CliError("--call needs --window")
         try:
@@ -320,4 +321,4 @@ def run_say(args: argparse.Namespace) -> int:
             raise AnnouncerError(str(announcer.failed[0][1]))
     except AnnouncerError as error:
         raise CommandFailed(str(error)) from None
-    return 0
+    return ExitCode.OK

@@ -12,7 +12,7 @@ import argparse
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from kiosk.app.cli.common import CliError, parse_minute, print_json
+from kiosk.app.cli.common import CliError, add_json_flag, parse_minute, print_json
 from kiosk.app.cli.store import store_for
 from kiosk.errors import ExitCode
 
@@ -29,7 +29,7 @@ def _common(parser: argparse.ArgumentParser, *, now: bool = True) -> None:
         parser.add_argument(
             "--now", type=parse_minute, help="act as if it were YYYY-MM-DDTHH:MM (hall time)"
         )
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(parser)
 
 
 def _person(parser: argparse.ArgumentParser, *, name_required: bool) -> None:
@@ -300,7 +300,7 @@ def run_window_action(args: argparse.Namespace) -> int:
             text = _ticket_line(result.ticket) if result.ticket else "没有等候的号码"
         elif action in ("pause", "resume", "close"):
             if action == "resume":
-                view = services.resume(store, window, now, args.clerk)
+                view = services.resume_window(store, window, now, args.clerk)
             else:
                 view = getattr(services, action)(store, window, now)
             document = {"window": view.number, "state": view.state, "clerk": view.clerk}
@@ -312,8 +312,8 @@ def run_window_action(args: argparse.Namespace) -> int:
         else:
             function = {
                 "recall": lambda: services.recall(store, window, now, args.number),
-                "start": lambda: services.start(store, window, now),
-                "done": lambda: services.complete(store, window, now),
+                "start": lambda: services.start_service(store, window, now),
+                "done": lambda: services.complete_service(store, window, now),
                 "no-show": lambda: services.no_show(store, window, now),
             }[action]
             view = function()
@@ -323,7 +323,7 @@ def run_window_action(args: argparse.Namespace) -> int:
             print_json(document)
         else:
             print(text)
-        return 0
+        return ExitCode.OK
 
     return _run(args, work)
 
@@ -339,26 +339,26 @@ def run_services(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print(f"{row['prefix']:<3}{row['id']:<24}{row['name_zh']} / {row['name_en']}")
-    return 0
+    return ExitCode.OK
 
 
 def run_windows(args: argparse.Namespace) -> int:
     if args.state:
-        from kiosk.services import windows
+        from kiosk.services import service_windows
 
         def work(store: HallStore, _now: datetime) -> int:
             rows = [
                 {"number": w.number, "services": list(w.services), "state": w.state}
                 | {"clerk": w.clerk}
-                for w in windows(store)
+                for w in service_windows(store)
             ]
             _print_windows(args, rows)
-            return 0
+            return ExitCode.OK
 
         return _run(args, work)
     hall = _hall(args)
     _print_windows(args, [{"number": w.number, "services": list(w.services)} for w in hall.windows])
-    return 0
+    return ExitCode.OK
 
 
 def _print_windows(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
@@ -393,7 +393,7 @@ def run_queue(args: argparse.Namespace) -> int:
                 print(f"{row['prefix']} {row['name_zh']}: 等候 {len(row['waiting'])} 人", end="")
                 print(f"  {' '.join(row['waiting'][:10])}" if row["waiting"] else "", end="")
                 print(f"  已叫 {called}" if called else "")
-        return 0
+        return ExitCode.OK
 
     return _run(args, work)
 
@@ -416,6 +416,6 @@ def run_close_day(args: argparse.Namespace) -> int:
                 f"视为自动放弃的预约 {len(closing.forfeited)} 个；"
                 f"仍在等候/办理 {closing.still_waiting} 人（继续办理完毕）"
             )
-        return 0
+        return ExitCode.OK
 
     return _run(args, work)

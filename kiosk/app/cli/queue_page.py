@@ -6,6 +6,7 @@ import argparse
 import signal
 
 from kiosk.app.cli.common import parse_minute
+from kiosk.errors import ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,4 +35,4 @@ def run_serve(args: argparse.Namespace) -> int:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
         store.close()
-    return 0
+    return ExitCode.OK

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.app.cli.common import CliError, parse_date, print_json
+from kiosk.app.cli.common import CliError, add_json_flag, parse_date, print_json
+from kiosk.errors import ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -13,7 +14,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     report.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
     report.add_argument("--date", required=True, type=parse_date, help="YYYY-MM-DD")
     report.add_argument("--to", type=parse_date, help="last day of a range (YYYY-MM-DD)")
-    report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        help="table (default), csv, or json (the same as --json)",
+    )
+    add_json_flag(report)
     report.add_argument("--png", type=Path, help="also write a chart to this PNG file")
     report.set_defaults(handler=run_report)
 
@@ -22,6 +28,9 @@ def run_report(args: argparse.Namespace) -> int:
     from kiosk.app.cli.store import store_for
     from kiosk.reports import build_report, format_csv, format_table
 
+    if args.json and args.format not in (None, "json"):
+        raise CliError(f"--json and --format {args.format} disagree: give one")
+    form = "json" if args.json else args.format or "table"
     end = args.to or args.date
     if end < args.date:
         raise CliError("--to must not be before --date")
@@ -30,9 +39,9 @@ def run_report(args: argparse.Namespace) -> int:
         report = build_report(store, args.date, end)
     finally:
         store.close()
-    if args.format == "json":
+    if form == "json":
         print_json(report.as_dict())
-    elif args.format == "csv":
+    elif form == "csv":
         print(format_csv(report), end="")
     else:
         print(format_table(report))
@@ -40,4 +49,4 @@ def run_report(args: argparse.Namespace) -> int:
         from kiosk.report_chart import write_chart
 
         write_chart(report, args.png)
-    return 0
+    return ExitCode.OK

@@ -38,8 +38,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
     run.add_argument("--at", type=parse_minute, help="run the hall clock from YYYY-MM-DDTHH:MM")
     screen = run.add_mutually_exclusive_group()
-    screen.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=None)
-    screen.add_argument("--windowed", dest="fullscreen", action="store_false")
+    screen.add_argument(
+        "--fullscreen",
+        dest="fullscreen",
+        action="store_true",
+        default=None,
+        help="full screen (default for kiosk, display and terminal)",
+    )
+    screen.add_argument(
+        "--windowed", dest="fullscreen", action="store_false", help="in a window (default: staff)"
+    )
     run.add_argument("--size", help="window size WIDTHxHEIGHT (kiosk 1080x1920, display 1920x1080)")
     run.add_argument("--reader", help="ID-card reader port (default: reader_port of the settings)")
     run.add_argument("--printer", help="printer URL (default: printer_url of the settings)")

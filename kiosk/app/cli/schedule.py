@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from kiosk.app.cli.common import format_minute, parse_date, parse_minute, print_json
+from kiosk.app.cli.common import add_json_flag, format_minute, parse_date, parse_minute, print_json
 from kiosk.clock import HallClock
 from kiosk.config import load_calendar, load_hall, load_halls
 from kiosk.domain.booking_rules import booking_decision
 from kiosk.domain.calendar import HolidayCalendar, UnknownYear
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.schedule import DayPlan, day_plan
+from kiosk.errors import ExitCode
 from kiosk.i18n import _
 from kiosk.messages import (
     day_label,
@@ -30,7 +31,7 @@ WEEKDAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     halls = subparsers.add_parser("halls", help="list the shipped hall profiles")
-    halls.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(halls)
     halls.set_defaults(handler=run_halls)
 
     hours = subparsers.add_parser("hours", help="a hall's opening plan for a day or a week")
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     target.add_argument("--all", action="store_true", help="every shipped hall")
     hours.add_argument("--date", type=parse_date, help="YYYY-MM-DD (default: today)")
     hours.add_argument("--week", action="store_true", help="the week (Mon-Sun) around the date")
-    hours.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(hours)
     hours.set_defaults(handler=run_hours)
 
     can_book = subparsers.add_parser("can-book", help="may a slot be booked at an instant?")
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     can_book.add_argument("--now", required=True, type=parse_minute, help="YYYY-MM-DDTHH:MM")
     can_book.add_argument("--channel", help="phone | online | on_site | kiosk")
     can_book.add_argument("--service", help="service id (see `kiosk services`)")
-    can_book.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(can_book)
     can_book.set_defaults(handler=run_can_book)
 
 
@@ -58,12 +59,12 @@ def run_halls(args: argparse.Namespace) -> int:
         print_json(
             [{"id": h.id, "name_zh": h.name_zh, "name_en": h.name_en} for h in halls.values()]
         )
-        return 0
+        return ExitCode.OK
     width = max(len(h.id) for h in halls.values())
     print(f"{'编号 id':<{width}}  名称 / name")
     for hall in halls.values():
         print(f"{hall.id:<{width}}  {hall.name_zh} / {hall.name_en}")
-    return 0
+    return ExitCode.OK
 
 
 def hall_today(hall: HallProfile) -> date:
@@ -97,7 +98,7 @@ def run_hours(args: argparse.Namespace) -> int:
     if args.json:
         print_json(documents if args.all else documents[0])
     warn_unknown_years(calendar, shown)
-    return 0
+    return ExitCode.OK
 
 
 def warn_unknown_years(calendar: HolidayCalendar, plans: Iterable[DayPlan]) -> None:
@@ -211,4 +212,4 @@ def run_can_book(args: argparse.Namespace) -> int:
         print(f"{verdict}: {document['reason']}")
         if document["deadline"]:
             print(f"预约截止 deadline: {document['deadline']}")
-    return 0
+    return ExitCode.OK

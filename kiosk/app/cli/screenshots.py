@@ -15,7 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.app.cli.common import CliError
+from kiosk.app.cli.common import CliError, add_json_flag, print_json
+from kiosk.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="every screen x 标准/大字 x 中文/English (not committed: 200-odd pictures)",
     )
     shots.add_argument("--no-gallery", action="store_true", help="only the citizen paths")
+    add_json_flag(shots)
     shots.set_defaults(handler=run_screenshots)
 
 
@@ -59,14 +61,18 @@ def run_screenshots(args: argparse.Namespace) -> int:
     paths = tour["paths"]
     assert isinstance(paths, dict)
     shots = sum(len(p) for p in paths.values())
-    print(f"{len(paths)} citizen paths, {shots} pictures: {tour['document']}")
-    if args.no_gallery:
-        return 0
-    gallery = _run("screens.gallery", str(args.gallery), "--shots")
+    gallery = None if args.no_gallery else _run("screens.gallery", str(args.gallery), "--shots")
+    if args.json:
+        print_json({"tour": tour, "gallery": gallery})
+    else:
+        print(f"{len(paths)} citizen paths, {shots} pictures: {tour['document']}")
+    if gallery is None:
+        return ExitCode.OK
     problems = gallery["problems"]
     assert isinstance(problems, dict)
-    print(f"{gallery['renders']} screens drawn into {args.gallery}")
+    if not args.json:
+        print(f"{gallery['renders']} screens drawn into {args.gallery}")
     for key, found in problems.items():
         for problem in found:  # type: ignore[attr-defined]
             print(f"  {key}: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    return ExitCode.FAILED if problems else ExitCode.OK

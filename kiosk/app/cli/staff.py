@@ -6,7 +6,8 @@ import argparse
 import getpass
 import sys
 
-from kiosk.app.cli.common import CliError, print_json
+from kiosk.app.cli.common import CliError, add_json_flag, print_json
+from kiosk.errors import ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pin.set_defaults(handler=run_pin_hash)
     listing = actions.add_parser("list", help="the hall's clerks (工号 and name)")
     listing.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
-    listing.add_argument("--json", action="store_true")
+    add_json_flag(listing)
     listing.set_defaults(handler=run_list)
 
 
@@ -36,7 +37,7 @@ def run_pin_hash(args: argparse.Namespace) -> int:
         print(hash_pin(pin))
     except ValueError as error:
         raise CliError(str(error)) from None
-    return 0
+    return ExitCode.OK
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -52,4 +53,4 @@ def run_list(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print(f"{row['id']}  {row['name_zh']}  {row['name_en']}")
-    return 0
+    return ExitCode.OK

@@ -20,7 +20,8 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
-from kiosk.app.cli.common import CliError, CommandFailed, parse_minute, print_json
+from kiosk.app.cli.common import CliError, CommandFailed, add_json_flag, parse_minute, print_json
+from kiosk.errors import ExitCode
 
 if TYPE_CHECKING:
     from kiosk.clock import Clock
@@ -51,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sync.add_argument(
         "--at", type=parse_minute, help="hall clock fixed at YYYY-MM-DDTHH:MM (tests, replays)"
     )
-    sync.add_argument("--json", action="store_true", help="print one JSON document")
+    add_json_flag(sync)
     sync.set_defaults(handler=run_sync)
 
 
@@ -111,7 +112,7 @@ def _run(
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         worker.run()
-        return 0
+        return ExitCode.OK
     finally:
         sync.close()
 
@@ -134,8 +135,8 @@ def _once(args: argparse.Namespace, sync: Any, backoff: Any) -> int:
             time.sleep(backoff.next())
             continue
         _print_report(report, args.json)
-        return 0
-    return 1
+        return ExitCode.OK
+    return ExitCode.FAILED
 
 
 def _report_document(report: Any) -> dict[str, Any]:
@@ -217,7 +218,7 @@ def _status(store: HallStore, clock: Clock, as_json: bool) -> int:
     ]
     if as_json:
         print_json({**state.as_dict(now), "refused_bookings": refused})
-        return 0
+        return ExitCode.OK
     print(state.summary(now))
     if state.last_success_at is not None:
         print(f"last success: {state.last_success_at:%Y-%m-%d %H:%M:%S}")
@@ -228,4 +229,4 @@ def _status(store: HallStore, clock: Clock, as_json: bool) -> int:
             f"refused: {item['slot_start']} {item['service']} {item['name']} "
             f"{item['phone'] or ''}: {item['message']}"
         )
-    return 0
+    return ExitCode.OK

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import ExitCode
+
 _SIMPLE = (str, int, float, bool)
 
 
@@ -84,7 +86,7 @@ def install(name: str, folder: Path) -> None:
     def stop(_signum: int, _frame: Any) -> None:
         app = _running_app()
         if app is None:  # still starting: nothing to close yet
-            raise SystemExit(0)
+            raise SystemExit(ExitCode.OK)
         from kivy.clock import Clock
 
         Clock.schedule_once(lambda _dt: app.stop(), 0)
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             "usage: python -m kiosk.app.demo.child NAME SNAPSHOT_DIR -- COMMAND…", file=sys.stderr
         )
-        return 2
+        return ExitCode.USAGE
     name, folder, command = args[0], Path(args[1]), args[3:]
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     install(name, folder)
