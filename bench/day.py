@@ -23,11 +23,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# bench/ holds scripts named like standard modules and packages (queue.py, sync.py): run as a
-# script, drop bench/ from the path and import from the project root instead.
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # for the bench.dayinlife package
 
 from bench.dayinlife.run import main  # noqa: E402
 

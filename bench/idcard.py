@@ -42,8 +42,7 @@ REPLY_BYTES = 15 + 19 + 2 * (7 + 3 + 4 + TEXT_SIZE + PHOTO_SIZE + 1)  # two read
 
 
 class Mailbox:
-    """Events from the reader's thread. (Not ``queue.Queue``: a ``bench/queue.py`` would shadow
-    the standard module for scripts run from this directory.)"""
+    """Events from the reader's thread, waited for with a deadline."""
 
     def __init__(self) -> None:
         self._items: deque[tuple[float, CardEvent]] = deque()

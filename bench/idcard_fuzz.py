@@ -30,12 +30,8 @@ import random
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
-# the repository instead of bench/, whose queue.py would shadow the standard module
-sys.path[0] = str(Path(__file__).resolve().parents[1])
-
-from hardware.idcard.card import (  # noqa: E402
+from hardware.idcard.card import (
     TEXT_SIZE,
     CardDataError,
     CardRecord,
@@ -43,9 +39,9 @@ from hardware.idcard.card import (  # noqa: E402
     decode_text,
     split_read_data,
 )
-from hardware.idcard.cardfile import demo_cards  # noqa: E402
-from hardware.idcard.codec import FrameError, decode_reply, encode_reply  # noqa: E402
-from hardware.idcard.confirm import ReadConfirmation  # noqa: E402
+from hardware.idcard.cardfile import demo_cards
+from hardware.idcard.codec import FrameError, decode_reply, encode_reply
+from hardware.idcard.confirm import ReadConfirmation
 
 TEXT_AT = 14  # preamble 5, LEN 2, SW1-3, the two block lengths
 KINDS = ("flips", "xor-blind", "xor-blind-text", "recomputed", "cut")
@@ -190,7 +186,7 @@ def main() -> None:
     wrong: Counter[str] = Counter()
     examples: list[str] = []
     started, cpu_started = time.monotonic(), time.process_time()
-    from concurrent.futures import ProcessPoolExecutor  # after sys.path is fixed (queue.py)
+    from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(args.workers) as pool:
         for part_counts, part_wrong, part_examples in pool.map(run, jobs):

@@ -41,10 +41,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# bench/ holds scripts named like standard modules (queue.py, sync.py): drop it from the path.
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # for the bench.dayinlife package
 
 from bench.dayinlife.stores import databases  # noqa: E402
 from bench.dayinlife.world import DAY, KEY, HallTime, calendar, day_hall  # noqa: E402

@@ -11,14 +11,12 @@ bytes per ticket.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)  # not bench/, whose queue.py would shadow the standard module
 
 
 def main() -> None:

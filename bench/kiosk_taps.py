@@ -1,6 +1,6 @@
 """Kiosk benchmark: cold start, tap-to-ticket latency and memory after many check-ins.
 
-    python bench/kiosk.py [--taps 100] [--checkins 1000] [--starts 3]
+    python bench/kiosk_taps.py [--taps 100] [--checkins 1000] [--starts 3]
 
 The kiosk runs as its own process with a real (off-screen or Xvfb) window, exactly as
 ``kiosk run --role kiosk`` builds it; this script plays the hall around it: the ID-card reader
@@ -22,23 +22,19 @@ that are all open for check-in at 10:00 on Monday 2026-11-23.
 
 from __future__ import annotations
 
+import argparse
+import os
+import queue
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
-# bench/ holds other benchmarks named like standard modules (bench/queue.py): never import them.
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import queue  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from datetime import datetime, timedelta  # noqa: E402
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0)
 BOOKED_AT = datetime(2026, 11, 20, 9, 0)

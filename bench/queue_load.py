@@ -1,6 +1,6 @@
 """Queue throughput and latency on SQLite and PostgreSQL, and a busy county hall's day.
 
-    .venv/bin/python bench/queue.py [--pg postgresql+psycopg://postgres@127.0.0.1:5433/postgres]
+    .venv/bin/python bench/queue_load.py [--pg postgresql+psycopg://postgres@127.0.0.1:5433/postgres]
                                     [--ops 300] [--day-tickets 5000] [--day-windows 20]
 
 For 1, 4 and 16 concurrent processes: each process takes ``--ops`` walk-in tickets, then calls
@@ -26,17 +26,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# This file is named like the standard library's ``queue``, which multiprocessing imports: run
-# as a script, drop its own directory from the path and put the project root there instead.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
-
-from kiosk.config import load_calendar, load_hall  # noqa: E402
-from kiosk.domain.hall import HallProfile, Service, ServiceWindow  # noqa: E402
-from kiosk.services import call_next, complete_service, start_service, take_ticket  # noqa: E402
-from kiosk.store.db import make_engine, upgrade  # noqa: E402
-from kiosk.store.hallstore import HallStore  # noqa: E402
+from kiosk.config import load_calendar, load_hall
+from kiosk.domain.hall import HallProfile, Service, ServiceWindow
+from kiosk.services import call_next, complete_service, start_service, take_ticket
+from kiosk.store.db import make_engine, upgrade
+from kiosk.store.hallstore import HallStore
 
 KEY = b"bench-key-0123456789abcdef0123456789"
 DAY = datetime(2026, 11, 19, 9, 0)  # a working Thursday
@@ -78,7 +72,7 @@ def _worker(url: str, hall: HallProfile, index: int, ops: int, gate: Any, out: A
     store = HallStore(make_engine(url), hall, load_calendar(), KEY, f"bench-{index}")
     window = hall.windows[index]
     service = window.services[0]
-    now = DAY + timedelta(minutes=index)
+    now = DAY  # one hall clock: the store refuses a process whose clock is behind another's
     take_ms = []
     gate.wait()
     for _ in range(ops):

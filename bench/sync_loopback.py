@@ -17,34 +17,28 @@ one hall straight into its database, then measures from a client process:
 
 Targets from the issue: 10,000 bookings pulled in under 10 s, 5,000 events in under 10 s.
 
-    .venv/bin/python bench/sync.py [--database-url postgresql+psycopg://server/db] [--bookings N]
+    .venv/bin/python bench/sync_loopback.py [--database-url postgresql+psycopg://server/db]
+        [--bookings N]
         [--hall-database-url postgresql+psycopg://server/db]
 
 With ``--database-url`` the store is a new database on that PostgreSQL server, dropped after.
 """
 
-# ruff: noqa: E402
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as `python bench/sync.py`, Python puts bench/ first on the import path, where this file
-# would stand in for the `sync` package (and bench/queue.py for the standard `queue`).
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 import argparse
 import os
 import secrets
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, insert, text
