@@ -19,6 +19,7 @@ import pytest
 from kiosk.app.cli.common import JSON_HELP
 from kiosk.app.cli.main import build_parser, main
 from kiosk.errors import ExitCode
+from tests.cli_env import runner, use_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,18 +145,8 @@ def test_the_documented_table_is_the_exit_code_table() -> None:
 
 @pytest.fixture
 def kiosk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'hall.db'}")
-    monkeypatch.setenv("KIOSK_ID_HASH_KEY", "0123456789abcdef0123456789abcdef")
-    monkeypatch.setenv("KIOSK_HALL", "pinggu-district")
-    monkeypatch.delenv("KIOSK_DEVICE_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
+    use_store(monkeypatch, tmp_path, f"sqlite:///{tmp_path / 'hall.db'}")
+    return runner(capsys)
 
 
 REPORTS = [

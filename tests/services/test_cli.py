@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.app.cli.main import main
+from tests.cli_env import use_store
 from tests.services.people import id_number, person
 
 HOLDER = person("张小三").id_number
@@ -16,11 +17,7 @@ HOLDER = person("张小三").id_number
 
 @pytest.fixture
 def kiosk(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys):
-    monkeypatch.setenv("KIOSK_DATABASE_URL", database_url)
-    monkeypatch.setenv("KIOSK_ID_HASH_KEY", "0123456789abcdef0123456789abcdef")
-    monkeypatch.setenv("KIOSK_HALL", "pinggu-district")
-    monkeypatch.delenv("KIOSK_DEVICE_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    use_store(monkeypatch, tmp_path, database_url)
 
     def run(*argv: str) -> tuple[int, object]:
         status = main(list(argv))

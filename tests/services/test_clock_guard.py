@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.app.cli.main import main
 from kiosk.errors import ExitCode
 from kiosk.services import call_next, take_ticket
 from kiosk.services.queries import queue_overview
@@ -20,6 +19,7 @@ from kiosk.store import hallclock
 from kiosk.store.hallclock import ClockBehind
 from kiosk.store.hallstore import HallStore
 from kiosk.store.models import Event, Ticket
+from tests.cli_env import runner, use_store
 from tests.hall_fixtures import StoreFactory
 
 SERVICE = "social-insurance"  # B, windows 3 and 4
@@ -100,16 +100,8 @@ def test_staff_confirm_and_the_cli(
 ) -> None:
     """A machine ran a day ahead and was corrected: its store's time is the wrong one. Staff
     check the time and confirm; the refusal is a one-line exit status 4 until then."""
-    monkeypatch.setenv("KIOSK_DATABASE_URL", database_url)
-    monkeypatch.setenv("KIOSK_ID_HASH_KEY", "clock-tests-id-hash-key-0123456789abcdef")
-    monkeypatch.setenv("KIOSK_HALL", "pinggu-district")
-    monkeypatch.delenv("KIOSK_DEVICE_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-
-    def kiosk(*argv: str) -> tuple[int, str, str]:
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
+    use_store(monkeypatch, tmp_path, database_url, key="clock-tests-id-hash-key-0123456789abcdef")
+    kiosk = runner(capsys)
 
     assert kiosk("ticket", "take", "--service", SERVICE, "--now", "2026-11-20T09:00")[0] == 0
     status, _out, err = kiosk("ticket", "take", "--service", SERVICE, "--now", "2026-11-19T09:30")
