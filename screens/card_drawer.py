@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import ExitCode
+
 log = logging.getLogger(__name__)
 
 #: Seconds a card lies on the reader before the drawer takes it back.
@@ -87,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hall, load_calendar(), hall_clock(hall.timezone, at), entries, args.reader, args.tickets
     )
     app.run()
-    return 0
+    return ExitCode.OK
 
 
 def _drawer_app() -> Any:

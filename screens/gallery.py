@@ -578,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run(args.out, args.shots, args.only)
     print(json.dumps(report, ensure_ascii=False))
     sys.stdout.flush()
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

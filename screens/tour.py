@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only.split(",")) if args.only else None
     print(json.dumps(run(args.out, only), ensure_ascii=False))
     sys.stdout.flush()
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":
