@@ -130,7 +130,9 @@ def busy_day(url: str, tickets: int, windows: int, seed: int = 1) -> tuple[float
     """Replay a day: arrivals spread over 08:30-17:00, windows call, serve and complete."""
     hall = bench_hall(windows)
     prepare(url)
-    store = HallStore(make_engine(url), hall, load_calendar(), KEY, "replay")
+    # The replay records a service's completion when it is called, ahead of earlier arrivals
+    # still to come: a tolerance of the whole day keeps the clock guard (issue 15) out of it.
+    store = HallStore(make_engine(url), hall, load_calendar(), KEY, "replay", timedelta(hours=9))
     rng = random.Random(seed)
     opening, last_arrival = DAY.replace(hour=8, minute=30), DAY.replace(hour=16, minute=59)
     span = (last_arrival - opening).total_seconds()
