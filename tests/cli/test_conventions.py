@@ -130,7 +130,8 @@ def test_the_bare_status_check_sees_a_bare_number() -> None:
             return 2
         return ExitCode.OK
 
-    assert _bare_statuses(handler) == ["line 3: return 2"]
+    (found,) = _bare_statuses(handler)
+    assert found.endswith(": return 2")
 
 
 def test_the_documented_table_is_the_exit_code_table() -> None:
