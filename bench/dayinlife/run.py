@@ -225,6 +225,19 @@ def _play(
     bad = [d.name for d in desks if d.exitcode != 0]
     if bad:
         raise SystemExit(f"window process failed: {bad}")
+    if link_down.is_set():  # the windows finished inside an outage: the link comes back now
+        link_down.clear()
+        outages[-1].up_wall = time.time()
+    # The last outage may end near closing; on a loaded machine the outbox then drains after the
+    # windows have finished. Keep watching (a ceiling, not a timing check) so "back to normal
+    # after" is measured rather than cut off by the end of the day.
+    settle = time.time() + 120
+    while outages and time.time() < settle:
+        state = read_state(store, clock.now(), stale_after=stale)
+        samples.append((time.time(), state.online, state.outbox_depth))
+        if state.online and state.outbox_depth == 0:
+            break
+        time.sleep(0.2)
     end_of_day = clock.now()
     closing = close_day(store, max(end_of_day, CLOSING))
     day_seconds = time.time() - started
