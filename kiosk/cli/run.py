@@ -204,7 +204,7 @@ def _voice(engine: str, **options: Any) -> Any:
     from kiosk.ports.announcer import AnnouncerError
 
     try:
-        return make_announcer(engine, repeat=1, **options)  # type: ignore[arg-type]
+        return make_announcer(engine, repeat=1, **options)
     except AnnouncerError as error:
         raise CliError(f"voice {engine!r}: {error}") from None
 

@@ -67,6 +67,6 @@ def run_screenshots(args: argparse.Namespace) -> int:
     assert isinstance(problems, dict)
     print(f"{gallery['renders']} screens drawn into {args.gallery}")
     for key, found in problems.items():
-        for problem in found:  # type: ignore[attr-defined]
+        for problem in found:
             print(f"  {key}: {problem}", file=sys.stderr)
     return 1 if problems else 0
