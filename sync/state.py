@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from kiosk.i18n import _
 from kiosk.messages import format_duration
@@ -108,7 +109,7 @@ def describe_problem(problem: str | None, detail: str | None = None) -> str | No
         return detail or problem
 
 
-def central_event_filter() -> object:
+def central_event_filter() -> ColumnElement[bool]:
     """Outbox entries that go to the central store (the others are the hall's own audit)."""
     return or_(
         Event.type.in_(BOOKING_EVENT_TYPES),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from kiosk.domain.booking_rules import (
     BookingDecision,
     BookingRefusal,
+    HeldBooking,
     PlaceDecision,
     booking_decision,
     hall_change_decision,
@@ -221,7 +222,7 @@ def place_problem(
     holder: str,
     capacity: int,
     ignore: str | None = None,
-) -> PlaceDecision[Booking]:
+) -> PlaceDecision[HeldBooking]:
     """The domain's place rules (``booking_rules.place_decision``) on this store's counts: the
     holder's place-holding bookings that day and the item's in the slot (call with the hall
     locked; ``ignore`` is the booking being moved)."""
@@ -251,7 +252,7 @@ def place_problem(
     )
 
 
-def place_conflict(decision: PlaceDecision[Booking]) -> Conflict:
+def place_conflict(decision: PlaceDecision[HeldBooking]) -> Conflict:
     assert decision.refusal is not None
     return Conflict(decision.refusal.value, describe_place(decision))
 
@@ -513,7 +514,9 @@ def slots_of_day(
                 Booking.status.in_(_ACTIVE),
             )
             .group_by(Booking.slot_start)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     offers = slot_offers(hall, day, settings.now(hall), settings.calendar, service, taken, channel)
     return [

@@ -66,7 +66,8 @@ def locked_for(session: Session, keys: LoginKeys, now: datetime) -> int | None:
     ).all()
     if not until:
         return None
-    return max(1, int((max(until) - now).total_seconds() + 0.999))
+    latest = max(moment for moment in until if moment is not None)  # the query excludes NULL
+    return max(1, int((latest - now).total_seconds() + 0.999))
 
 
 def _row(session: Session, key: str, now: datetime) -> LoginThrottle:
