@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from kivy.app import App
 from kivy.lang import Builder
@@ -87,7 +88,7 @@ class HallApp(App):
     exit_status = 0  # what `kiosk run` exits with (screens.kioskmode.STAFF_EXIT_STATUS: staff left)
 
     def __init__(
-        self, hall: HallProfile, calendar: HolidayCalendar, clock: HallClockProtocol, **kwargs
+        self, hall: HallProfile, calendar: HolidayCalendar, clock: HallClockProtocol, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.hall = hall
