@@ -263,10 +263,14 @@ def main() -> int:
         env=environment(),
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(
-        target=lambda: [lines.put(line) for line in kiosk.stdout],  # type: ignore[union-attr]
-        daemon=True,
-    ).start()
+    stdout, stderr = kiosk.stdout, kiosk.stderr
+    assert stdout is not None and stderr is not None  # both PIPE
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
 
     def next_line(prefix: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
@@ -275,7 +279,7 @@ def main() -> int:
                 line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
                 kiosk.kill()
-                errors = kiosk.stderr.read()[-3000:]  # type: ignore[union-attr]
+                errors = stderr.read()[-3000:]
                 raise SystemExit(f"no '{prefix}' from the kiosk:\n{errors}") from None
             if line.startswith(prefix):
                 return line
@@ -287,6 +291,7 @@ def main() -> int:
         time.sleep(1.0)  # the reader comes online, the first frames settle
         rss["attract"] = rss_kib(kiosk.pid)
         cpu_start, wall_start = cpu_seconds(kiosk.pid), time.monotonic()
+        cpu_taps = wall_taps = 0.0
         for index, card in enumerate(cards):
             if index == args.taps:
                 rss["after_taps"] = rss_kib(kiosk.pid)
