@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from annotated_types import GroupedMetadata
 from pydantic import (
@@ -77,9 +77,13 @@ def _in_years(value: date) -> None:
         raise ValueError(f"must be in the years {FIRST_YEAR}-{LAST_YEAR}")
 
 
-def _iso(value: Any, kind: type[date], example: str, longest: int) -> Any:
+_Moment = TypeVar("_Moment", bound=date)
+
+
+def _iso(value: Any, kind: type[_Moment], example: str, longest: int) -> _Moment:
     """An ISO date or date-time string (or, from Python, the object itself) in the protocol's
     years; the message shows the shape wanted, never the value."""
+    parsed: _Moment
     if isinstance(value, kind) and (kind is datetime or not isinstance(value, datetime)):
         parsed = value
     elif isinstance(value, str) and len(value) <= longest:
@@ -94,11 +98,11 @@ def _iso(value: Any, kind: type[date], example: str, longest: int) -> Any:
 
 
 def _time_in(value: Any) -> datetime:
-    return _iso(value, datetime, "2026-11-28T09:00:00", 40)  # type: ignore[no-any-return]
+    return _iso(value, datetime, "2026-11-28T09:00:00", 40)
 
 
 def _day_in(value: Any) -> date:
-    return _iso(value, date, "2026-11-28", 10)  # type: ignore[no-any-return]
+    return _iso(value, date, "2026-11-28", 10)
 
 
 #: Hall-local wall time as the server sends it: no offset (not RFC 3339 ``date-time``).

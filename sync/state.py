@@ -224,16 +224,14 @@ def read_state(
 # --- written by the sync client ------------------------------------------------------------------
 
 
-def _insert(session: Session) -> object:
+def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(sync_state)
     return sqlite.insert(sync_state)
 
 
 def ensure_row(session: Session, hall_id: str, now: datetime) -> None:
-    statement = _insert(session).values(  # type: ignore[attr-defined]
-        hall_id=hall_id, cursor=0, online=False, updated_at=now
-    )
+    statement = _insert(session).values(hall_id=hall_id, cursor=0, online=False, updated_at=now)
     session.execute(statement.on_conflict_do_nothing(index_elements=["hall_id"]))
 
 

@@ -51,7 +51,8 @@ def _run(module: str, *args: str) -> dict[str, object]:
     if done.returncode != 0 or not lines:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise CliError(f"{module} failed (exit {done.returncode}): {tail}")
-    return json.loads(lines[-1])  # type: ignore[no-any-return]
+    summary: dict[str, object] = json.loads(lines[-1])
+    return summary
 
 
 def run_screenshots(args: argparse.Namespace) -> int:

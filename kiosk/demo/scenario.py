@@ -39,7 +39,8 @@ def snapshot(
     state.unlink(missing_ok=True)
     supervisor.signal(child, signal.SIGUSR1)
     supervisor.wait_until(state.exists, f"{child.name}'s snapshot", timeout)
-    return json.loads(state.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    document: dict[str, Any] = json.loads(state.read_text(encoding="utf-8"))
+    return document
 
 
 def run_scenario(

@@ -159,7 +159,8 @@ class ChangeNumbers:
 def heads_seen(session: Session) -> dict[str, int]:
     """Counter values this transaction wrote, told to the process's head cache after commit
     (``Central.transaction``)."""
-    return session.info.setdefault("heads", {})  # type: ignore[no-any-return]
+    heads: dict[str, int] = session.info.setdefault("heads", {})
+    return heads
 
 
 def ensure_counters(session: Session, hall_ids: list[str]) -> None:

@@ -70,7 +70,8 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
 def _central(request: Request) -> Central:
-    return request.app.state.central  # type: ignore[no-any-return]
+    found: Central = request.app.state.central  # Starlette's State holds untyped attributes
+    return found
 
 
 class LoginRequired(Exception):
