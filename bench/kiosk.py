@@ -39,6 +39,10 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from hardware.idcard.cardfile import SimulatedCard
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0)
 BOOKED_AT = datetime(2026, 11, 20, 9, 0)
@@ -79,6 +83,7 @@ def child(argv: list[str]) -> int:
     from hardware.printer.driver import EscposPrinter
     from kiosk.clock import RunningClock
     from kiosk.config import load_calendar, load_hall_file
+    from kiosk.ports.card_reader import CardEvent
     from kiosk.store.hallstore import HallStore
     from screens.kiosk_app import KioskApp
 
@@ -97,11 +102,11 @@ def child(argv: list[str]) -> int:
 
     original = app._card_from_reader
 
-    def tapped(event):  # type: ignore[no-untyped-def]
+    def tapped(event: CardEvent) -> None:
         print(f"tap {event.at:.6f}", flush=True)
         original(event)
 
-    app._card_from_reader = tapped  # type: ignore[method-assign]
+    app._card_from_reader = tapped  # type: ignore[method-assign]  # the bench stamps each tap
 
     def first_frame(_dt: float) -> None:
         print(f"started {time.monotonic():.6f}", flush=True)
@@ -131,7 +136,7 @@ def bench_hall(folder: Path) -> Path:
     return path
 
 
-def make_cards(count: int) -> list:  # type: ignore[type-arg]
+def make_cards(count: int) -> list[SimulatedCard]:
     from hardware.idcard.cardfile import SimulatedCard
     from kiosk.domain.identity import CardType, Identity, check_digit
 
@@ -158,7 +163,7 @@ def make_cards(count: int) -> list:  # type: ignore[type-arg]
     return cards
 
 
-def book_all(store_url: str, hall_file: Path, cards: list) -> None:  # type: ignore[type-arg]
+def book_all(store_url: str, hall_file: Path, cards: list[SimulatedCard]) -> None:
     from kiosk.config import load_calendar, load_hall_file
     from kiosk.services import add_booking
     from kiosk.store.hallstore import HallStore

@@ -188,7 +188,7 @@ def booking_out(booking: Booking, hall: HallProfile | None) -> BookingOut:
         id_hash=booking.id_hash,
         masked_name=booking.masked_name,
         masked_phone=booking.masked_phone,
-        channel=booking.channel,  # type: ignore[arg-type]
+        channel=booking.channel,  # type: ignore[arg-type]  # stored as str; pydantic checks
         status=booking.status,  # type: ignore[arg-type]
         materials_zh=materials_zh,
         materials_en=materials_en,
