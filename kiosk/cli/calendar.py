@@ -29,7 +29,7 @@ from kiosk.domain.calendar import (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     calendar = subparsers.add_parser(
         "calendar", help="statutory holidays: import next year's notice, show a year"
     )

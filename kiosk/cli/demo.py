@@ -18,7 +18,7 @@ from pathlib import Path
 from kiosk.cli.common import CliError, CommandFailed, parse_date, parse_minute, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = subparsers.add_parser(
         "demo", help="run the demo hall: central store, kiosk, consoles, display, card drawer"
     )

@@ -38,7 +38,7 @@ def _person(parser: argparse.ArgumentParser, *, name_required: bool) -> None:
     parser.add_argument("--name", required=name_required, help="name as on the ID card")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     booking = subparsers.add_parser("booking", help="bookings made in the hall")
     booking_sub = booking.add_subparsers(dest="booking_command", required=True, metavar="ACTION")
     add = booking_sub.add_parser("add", help="book a slot (volunteer desk / on-site booking)")

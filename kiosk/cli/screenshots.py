@@ -20,7 +20,7 @@ from kiosk.cli.common import CliError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     shots = subparsers.add_parser(
         "screenshots", help="draw every kiosk screen again (docs/screens and a gallery)"
     )

@@ -9,7 +9,7 @@ import sys
 from kiosk.cli.common import CliError, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     staff = subparsers.add_parser("staff", help="clerks who sign in at window consoles")
     actions = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     pin = actions.add_parser(
