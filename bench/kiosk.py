@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # bench/ holds other benchmarks named like standard modules (bench/queue.py): never import them.
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +40,6 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:
     from hardware.idcard.cardfile import SimulatedCard

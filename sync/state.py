@@ -268,7 +268,7 @@ def take_lease(session: Session, hall_id: str, runner: str, now: datetime, hold:
         )
         .values(runner=runner, lease_until=now + hold)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def release_lease(session: Session, hall_id: str, runner: str) -> None:

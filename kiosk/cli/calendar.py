@@ -131,7 +131,7 @@ def _confirm(question: str, stdin_free: bool) -> bool:
     opened = None
     if stream is None:
         try:
-            opened = stream = open("/dev/tty", encoding="utf-8")  # noqa: SIM115
+            opened = stream = open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError:
             raise CliError(
                 "no terminal to confirm on (the notice came from stdin): check the table and "

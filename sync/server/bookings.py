@@ -188,7 +188,8 @@ def booking_out(booking: Booking, hall: HallProfile | None) -> BookingOut:
         id_hash=booking.id_hash,
         masked_name=booking.masked_name,
         masked_phone=booking.masked_phone,
-        channel=booking.channel,  # type: ignore[arg-type]  # stored as str; pydantic checks
+        # The row holds plain strings; the model checks each against its Literal/enum.
+        channel=booking.channel,  # type: ignore[arg-type]
         status=booking.status,  # type: ignore[arg-type]
         materials_zh=materials_zh,
         materials_en=materials_en,

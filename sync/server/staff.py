@@ -116,6 +116,7 @@ def _login_redirect(request: Request, _error: LoginRequired) -> RedirectResponse
 
 
 def install(app: FastAPI) -> None:
+    # Starlette types a handler as taking any Exception, so one for a subclass needs the ignore.
     app.add_exception_handler(LoginRequired, _login_redirect)  # type: ignore[arg-type]
 
 
