@@ -186,7 +186,7 @@ def seed(store: Store, bookings: int, devices: int) -> Seeded:
     today's schema and this branch's have, so the same seed serves both servers."""
     now = hall_now()
     first_day = (now + timedelta(days=1)).replace(hour=8, minute=0, second=0)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n in range(bookings):
         slot = first_day + timedelta(days=n % 5, minutes=30 * (n % 14))
         rows.append(
@@ -301,7 +301,8 @@ def start_server(code: Path, database_url: str, workers: int) -> Server:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            assert process.stderr is not None  # stderr=PIPE
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
         try:
             if requests.get(f"{base}/api/v1/health", timeout=1).ok:
                 return Server(process, base, workers)

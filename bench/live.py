@@ -148,7 +148,7 @@ def display_child(url: str, out: Path, ready: Path, start_wall: float) -> int:
             )
             original(batch)
 
-        live._from_feed = from_feed
+        live._from_feed = from_feed  # type: ignore[method-assign]  # timed: wraps the real handler
 
         def check(_dt: float) -> None:
             if app.live.feed is not None:
@@ -285,6 +285,7 @@ def _run(kind: str, url: str, folder: Path, args: argparse.Namespace) -> dict[st
         deadline = time.time() + 180
         while not ready.exists():
             if display.poll() is not None or time.time() > deadline:
+                assert display.stderr is not None  # stderr=PIPE
                 raise SystemExit(f"display did not start: {display.stderr.read()[-3000:]!r}")
             time.sleep(0.1)
         time.sleep(2.0)  # its first frames and reads settle

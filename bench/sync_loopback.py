@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -94,7 +94,9 @@ def seed(settings: ServerSettings, count: int) -> str:
     with central.transaction() as session:
         for start in range(0, count, 2000):
             session.execute(insert(Booking), rows[start : start + 2000])
-        session.get(HallCounter, HALL).value = count  # type: ignore[union-attr]
+        counter = session.get(HallCounter, HALL)
+        assert counter is not None
+        counter.value = count
         _device, token = add_device(session, HALL, "bench")
     central.engine.dispose()
     return token
@@ -209,7 +211,7 @@ def open_slots(settings: ServerSettings, count: int) -> list[tuple[str, datetime
     return pairs
 
 
-def rate(worker: object, threads: int, per_thread: int) -> float:
+def rate(worker: Callable[[int, int], object], threads: int, per_thread: int) -> float:
     barrier = threading.Barrier(threads + 1)
     failures: list[BaseException] = []
 
@@ -217,7 +219,7 @@ def rate(worker: object, threads: int, per_thread: int) -> float:
         barrier.wait()
         try:
             for n in range(per_thread):
-                worker(index, n)  # type: ignore[operator]
+                worker(index, n)
         except BaseException as error:
             failures.append(error)
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.reports import Report
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
@@ -83,18 +87,16 @@ def write_chart(report: Report, path: Path) -> None:
     plt.close(figure)
 
 
-def _ratings(axes: object, report: Report) -> None:
+def _ratings(axes: Axes, report: Report) -> None:
     """好差评 by window: satisfied, 差评 and 未评价 stacked, 满意率 above each bar."""
     rows = report.window_ratings
     windows = [f"{row.key}号" for row in rows]
     satisfied = [row.satisfied for row in rows]
     bad = [row.bad for row in rows]
     unrated = [row.served - row.rated for row in rows]
-    axes.bar(windows, satisfied, label="满意 satisfied", color="#4f9d69")  # type: ignore[attr-defined]
-    axes.bar(  # type: ignore[attr-defined]
-        windows, bad, bottom=satisfied, label="差评 bad", color="#b91c1c", hatch="xx"
-    )
-    axes.bar(  # type: ignore[attr-defined]
+    axes.bar(windows, satisfied, label="满意 satisfied", color="#4f9d69")
+    axes.bar(windows, bad, bottom=satisfied, label="差评 bad", color="#b91c1c", hatch="xx")
+    axes.bar(
         windows,
         unrated,
         bottom=[a + b for a, b in zip(satisfied, bad, strict=True)],
@@ -105,8 +107,8 @@ def _ratings(axes: object, report: Report) -> None:
     for index, row in enumerate(rows):
         share = row.tally.satisfaction
         if share is not None:
-            axes.annotate(  # type: ignore[attr-defined]
+            axes.annotate(
                 f"{share * 100:.0f}%", (index, row.served), ha="center", va="bottom", fontsize=9
             )
-    axes.set_title("好差评 按窗口 ratings by window (满意率)")  # type: ignore[attr-defined]
-    axes.legend()  # type: ignore[attr-defined]
+    axes.set_title("好差评 按窗口 ratings by window (满意率)")
+    axes.legend()

@@ -143,9 +143,11 @@ def load_settings() -> DeviceSettings:
 
 def settings_from(data: dict[str, Any], source: Path | None) -> DeviceSettings:
     where = str(source) if source else "device settings"
-    for key in data:
-        if key not in _KEYS:
-            raise SettingsError(f"{where}: {key}: unknown key; allowed: {', '.join(sorted(_KEYS))}")
+    for name in data:
+        if name not in _KEYS:
+            raise SettingsError(
+                f"{where}: {name}: unknown key; allowed: {', '.join(sorted(_KEYS))}"
+            )
     hall = os.environ.get(HALL_ENV) or _text(data, "hall", where)
     database_url = (
         os.environ.get(DATABASE_URL_ENV)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from kivy.app import App
 from kivy.lang import Builder
@@ -89,7 +90,7 @@ class HallApp(App):
     exit_status: int = ExitCode.OK
 
     def __init__(
-        self, hall: HallProfile, calendar: HolidayCalendar, clock: HallClockProtocol, **kwargs
+        self, hall: HallProfile, calendar: HolidayCalendar, clock: HallClockProtocol, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.hall = hall

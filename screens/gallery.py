@@ -213,6 +213,16 @@ def to_slots(play: Play, service_id: str, half: str = "") -> None:
         play.tap(f"half:{half}")
 
 
+def steps(*actions: Callable[[Play], object]) -> Callable[[Play], None]:
+    """A scene's steps done in order (a lambda holds one expression)."""
+
+    def play(p: Play) -> None:
+        for action in actions:
+            action(p)
+
+    return play
+
+
 # -- the scenes -----------------------------------------------------------------------------
 
 
@@ -244,7 +254,7 @@ def _scenes() -> list[Scene]:
 
     add("ticket-booked", "pinggu-exit-entry", MONDAY, ticket_booked, queue_url=QUEUE_PAGE)
     add("ticket-booked-details", "pinggu-exit-entry", MONDAY,
-        lambda p: (ticket_booked(p), p.tap("next_page")), queue_url=QUEUE_PAGE)  # fmt: skip
+        steps(ticket_booked, lambda p: p.tap("next_page")), queue_url=QUEUE_PAGE)  # fmt: skip
 
     def ticket_printer_out(play: Play) -> None:
         play.tap("take_ticket", "service:real-estate")
@@ -258,7 +268,7 @@ def _scenes() -> list[Scene]:
 
     add("ticket-paper-out", "xixia", MONDAY, ticket_printer_out)
     add("ticket-reprint-pin", "xixia", MONDAY,
-        lambda p: (ticket_printer_out(p), p.tap("reprint", "pin:2", "pin:5")))  # fmt: skip
+        steps(ticket_printer_out, lambda p: p.tap("reprint", "pin:2", "pin:5")))  # fmt: skip
 
     def materials_only(play: Play) -> None:
         hall, ctx = play.hall, play.flow.ctx
@@ -285,7 +295,13 @@ def _scenes() -> list[Scene]:
         ("no-booking", CheckInOutcome.NO_BOOKING, "", 0, None),
     ):
 
-        def play_it(play: Play, outcome=outcome, status=status, hours=hours, other=other) -> None:  # type: ignore[no-untyped-def]
+        def play_it(
+            play: Play,
+            outcome: CheckInOutcome = outcome,
+            status: str = status,
+            hours: int = hours,
+            other: str | None = other,
+        ) -> None:
             hall, now = play.hall, play.flow.ctx.now()
             start = now + timedelta(hours=hours)
             view = booking(hall, "business-registration", start, status,
@@ -320,15 +336,15 @@ def _scenes() -> list[Scene]:
     add("card-unreadable", hall_x, MONDAY, lambda p: p.send(CardFailed(CardUnreadable("moved"))))
     add("card-invalid", hall_x, MONDAY, lambda p: p.send(CardFailed(InvalidCardData("checksum"))))
     add("reader-down-have-booking", hall_x, MONDAY, lambda p: p.tap("have_booking"), reader=False)
-    add("store-fault", hall_x, MONDAY, lambda p: (
-        p.tap("take_ticket", "service:tax"),
-        p.send(JobFailed(p.session, "take_ticket", DiskFull(
+    add("store-fault", hall_x, MONDAY, steps(
+        lambda p: p.tap("take_ticket", "service:tax"),
+        lambda p: p.send(JobFailed(p.session, "take_ticket", DiskFull(
             "/var/lib/hall-kiosk/hall.sqlite3", 12 * 1024, "/var/lib/hall-kiosk"
         ))),
     ))  # fmt: skip
-    add("queue-error", hall_x, MONDAY, lambda p: (
-        p.tap("take_ticket", "service:tax"),
-        p.send(JobFailed(p.session, "take_ticket", UnknownService("tax", ["a", "b"]))),
+    add("queue-error", hall_x, MONDAY, steps(
+        lambda p: p.tap("take_ticket", "service:tax"),
+        lambda p: p.send(JobFailed(p.session, "take_ticket", UnknownService("tax", ["a", "b"]))),
     ))  # fmt: skip
     add("desk", hall_x, MONDAY, lambda p: p.tap("desk"))
     # walk-in: the list, and every refusal
@@ -336,8 +352,8 @@ def _scenes() -> list[Scene]:
     add("services-walk-in-page-2", "xixia", MONDAY, lambda p: p.tap("take_ticket", "next_page"))
     add("services-longest-names", "pinggu-exit-entry", MONDAY, lambda p: p.tap("take_ticket"))
     add("services-after-card", "pinggu-district", MONDAY.replace(hour=12, minute=30),
-        lambda p: (check_in_answer(p, CheckInResult(CheckInOutcome.NO_BOOKING, "")),
-                   p.tap("take_ticket")))  # fmt: skip
+        steps(lambda p: check_in_answer(p, CheckInResult(CheckInOutcome.NO_BOOKING, "")),
+              lambda p: p.tap("take_ticket")))  # fmt: skip
     add("walk-in-booking-only", "xixia", SATURDAY, lambda p: p.tap("take_ticket"))
     add("walk-in-holiday", "xixia", NATIONAL_DAY, lambda p: p.tap("take_ticket"))
     add("walk-in-before-opening", "xixia", MONDAY.replace(hour=7), lambda p: p.tap("take_ticket"))
@@ -363,18 +379,19 @@ def _scenes() -> list[Scene]:
         MONDAY,
         lambda p: p.notice(lambda kiosk: answers.unknown_year(kiosk.ctx, False)),
     )
-    add("already-waiting", hall_x, MONDAY, lambda p: (
-        p.tap("take_ticket", "service:tax"),
-        p.send(Issued(p.session, TakeTicketResult(
+    add("already-waiting", hall_x, MONDAY, steps(
+        lambda p: p.tap("take_ticket", "service:tax"),
+        lambda p: p.send(Issued(p.session, TakeTicketResult(
             None, "", "already_waiting", None, ticket(p.hall, "tax", "E007", MONDAY)))),
     ))  # fmt: skip
     # booking
     add("services-book", "pinggu-exit-entry", MONDAY, lambda p: p.tap("book"))
-    add("days", "pinggu-exit-entry", MONDAY, lambda p: (
-        p.tap("book", "service:hk-macao-permit"),
-        p.send(DaysRead(p.session, "hk-macao-permit", BookingDays([
+    add("days", "pinggu-exit-entry", MONDAY, steps(
+        lambda p: p.tap("book", "service:hk-macao-permit"),
+        lambda p: p.send(DaysRead(p.session, "hk-macao-permit", BookingDays([
             BookingDay(MONDAY.date() + timedelta(days=i), list(places(
-                p.hall, MONDAY.date() + timedelta(days=i), lambda n, i=i: 0 if i == 2 else 2)),
+                p.hall, MONDAY.date() + timedelta(days=i),
+                (lambda n: 0) if i == 2 else (lambda n: 2))),
                 provisional=i == 5)
             for i in (2, 3, 4, 5)], unknown_from=MONDAY.date() + timedelta(days=9)))),
     ))  # fmt: skip
@@ -384,11 +401,13 @@ def _scenes() -> list[Scene]:
         "slots-afternoon-page-2",
         "xixia",
         MONDAY,
-        lambda p: (to_slots(p, "household", "pm"), p.tap("next_page")),
+        steps(lambda p: to_slots(p, "household", "pm"), lambda p: p.tap("next_page")),
     )
     add("halves", "xixia", MONDAY, lambda p: to_slots(p, "household"))
-    add("confirm-booking", "pinggu-exit-entry", MONDAY, lambda p: (
-        to_slots(p, "hk-macao-permit", "am"), p.tap(_first_free(p))))  # fmt: skip
+    add("confirm-booking", "pinggu-exit-entry", MONDAY, steps(
+        lambda p: to_slots(p, "hk-macao-permit", "am"),
+        lambda p: p.tap(_first_free(p)),
+    ))  # fmt: skip
 
     def booked(play: Play) -> None:
         to_slots(play, "real-estate", "am")
@@ -399,22 +418,24 @@ def _scenes() -> list[Scene]:
         play.send(Booked(play.session, BookingResult(view, "")))
 
     add("booked", "xixia", MONDAY, booked)
-    add("booking-refused", "xixia", MONDAY, lambda p: (
-        to_slots(p, "household", "am"), p.tap(_first_free(p)),
-        p.send(CardRead(p.cards["resident-li-xiaohong"])),
-        p.send(Booked(p.session, BookingResult(None, "", "slot_full"))),
+    add("booking-refused", "xixia", MONDAY, steps(
+        lambda p: to_slots(p, "household", "am"), lambda p: p.tap(_first_free(p)),
+        lambda p: p.send(CardRead(p.cards["resident-li-xiaohong"])),
+        lambda p: p.send(Booked(p.session, BookingResult(None, "", "slot_full"))),
     ))  # fmt: skip
-    add("no-slots", "pinggu-exit-entry", MONDAY, lambda p: (
-        p.tap("book", "service:passport"),
-        p.send(DaysRead(p.session, "passport", BookingDays([], MONDAY.date() + timedelta(days=3)))),
+    add("no-slots", "pinggu-exit-entry", MONDAY, steps(
+        lambda p: p.tap("book", "service:passport"),
+        lambda p: p.send(DaysRead(
+            p.session, "passport", BookingDays([], MONDAY.date() + timedelta(days=3))
+        )),
     ))  # fmt: skip
     # the guide
     add("services-guide", "pinggu-district", MONDAY, lambda p: p.tap("guide"))
     add("guide", "xixia", MONDAY, lambda p: p.tap("guide", "service:real-estate"))
     add("guide-nothing-to-bring", "xixia", MONDAY, lambda p: p.tap("guide", "service:consultation"))
     # the idle countdown asks first
-    add("more-time", "xixia", MONDAY, lambda p: (
-        p.tap("take_ticket"), p.send(*[Tick(True)] * (p.flow.idle_left - 10)),
+    add("more-time", "xixia", MONDAY, steps(
+        lambda p: p.tap("take_ticket"), lambda p: p.send(*[Tick(True)] * (p.flow.idle_left - 10)),
     ))  # fmt: skip
     return s
 
@@ -591,6 +612,6 @@ if __name__ == "__main__":
         kivy_log = sys.modules.get("kivy.logger")
         for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
             print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
-        sys.__stderr__.flush()
+        (sys.__stderr__ or sys.stderr).flush()
         status = ExitCode.FAILED
     sys.exit(status)

@@ -14,6 +14,7 @@ from kivy.animation import Animation
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from screens import theme
 from screens.flows.view import TicketPanel, View
@@ -43,11 +44,11 @@ class KioskScreen(Screen):
         return view.materials
 
     @staticmethod
-    def _materials(container: object, lines: tuple[str, ...]) -> None:
-        container.clear_widgets()  # type: ignore[attr-defined]
+    def _materials(container: Widget, lines: tuple[str, ...]) -> None:
+        container.clear_widgets()
         for index, line in enumerate(lines, 1):
             label = Factory.MaterialLine(text=f"{index}. {line}")
-            container.add_widget(label)  # type: ignore[attr-defined]
+            container.add_widget(label)
 
     def clear(self) -> None:
         """Forget everything about the person just served."""

@@ -7,7 +7,7 @@ in both sizes and both languages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from io import BytesIO
 
 from kivy.core.image import Image as CoreImage
@@ -15,6 +15,7 @@ from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, ColorProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from screens import theme
 from screens.flows.view import Choice
@@ -51,7 +52,9 @@ class KioskCard(BoxLayout):
     tone = ColorProperty(theme.BUTTON_LIGHT)
 
 
-def choice_button(choice: Choice, tap: object, compact: bool = False) -> KioskButton:
+def choice_button(
+    choice: Choice, tap: Callable[[str], object], compact: bool = False
+) -> KioskButton:
     button = KioskButton(
         compact=compact,
         name=choice.name,
@@ -62,15 +65,20 @@ def choice_button(choice: Choice, tap: object, compact: bool = False) -> KioskBu
         disabled=not choice.enabled,
     )
     if choice.enabled:
-        button.bind(on_release=lambda _button, name=choice.name: tap(name))  # type: ignore[operator]
+        button.bind(on_release=lambda _button, name=choice.name: tap(name))
     return button
 
 
-def fill(container: object, choices: Sequence[Choice], tap: object, compact: bool = False) -> None:
+def fill(
+    container: Widget,
+    choices: Sequence[Choice],
+    tap: Callable[[str], object],
+    compact: bool = False,
+) -> None:
     """Put ``choices`` into ``container`` as buttons (the old ones go)."""
-    container.clear_widgets()  # type: ignore[attr-defined]
+    container.clear_widgets()
     for choice in choices:
-        container.add_widget(choice_button(choice, tap, compact))  # type: ignore[attr-defined]
+        container.add_widget(choice_button(choice, tap, compact))
 
 
 def texture_from_png(data: bytes) -> Texture:

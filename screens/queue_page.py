@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -246,7 +246,7 @@ def create_queue_page(
     @app.post("/q/{token}/rating")
     def rating(
         token: str,
-        body: dict[str, Any] = Body(...),  # noqa: B008
+        body: Annotated[dict[str, Any], Body()],
         lang: str = "zh_CN",
     ) -> JSONResponse:
         ticket_id = ticket_of(token)

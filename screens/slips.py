@@ -95,11 +95,13 @@ def booking_slip(
 def qr_png(text: str, size: int = 8) -> bytes:
     """The QR code of ``text`` as PNG bytes (black on white, with its quiet zone); any thread."""
     import qrcode
+    from qrcode.image.pil import PilImage
 
     code = qrcode.QRCode(border=2, box_size=size)
     code.add_data(text)
     code.make(fit=True)
-    image = code.make_image(fill_color="black", back_color="white").convert("RGB")
+    drawn = code.make_image(image_factory=PilImage, fill_color="black", back_color="white")
+    image = drawn.get_image().convert("RGB")
     buffer = BytesIO()
     image.save(buffer, format="png")
     return buffer.getvalue()

@@ -95,6 +95,13 @@ class Tour:
         self._taps = 0
 
     # -- the window --------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """The kind of view the kiosk shows now."""
+        frame = self.app.frame
+        assert frame is not None, "the kiosk has drawn no frame yet"
+        return frame.view.kind
+
     def start(self) -> None:
         from kivy.base import EventLoop
 
@@ -153,13 +160,13 @@ class Tour:
                     self.app.tap(name)
                     self.settled()
                     return
-        raise RuntimeError(f"no button {name!r} on {self.app.frame.view.kind}")
+        raise RuntimeError(f"no button {name!r} on {self.kind}")
 
     def card(self, stem: str) -> None:
         """The card laid on the reader until the kiosk has answered, then taken away."""
-        before = self.app.frame.view.kind
+        before = self.kind
         self.reader_simulator.place_card(self.cards[stem])
-        self.wait(lambda: self.app.frame.view.kind not in (before, "working:check_in"), "the card")
+        self.wait(lambda: self.kind not in (before, "working:check_in"), "the card")
         self.settled()
         self.reader_simulator.remove_card()
 
@@ -201,7 +208,7 @@ class Tour:
         target = self.out / f"{name}.png"
         with Image.open(made) as image:
             size = (int(image.width * SHOT_SCALE), int(image.height * SHOT_SCALE))
-            small = image.convert("RGB").resize(size, Image.LANCZOS)
+            small = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
             small.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
         made.unlink()
         said = self.app.said[self._said :]
@@ -365,7 +372,7 @@ def expired_card(tour: Tour) -> None:
         MONDAY,
     )
     tour.reader_simulator.place_card(tour.cards["resident-ouyang-xiaoming-expired"])
-    tour.wait(lambda: tour.app.frame.view.kind == "card_expired", "the expired card")
+    tour.wait(lambda: tour.kind == "card_expired", "the expired card")
     tour.reader_simulator.remove_card()
     tour.shot("The card has expired")
 
@@ -534,6 +541,6 @@ if __name__ == "__main__":
         kivy_log = sys.modules.get("kivy.logger")
         for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
             print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
-        sys.__stderr__.flush()
+        (sys.__stderr__ or sys.stderr).flush()
         status = ExitCode.FAILED
     sys.exit(status)

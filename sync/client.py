@@ -455,8 +455,8 @@ class HallSync:
             return
         frozen = set(frozen)
         repo.upsert_bookings(session, [self._booking_values(b) for b in latest.values()])
-        version_rows = []
-        kept_rows = []
+        version_rows: list[dict[str, Any]] = []
+        kept_rows: list[dict[str, Any]] = []
         for booking in latest.values():
             row = {
                 "central_id": booking.id,
@@ -556,7 +556,7 @@ class Backoff:
         self._rng = rng or random.Random()
 
     def next(self) -> float:
-        step = min(self.cap, self.base * 2**self.failures)
+        step = min(self.cap, self.base * 2.0**self.failures)
         self.failures += 1
         return step / 2 + self._rng.uniform(0, step / 2)
 

@@ -93,7 +93,7 @@ def outgoing(event: Event, versions: Mapping[str, int]) -> Outgoing:
 
 def _wire(event: Event, versions: Mapping[str, int]) -> tuple[EventIn, ...]:
     payload = event.payload
-    common = {"occurred_at": event.at}
+    common: dict[str, object] = {"occurred_at": event.at}
     key, sequence = event.idempotency_key, 2 * event.seq
     if event.type == "booking_created":
         channel = payload.get("channel")
@@ -110,12 +110,12 @@ def _wire(event: Event, versions: Mapping[str, int]) -> tuple[EventIn, ...]:
     if event.type == "booking_checked_in":
         booking = str(payload["booking"])
         ref = BookingRefPayload(booking_id=booking, version=versions.get(booking))
-        body = ref.model_dump(mode="json", exclude_none=True)
-        return (_event(key, sequence, event.type, body, common),)
+        sent = ref.model_dump(mode="json", exclude_none=True)
+        return (_event(key, sequence, event.type, sent, common),)
     if event.type == "booking_forfeited":
         ref = BookingRefPayload(booking_id=str(payload["booking"]))
-        body = ref.model_dump(mode="json", exclude_none=True)
-        return (_event(key, sequence, event.type, body, common),)
+        sent = ref.model_dump(mode="json", exclude_none=True)
+        return (_event(key, sequence, event.type, sent, common),)
     if event.type == TICKET_RATED:
         rated = TicketRatedPayload.model_validate(payload).model_dump(mode="json")
         return (_event(key, sequence, event.type, rated, common),)

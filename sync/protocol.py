@@ -21,10 +21,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
+from annotated_types import GroupedMetadata
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -74,9 +77,13 @@ def _in_years(value: date) -> None:
         raise ValueError(f"must be in the years {FIRST_YEAR}-{LAST_YEAR}")
 
 
-def _iso(value: Any, kind: type[date], example: str, longest: int) -> Any:
+_Moment = TypeVar("_Moment", bound=date)
+
+
+def _iso(value: Any, kind: type[_Moment], example: str, longest: int) -> _Moment:
     """An ISO date or date-time string (or, from Python, the object itself) in the protocol's
     years; the message shows the shape wanted, never the value."""
+    parsed: _Moment
     if isinstance(value, kind) and (kind is datetime or not isinstance(value, datetime)):
         parsed = value
     elif isinstance(value, str) and len(value) <= longest:
@@ -91,11 +98,11 @@ def _iso(value: Any, kind: type[date], example: str, longest: int) -> Any:
 
 
 def _time_in(value: Any) -> datetime:
-    return _iso(value, datetime, "2026-11-28T09:00:00", 40)  # type: ignore[no-any-return]
+    return _iso(value, datetime, "2026-11-28T09:00:00", 40)
 
 
 def _day_in(value: Any) -> date:
-    return _iso(value, date, "2026-11-28", 10)  # type: ignore[no-any-return]
+    return _iso(value, date, "2026-11-28", 10)
 
 
 #: Hall-local wall time as the server sends it: no offset (not RFC 3339 ``date-time``).
@@ -141,13 +148,18 @@ def _plain(value: str) -> str:
     return value
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:
-    """A free-text field of at most ``max_length`` characters, checked by ``_plain``."""
-    return Annotated[
-        str,
-        StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(_plain),
-    ]
+@dataclass(frozen=True)
+class FreeText(GroupedMetadata):
+    """A free-text field of at most ``max_length`` characters, checked by ``_plain``:
+    ``Annotated[str, FreeText(64, 1)]`` (metadata, so that a type checker reads the field as str).
+    """
+
+    max_length: int
+    min_length: int = 0
+
+    def __iter__(self) -> Iterator[object]:
+        yield StringConstraints(min_length=self.min_length, max_length=self.max_length)
+        yield AfterValidator(_plain)
 
 
 ServiceId = Annotated[
@@ -256,26 +268,26 @@ class BookingCreate(_Wire):
     service: ServiceId
     slot_start: TimeIn
     channel: Channel
-    name: Text(64, 1)
+    name: Annotated[str, FreeText(64, 1)]
     id_number: IdNumberText = Field(repr=False)
-    phone: Text(24, 5)
+    phone: Annotated[str, FreeText(24, 5)]
 
 
 class CitizenCancel(_Wire):
     """Cancelled at the holder's request; the ID number proves it is the holder asking."""
 
     id_number: IdNumberText = Field(repr=False)
-    reason: Text(200) = ""
+    reason: Annotated[str, FreeText(200)] = ""
 
 
 class HallCancel(_Wire):
-    approver: Text(64, 1)
-    reason: Text(200, 1)
+    approver: Annotated[str, FreeText(64, 1)]
+    reason: Annotated[str, FreeText(200, 1)]
 
 
 class HallChange(_Wire):
-    approver: Text(64, 1)
-    reason: Text(200, 1)
+    approver: Annotated[str, FreeText(64, 1)]
+    reason: Annotated[str, FreeText(200, 1)]
     slot_start: TimeIn
     service: ServiceId | None = None
 
@@ -338,7 +350,7 @@ class BookingCreatedPayload(_Wire):
     service: ServiceId
     slot_start: TimeIn
     id_hash: IdHash
-    masked_name: Annotated[Text(64, 1), AfterValidator(_masked_name)]
+    masked_name: Annotated[str, FreeText(64, 1), AfterValidator(_masked_name)]
     masked_phone: (
         Annotated[str, StringConstraints(max_length=24), AfterValidator(_masked_phone)] | None
     ) = None
@@ -376,15 +388,15 @@ class TicketRatedPayload(_Wire):
     service: ServiceId
     window: int | None = Field(ge=1, le=999)
     clerk: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,16}$")] | None
-    clerk_name: Text(32) | None = None
+    clerk_name: Annotated[str, FreeText(32)] | None = None
     level: RatingLevelName
     score: int = Field(ge=1, le=5)
     bad: bool
     reasons: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]] = Field(
         default_factory=list, max_length=10
     )
-    reasons_zh: list[Text(16)] = Field(default_factory=list, max_length=10)
-    comment: Text(200) | None = None
+    reasons_zh: list[Annotated[str, FreeText(16)]] = Field(default_factory=list, max_length=10)
+    comment: Annotated[str, FreeText(200)] | None = None
     channel: Literal["window_pad", "phone"]
     served_at: TimeIn
     rated_at: TimeIn

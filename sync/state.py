@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from kiosk.i18n import _
 from kiosk.messages import format_duration
@@ -108,7 +109,7 @@ def describe_problem(problem: str | None, detail: str | None = None) -> str | No
         return detail or problem
 
 
-def central_event_filter() -> object:
+def central_event_filter() -> ColumnElement[bool]:
     """Outbox entries that go to the central store (the others are the hall's own audit)."""
     return or_(
         Event.type.in_(BOOKING_EVENT_TYPES),
@@ -223,16 +224,14 @@ def read_state(
 # --- written by the sync client ------------------------------------------------------------------
 
 
-def _insert(session: Session) -> object:
+def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(sync_state)
     return sqlite.insert(sync_state)
 
 
 def ensure_row(session: Session, hall_id: str, now: datetime) -> None:
-    statement = _insert(session).values(  # type: ignore[attr-defined]
-        hall_id=hall_id, cursor=0, online=False, updated_at=now
-    )
+    statement = _insert(session).values(hall_id=hall_id, cursor=0, online=False, updated_at=now)
     session.execute(statement.on_conflict_do_nothing(index_elements=["hall_id"]))
 
 
@@ -269,7 +268,7 @@ def take_lease(session: Session, hall_id: str, runner: str, now: datetime, hold:
         )
         .values(runner=runner, lease_until=now + hold)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def release_lease(session: Session, hall_id: str, runner: str) -> None:

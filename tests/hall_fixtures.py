@@ -10,7 +10,6 @@ from kiosk.config import load_calendar, load_hall
 from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.store.hallstore import HallStore
-from tests.pg import database_url, pg_schema_url, sqlite_template  # noqa: F401
 
 KEY = b"test-key-for-the-hall-store-0123456789"
 
@@ -30,7 +29,7 @@ StoreFactory = Callable[..., HallStore]
 
 @pytest.fixture
 def make_store(
-    database_url: str,  # noqa: F811
+    database_url: str,
     calendar: HolidayCalendar,
     district: HallProfile,
 ) -> Iterator[StoreFactory]:

@@ -8,9 +8,7 @@ Without it the PostgreSQL variant is skipped, saying why.
 Isolation on PostgreSQL: each test session works in its own schema (``search_path`` is part of
 the URL, so child processes of multi-process tests land in it too), migrated once; tables are
 emptied between tests, which takes milliseconds where a fresh database would take a second.
-Import the fixtures into a test directory's ``conftest.py``::
-
-    from tests.pg import database_url, pg_schema_url  # noqa: F401
+The fixtures are registered for every test directory in ``tests/conftest.py``.
 """
 
 from __future__ import annotations

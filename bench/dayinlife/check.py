@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ from sync.server.app import Central
 from sync.state import central_event_filter
 
 
-def percentile(values: list[float], share: float) -> float:
+def percentile(values: Sequence[float], share: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -205,10 +206,10 @@ def reconcile(
     for citizen in booked:
         answer = done.get(citizen.index)
         if answer is not None and answer.get("kind") == "booked":
-            ticket = next(
+            theirs = next(
                 (t for t in by_citizen[citizen.index] if t.number == answer["number"]), None
             )
-            served = ticket is not None and ticket.status == "done"
+            served = theirs is not None and theirs.status == "done"
             expected_status[citizen.index] = "served" if served else "checked_in"
         else:
             expected_status[citizen.index] = "forfeited"

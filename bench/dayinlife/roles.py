@@ -333,7 +333,7 @@ def windows(day: Day, numbers: list[int], arrivals_over: EventType, name: str) -
             holder = session.execute(
                 select(Ticket.holder_hash).where(Ticket.id == ticket.id)
             ).scalar_one()
-        citizen = citizens.get(holder)
+        citizen = citizens.get(holder) if holder is not None else None
         return citizen is not None and citizen.behaviour is not Behaviour.GONE and knows(ticket)
 
     def called(desk: _Desk, view: TicketView, kind: str) -> None:

@@ -46,9 +46,10 @@ def databases(kind: str, workdir: Path, postgres: str | None) -> Iterator[tuple[
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     base = make_url(postgres)
     try:
-        yield tuple(  # type: ignore[misc]
+        hall_url, central_url = (
             base.set(database=name).render_as_string(hide_password=False) for name in names
         )
+        yield hall_url, central_url
     finally:
         with admin.connect() as connection:
             for name in names:
@@ -81,7 +82,7 @@ def book_ahead(url: str, citizens: list[Citizen]) -> tuple[dict[int, str], str]:
                 request = BookingCreate(
                     service=citizen.service,
                     slot_start=citizen.slot,
-                    channel=citizen.channel,  # type: ignore[arg-type]
+                    channel=citizen.channel,  # type: ignore[arg-type]  # pydantic checks it
                     name=citizen.name,
                     id_number=citizen.id_number,
                     phone=f"139{citizen.index:08d}",

@@ -278,13 +278,13 @@ def _check_fields(record: CardRecord) -> None:
         fields.chinese_name(identity.name, "the name")
         fields.address(identity.address or "")
         fields.authority(identity.authority)
+    nationality = identity.nationality or ""
     if letter == " ":
         fields.resident_number(identity.id_number)
     elif letter == "J":
         fields.hmt_pass(identity.id_number, extras.get("pass_number", ""))
         fields.digits(extras.get("issue_count", ""), 2, "the issue count", optional=True)
     else:
-        nationality = identity.nationality or ""
         fields.country(nationality)
         fields.chinese_name(identity.name, "the Chinese name", required=False)
         fields.english_name(identity.name_en or "", "the English name")

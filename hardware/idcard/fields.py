@@ -21,7 +21,10 @@ from functools import cache
 from kiosk.domain.identity import CardType
 
 #: Province-level codes (GB/T 2260) that open a citizen number and a foreigner's acceptance code.
-_PROVINCE_TABLE = "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83"  # noqa: E501
+_PROVINCE_TABLE = (
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+    "50 51 52 53 54 61 62 63 64 65 71 81 82 83"
+)
 PROVINCES = frozenset(_PROVINCE_TABLE.split(" "))
 HMT_PREFIXES = {"810000": "H", "820000": "M", "830000": ""}  # pass number: H…, M…, 8 digits
 #: Validity spans in years (GB 19783: 5, 10 or 20 years or long-term by age; permits 5 years;

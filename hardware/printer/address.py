@@ -74,7 +74,7 @@ def _profile(options: dict[str, str], url: str) -> PrinterProfile:
             raise AddressError(f"printer {url!r}: qr must be native or image")
         return PrinterProfile(
             paper_mm=_int(options.get("paper", "80"), "paper width", url),
-            chinese=options.get("chinese", "raster"),  # type: ignore[arg-type]
+            chinese=options.get("chinese", "raster"),  # type: ignore[arg-type]  # checked there
             native_qr=qr == "native",
         )
     except ProfileError as error:

@@ -87,6 +87,13 @@ class Command:
     raw: bytes
     args: dict[str, object] = field(default_factory=dict)
 
+    def number(self, name: str) -> int:
+        """A numeric argument (a count, a size, a raster's dimensions)."""
+        value = self.args[name]
+        if not isinstance(value, int):
+            raise TypeError(f"{self.kind}: {name} is not a number: {value!r}")
+        return value
+
 
 def _describe(raw: bytes, chinese: bool) -> Command:
     head = raw[:2]

@@ -65,13 +65,13 @@ def estimated_print_seconds(
     height = 1
     for command in parse(data):
         if command.kind == "raster":
-            rows += int(command.args["rows"])  # type: ignore[call-overload]
+            rows += command.number("rows")
         elif command.kind == "size":
-            height = int(command.args["height"])  # type: ignore[call-overload]
+            height = command.number("height")
         elif command.kind == "lf":
             rows += 30 * height
         elif command.kind == "feed":
-            rows += 30 * int(command.args["lines"])  # type: ignore[call-overload]
+            rows += 30 * command.number("lines")
         elif command.kind == "qr" and command.args["fn"] == 81:
             rows += 200  # a status URL's QR code: about 25 mm
     return rows / dots_per_mm / speed_mm_s

@@ -8,12 +8,13 @@ the module size and error level they set. The result is what tests, docs and the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageOps
 
-from hardware.printer.decode import Command, parse, qr_codes
+from hardware.printer.decode import Command, QrCode, parse, qr_codes
 from hardware.printer.layout import cells
 from hardware.printer.raster import font
 
@@ -149,20 +150,20 @@ def render(data: bytes, dots: int = 576) -> Image.Image:
     return paper.image()
 
 
-def _apply(paper: _Paper, command: Command, qr_iter: object) -> None:
+def _apply(paper: _Paper, command: Command, qr_iter: Iterator[QrCode]) -> None:
     kind, args = command.kind, command.args
     if kind == "text":
         paper.text(str(args["text"]))
     elif kind == "lf":
         paper.line_feed()
     elif kind == "feed":
-        for _ in range(int(args["lines"])):  # type: ignore[call-overload]
+        for _ in range(command.number("lines")):
             paper.line_feed()
     elif kind == "align":
         paper.align = str(args["align"])
     elif kind == "size":
-        paper.width_mult = int(args["width"])  # type: ignore[call-overload]
-        paper.height_mult = int(args["height"])  # type: ignore[call-overload]
+        paper.width_mult = command.number("width")
+        paper.height_mult = command.number("height")
     elif kind == "bold":
         paper.bold = bool(args["on"])
     elif kind == "init":
@@ -170,9 +171,9 @@ def _apply(paper: _Paper, command: Command, qr_iter: object) -> None:
     elif kind == "raster":
         data = args["data"]
         assert isinstance(data, bytes)
-        paper.raster(int(args["width_bytes"]), int(args["rows"]), data)  # type: ignore[call-overload]
+        paper.raster(command.number("width_bytes"), command.number("rows"), data)
     elif kind == "qr" and args["fn"] == 81:
-        code = next(qr_iter)  # type: ignore[call-overload]
+        code = next(qr_iter)
         paper.qr(code.content, code.module, code.level)
     elif kind == "cut":
         paper.cut()

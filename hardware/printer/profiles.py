@@ -66,4 +66,4 @@ class PrinterProfile:
         chinese = parts[1]
         if chinese not in CHINESE_MODES:
             raise ProfileError(f"profile {name!r}: Chinese mode must be raster or gb18030")
-        return cls(paper, chinese, native_qr=len(parts) == 2)  # type: ignore[arg-type]
+        return cls(paper, chinese, native_qr=len(parts) == 2)

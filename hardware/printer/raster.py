@@ -124,12 +124,12 @@ class _Canvas:
             x = _x(block.align, width, self.dots) + (
                 indent_px if index and block.align == "left" else 0
             )
-            self._ensure(face.size + LINE_GAP)
+            self._ensure(int(face.size) + LINE_GAP)
             self.draw.text((x, self.y), line, font=face, fill=255)
             if block.bold:
                 self.draw.text((x + 1, self.y), line, font=face, fill=255)
             self.lines.append(DrawnLine(line, x, x + int(width) + int(block.bold), px))
-            self.y += face.size + LINE_GAP
+            self.y += int(face.size) + LINE_GAP
 
     def number(self, block: Number, paper_mm: int) -> None:
         px = NUMBER_MAX_PX[paper_mm]
@@ -137,7 +137,7 @@ class _Canvas:
         while px > BASE_PX and face.getlength(block.text) > self.dots - 2 * MARGIN:
             px -= 4
             face = font(px)
-        left, top, right, bottom = face.getbbox(block.text)
+        left, top, right, bottom = map(int, face.getbbox(block.text))
         self._ensure(bottom - top + 2 * LINE_GAP)
         x = _x("center", right - left, self.dots) - left
         self.draw.text((x, self.y + LINE_GAP - top), block.text, font=face, fill=255)

@@ -39,6 +39,7 @@ import select
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -330,7 +331,7 @@ class PrinterSimulator:
 
 # -- control from another process ------------------------------------------------------------
 
-_OPS = {
+_OPS: dict[str, Callable[[PrinterSimulator, dict[str, Any]], object]] = {
     "paper_out": lambda sim, req: sim.set_paper_out(True),
     "paper_ok": lambda sim, req: sim.set_paper_out(False),
     "near_end": lambda sim, req: sim.set_paper_near_end(True),

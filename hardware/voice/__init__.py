@@ -6,17 +6,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from hardware.voice.announcer import VoiceAnnouncer
 from hardware.voice.output import DevicePlayer, Output, WavFiles
 from hardware.voice.speech import ClipLibrary, ClipSpeech, EspeakSpeech, Speech
+from kiosk.ports.announcer import AnnouncerError
 
-__all__ = ["VoiceAnnouncer", "make_announcer"]
+__all__ = ["ENGINES", "VoiceAnnouncer", "make_announcer"]
+
+#: The speech engines ``make_announcer`` knows.
+ENGINES = ("clips", "espeak")
 
 
 def make_announcer(
-    engine: Literal["espeak", "clips"] = "clips",
+    engine: str = "clips",
     wav_dir: Path | None = None,
     repeat: int = 2,
     english: bool = False,
@@ -24,7 +27,10 @@ def make_announcer(
     cache_dir: Path | None = None,
     volume: int = 100,
 ) -> VoiceAnnouncer:
-    """Clips (the hall's recordings where present) or espeak-ng; to WAV files or the speaker."""
+    """Clips (the hall's recordings where present) or espeak-ng; to WAV files or the speaker.
+    The engine comes from the command line or the settings, so an unknown one is refused here."""
+    if engine not in ENGINES:
+        raise AnnouncerError(f"unknown voice engine {engine!r}: expected {' or '.join(ENGINES)}")
     speech: Speech
     if engine == "espeak":
         speech = EspeakSpeech()

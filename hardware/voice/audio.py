@@ -23,7 +23,7 @@ class AudioError(ValueError):
 
 @dataclass
 class Audio:
-    samples: array = field(default_factory=lambda: array("h"))
+    samples: array[int] = field(default_factory=lambda: array("h"))
     rate: int = RATE
 
     @property

@@ -56,7 +56,7 @@ def _pulse_available() -> bool:
     if os.environ.get("PULSE_SERVER"):
         return True
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    return bool(runtime) and Path(runtime, "pulse", "native").exists()
+    return runtime is not None and runtime != "" and Path(runtime, "pulse", "native").exists()
 
 
 class DevicePlayer:

@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WORKWEEK: tuple[str, ...] = WEEKDAYS[:5]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WORKWEEK: tuple[Weekday, ...] = WEEKDAYS[:5]
 
 
 class Category(StrEnum):
@@ -109,14 +109,14 @@ class _Model(BaseModel):
 class WeeklyHours(_Model):
     """Time ranges that repeat on the listed weekdays."""
 
-    days: Days = WORKWEEK  # type: ignore[assignment]
+    days: Days = WORKWEEK
     hours: tuple[TimeRange, ...] = Field(min_length=1)
 
 
 class PeriodRule(_Model):
     """An extended or weekend service period as the rules publish it."""
 
-    days: Days = WORKWEEK  # type: ignore[assignment]
+    days: Days = WORKWEEK
     hours: tuple[TimeRange, ...] = Field(min_length=1)
     walk_in: bool
     booking_required: bool

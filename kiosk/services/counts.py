@@ -51,7 +51,9 @@ def window_counts(store: HallStore, window: int, day: date) -> WindowCounts:
                     Ticket.status.in_([s.value for s in finished]),
                 )
                 .group_by(Ticket.status)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         by_service = dict(
             session.execute(
@@ -63,7 +65,9 @@ def window_counts(store: HallStore, window: int, day: date) -> WindowCounts:
                     Ticket.service_id.in_(list(services)),
                 )
                 .group_by(Ticket.service_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     return WindowCounts(
         window=window,

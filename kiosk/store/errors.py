@@ -231,7 +231,7 @@ def fault_from(error: BaseException, url: str | URL | None) -> StoreFault | None
     (a constraint violation is the caller's business)."""
     if isinstance(error, StoreFault):
         return error
-    original = error.orig if isinstance(error, DBAPIError) else error
+    original = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
     if isinstance(error, IntegrityError) or _is_integrity(original):
         return None
     if not isinstance(error, DBAPIError) and not _is_driver_error(original):

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
 from kiosk.domain.hall import HallProfile
@@ -718,7 +718,9 @@ def upsert_bookings(session: Session, rows: list[dict[str, Any]]) -> None:
         name: statement.excluded[name] for name in rows[0] if name not in _KEPT_ON_REFRESH
     }
     # Inline constants: a bound (expanding) IN list is not allowed in an executemany.
-    local = [literal_column(f"'{status}'") for status in LOCAL_BOOKING_STATUSES]
+    local: list[ColumnElement[str]] = [
+        literal_column(f"'{status}'") for status in LOCAL_BOOKING_STATUSES
+    ]
     refreshed["status"] = case(
         (table.c.status.in_(local), table.c.status), else_=statement.excluded.status
     )

@@ -21,7 +21,7 @@ from kiosk.domain.schedule import DayPlan, WalkInDecision, day_plan, walk_in_dec
 from kiosk.i18n import DEFAULT_LANGUAGE, translations, use_language
 from kiosk.messages import format_day, format_slot, format_when, hours_line, sentences
 from screens.flows.effects import SlipFacts
-from screens.flows.view import Choice
+from screens.flows.view import Choice, ChoiceTone
 from screens.icons import ACTION_ICONS, service_icon
 
 #: Choices per page: 大字 shows at most four, the standard size six in one column.
@@ -169,17 +169,19 @@ class Context:
         )
 
     # -- the buttons every flow offers ------------------------------------------------------
-    def action(self, name: str, zh: str, *, note: str = "", tone: str = "action") -> Choice:
+    def action(self, name: str, zh: str, *, note: str = "", tone: ChoiceTone = "action") -> Choice:
         return Choice(
             name,
             self.t(zh),
             self.sub(zh, note),
             ACTION_ICONS.get(name.split(":")[0], ""),
-            tone=tone,  # type: ignore[arg-type]
+            tone=tone,
         )
 
-    def service_choice(self, name: str, service: Service, note: str = "", **kw: object) -> Choice:
+    def service_choice(
+        self, name: str, service: Service, note: str = "", *, tone: ChoiceTone = "action"
+    ) -> Choice:
         label = self.service_name(service)
         other = "" if self.elderly else self.pick(service.name_en, service.name_zh)
         sub = " · ".join(t for t in (other if other != label else "", note) if t)
-        return Choice(name, label, sub, service_icon(self.hall, service.id), **kw)  # type: ignore[arg-type]
+        return Choice(name, label, sub, service_icon(self.hall, service.id), tone=tone)

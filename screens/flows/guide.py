@@ -8,7 +8,7 @@ from kiosk.messages import hours_line
 from screens.flows.effects import Effect, PrintGuide
 from screens.flows.events import Event, Printed, PrintFailed
 from screens.flows.journey import Journey, Kiosk, Next
-from screens.flows.view import View
+from screens.flows.view import Choice, View
 from screens.icons import service_icon
 
 
@@ -38,7 +38,7 @@ class GuideJourney(Journey):
             )
         service = self.service
         materials = ctx.materials(service)
-        choices = ()
+        choices: tuple[Choice, ...] = ()
         if materials and ctx.setup.has_printer and self.print_state != "printing":
             choices = (ctx.action("print", "打印材料清单", tone="main"),)
         title = ctx.service_name(service)

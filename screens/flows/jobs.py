@@ -110,7 +110,7 @@ class KioskJobs:
         printer: TicketPrinter | None,
         store_worker: Worker,
         printer_worker: Worker,
-        post: Callable[[Event], None],
+        post: Callable[[Event], object],
         central: CentralReader | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:

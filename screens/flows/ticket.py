@@ -16,7 +16,7 @@ from kiosk.ports.printer import PaperOut, PrinterError
 from kiosk.services import TicketView
 from screens.flows.context import Context
 from screens.flows.effects import PrintTicket, SlipFacts
-from screens.flows.view import Choice, TicketPanel, View
+from screens.flows.view import Choice, PrintState, TicketPanel, View
 from screens.kioskmode import PinGuard
 from screens.slips import queue_link, ticket_slip
 
@@ -51,7 +51,7 @@ class TicketState:
         self.qr_png = qr_png
         self.note = note
         self.reprint = ticket.reprint  # a second tap of the same card; staff's 补打 sets it later
-        self.print_state = "printing" if printing and slip is not None else "failed"
+        self.print_state: PrintState = "printing" if printing and slip is not None else "failed"
         self.print_error: Exception | None = None
         self.pin: PinPad | None = None
 
@@ -150,7 +150,7 @@ class TicketState:
             materials=slip.materials,
             qr_png=self.qr_png if slip.status_url else None,
             qr_note=ctx.t("扫码可查看排队进度") if slip.status_url and self.qr_png else "",
-            print_state=self.print_state,  # type: ignore[arg-type]
+            print_state=self.print_state,
             print_text=self.print_text(ctx, printer_configured),
         )
 

@@ -15,6 +15,8 @@ from typing import Literal
 
 Tone = Literal["info", "ok", "warn", "fault"]
 ChoiceTone = Literal["main", "action", "muted"]
+#: Where printing a slip stands: not asked, under way, done, failed.
+PrintState = Literal["", "printing", "printed", "failed"]
 
 #: The screens the app knows how to draw (one Kivy screen each).
 SCREENS: tuple[str, ...] = (
@@ -58,7 +60,7 @@ class TicketPanel:
     materials: tuple[str, ...] = ()
     qr_png: bytes | None = field(default=None, repr=False)
     qr_note: str = ""
-    print_state: Literal["", "printing", "printed", "failed"] = ""
+    print_state: PrintState = ""
     print_text: str = ""
     compact: bool = False  # the second page in 大字: the number smaller above what to bring
 

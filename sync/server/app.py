@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -69,9 +70,9 @@ class Central:
         """A read-only transaction on one connection (SQLite: a deferred ``BEGIN``, so readers
         never queue behind the write lock; PostgreSQL: ``BEGIN READ ONLY``)."""
         with self.engine.connect() as connection:
-            options = {"sqlite_begin": "DEFERRED"}
+            options: dict[str, Any] = {"sqlite_begin": "DEFERRED"}
             if connection.dialect.name == "postgresql":
-                options = {"postgresql_readonly": True}  # type: ignore[dict-item]
+                options = {"postgresql_readonly": True}
             connection = connection.execution_options(**options)
             with connection.begin():
                 yield connection

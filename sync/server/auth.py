@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -139,7 +140,7 @@ class DeviceTokens:
 
     def __init__(
         self,
-        read: Callable[[], object],
+        read: Callable[[], AbstractContextManager[Connection]],
         ttl: float = TOKEN_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         max_entries: int = 20_000,
@@ -158,7 +159,7 @@ class DeviceTokens:
         return known.check()
 
     def _load(self, key: str) -> _Known:
-        with self._read() as connection:  # type: ignore[attr-defined]
+        with self._read() as connection:
             found = find_device(connection, key)
         if found is None:
             self._known.pop(key, None)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from kiosk.domain.booking_rules import (
     BookingDecision,
     BookingRefusal,
+    HeldBooking,
     PlaceDecision,
     booking_decision,
     hall_change_decision,
@@ -158,7 +159,8 @@ class ChangeNumbers:
 def heads_seen(session: Session) -> dict[str, int]:
     """Counter values this transaction wrote, told to the process's head cache after commit
     (``Central.transaction``)."""
-    return session.info.setdefault("heads", {})  # type: ignore[no-any-return]
+    heads: dict[str, int] = session.info.setdefault("heads", {})
+    return heads
 
 
 def ensure_counters(session: Session, hall_ids: list[str]) -> None:
@@ -186,6 +188,7 @@ def booking_out(booking: Booking, hall: HallProfile | None) -> BookingOut:
         id_hash=booking.id_hash,
         masked_name=booking.masked_name,
         masked_phone=booking.masked_phone,
+        # The row holds plain strings; the model checks each against its Literal/enum.
         channel=booking.channel,  # type: ignore[arg-type]
         status=booking.status,  # type: ignore[arg-type]
         materials_zh=materials_zh,
@@ -221,7 +224,7 @@ def place_problem(
     holder: str,
     capacity: int,
     ignore: str | None = None,
-) -> PlaceDecision[Booking]:
+) -> PlaceDecision[HeldBooking]:
     """The domain's place rules (``booking_rules.place_decision``) on this store's counts: the
     holder's place-holding bookings that day and the item's in the slot (call with the hall
     locked; ``ignore`` is the booking being moved)."""
@@ -251,7 +254,7 @@ def place_problem(
     )
 
 
-def place_conflict(decision: PlaceDecision[Booking]) -> Conflict:
+def place_conflict(decision: PlaceDecision[HeldBooking]) -> Conflict:
     assert decision.refusal is not None
     return Conflict(decision.refusal.value, describe_place(decision))
 
@@ -513,7 +516,9 @@ def slots_of_day(
                 Booking.status.in_(_ACTIVE),
             )
             .group_by(Booking.slot_start)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     offers = slot_offers(hall, day, settings.now(hall), settings.calendar, service, taken, channel)
     return [

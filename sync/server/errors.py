@@ -105,7 +105,7 @@ class DomainProblem:
 
 
 #: Domain errors a request can provoke, and the problem each one is answered with.
-DOMAIN_PROBLEMS: dict[type[BaseException], DomainProblem] = {
+DOMAIN_PROBLEMS: dict[type[Exception], DomainProblem] = {
     InvalidIdNumber: DomainProblem(422, "invalid_id_number", str),
     # A date in a year without holiday data, on any route: which year is missing and what the
     # hall must add (never a 500, never a guess).

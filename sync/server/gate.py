@@ -78,7 +78,7 @@ def _content_length(scope: Scope) -> int | None:
 def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == wanted:
-            return value.decode("latin-1")
+            return str(value, "latin-1")
     return None
 
 

@@ -21,9 +21,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 CHANNEL = "central_changes"
@@ -156,8 +159,8 @@ class ListenedHeads:
                     self._resync(connection)
                     next_sync = time.monotonic() + self.resync_seconds
 
-    def _resync(self, connection: object) -> None:
-        rows = connection.execute("SELECT hall_id, value FROM hall_counters").fetchall()  # type: ignore[attr-defined]
+    def _resync(self, connection: psycopg.Connection[Any]) -> None:
+        rows = connection.execute("SELECT hall_id, value FROM hall_counters").fetchall()
         self._heads = {str(hall_id): int(value) for hall_id, value in rows}
 
     def _take(self, payload: str) -> None:

@@ -115,7 +115,8 @@ def _http_error(request: Request, error: StarletteHTTPException) -> Response:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(CentralError, _known)
     for kind in DOMAIN_PROBLEMS:
-        app.add_exception_handler(kind, _known)  # type: ignore[arg-type]
+        app.add_exception_handler(kind, _known)
+    # Starlette types a handler as taking any Exception, so one for a subclass needs the ignore.
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
@@ -123,12 +124,13 @@ def install(app: FastAPI) -> None:
 def log_unexpected(scope: Scope, error: BaseException) -> None:
     """The 500's log line: route template, exception classes and frames, no values."""
     route = scope.get("route")
-    template = getattr(route, "path", None) or "(no route)"
-    if getattr(route, "name", None):
-        template += f" ({route.name})"  # type: ignore[union-attr]
+    template: str = getattr(route, "path", None) or "(no route)"
+    name = getattr(route, "name", None)
+    if name:
+        template += f" ({name})"
     frames = traceback.extract_tb(error.__traceback__)[-6:]
     where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
-    causes = []
+    causes: list[str] = []
     cause = error.__cause__ or error.__context__
     while cause is not None and len(causes) < 3:
         causes.append(type(cause).__name__)

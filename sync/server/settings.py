@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk.clock import Clock, HallClock
-from kiosk.config import load_calendar, load_halls
+from kiosk.config import SettingsError, load_calendar, load_halls
 from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
-from kiosk.settings import ID_HASH_KEY_ENV, MIN_KEY_LENGTH, SettingsError, data_dir, local_key
+from kiosk.settings import ID_HASH_KEY_ENV, MIN_KEY_LENGTH, data_dir, local_key
 
 CENTRAL_DATABASE_URL_ENV = "KIOSK_CENTRAL_DATABASE_URL"
 

@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -66,7 +67,8 @@ def locked_for(session: Session, keys: LoginKeys, now: datetime) -> int | None:
     ).all()
     if not until:
         return None
-    return max(1, int((max(until) - now).total_seconds() + 0.999))
+    latest = max(moment for moment in until if moment is not None)  # the query excludes NULL
+    return max(1, int((latest - now).total_seconds() + 0.999))
 
 
 def _row(session: Session, key: str, now: datetime) -> LoginThrottle:
@@ -144,7 +146,7 @@ class LoginGate:
     hold_seconds: float = 1.0
     max_held: int = 256
     max_addresses: int = 10_000
-    clock: object = field(default=time.monotonic, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     refused: int = 0
     _addresses: OrderedDict[str, _Bucket] = field(default_factory=OrderedDict, repr=False)
     _all: _Bucket | None = field(default=None, repr=False)
@@ -159,7 +161,7 @@ class LoginGate:
         return True
 
     def allow(self, address: str) -> bool:
-        now = self.clock()  # type: ignore[operator]
+        now = self.clock()
         bucket = self._addresses.pop(address, None) or _Bucket(self.address_burst, now)
         self._addresses[address] = bucket
         while len(self._addresses) > self.max_addresses:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.central.conftest import person
+from tests.central_fixtures import person
 
 SATURDAY_09 = "2026-11-28T09:00:00"
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from sync.server.auth import hash_password, hash_token, verify_password
 from sync.server.models import Device
-from tests.central.conftest import person
 from tests.central.helpers import booking, event
+from tests.central_fixtures import person
 
 ROUTES = [
     ("GET", "/api/v1/halls/{hall}/bookings", None),

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from kiosk.domain.identity import id_hash
 from sync.protocol import BookingOut
 from sync.server.models import Booking
-from tests.central.conftest import KEY, person
 from tests.central.helpers import SATURDAY_09, booking
+from tests.central_fixtures import KEY, person
 
 API = "/api/v1/halls/xixia"
 WRONG_CHECK_DIGIT = person(1)[:17] + ("1" if person(1)[-1] != "1" else "2")

@@ -21,7 +21,7 @@ from kiosk.settings import ID_HASH_KEY_ENV
 from sync.server.app import create_app
 from sync.server.auth import TOKEN_CACHE_SECONDS
 from sync.server.settings import load_server_settings
-from tests.central.conftest import KEY
+from tests.central_fixtures import KEY
 
 
 @pytest.fixture

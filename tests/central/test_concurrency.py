@@ -8,7 +8,7 @@ from datetime import datetime
 from sync.protocol import BookingCreate, Channel
 from sync.server.bookings import changes_since, create_booking
 from sync.server.errors import CentralError
-from tests.central.conftest import person
+from tests.central_fixtures import person
 
 
 def _request(serial: int, slot: datetime) -> BookingCreate:

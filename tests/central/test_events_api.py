@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from kiosk.domain.identity import id_hash
 from sync.protocol import MAX_PAYLOAD_BYTES, EventBatchResult
 from sync.server.models import Event, HallCounter
-from tests.central.conftest import KEY, person
 from tests.central.helpers import SATURDAY_09, booking, event, rating, ticket
+from tests.central_fixtures import KEY, person
 
 API = "/api/v1/halls/xixia"
 #: When the check-ins of the tests happen: the Saturday of their bookings (made on Monday).

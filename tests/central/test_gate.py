@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sync.server.app import Central, create_app
 from sync.server.gate import BODY_LIMITS, DEFAULT_LIMIT, body_limit
 from sync.server.settings import ServerSettings
-from tests.central.conftest import Devices
+from tests.central_fixtures import Devices
 from tests.sync.conftest import Server
 
 

@@ -20,11 +20,11 @@ def _fresh(url: str) -> None:
     engine.dispose()
 
 
-def test_the_migrated_schema_is_the_models(database_url: str) -> None:
+def test_the_migrated_schema_is_the_models(central_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    engine = open_engine(database_url)
+    engine = open_engine(central_url)
     upgrade(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(
@@ -34,11 +34,11 @@ def test_the_migrated_schema_is_the_models(database_url: str) -> None:
     engine.dispose()
 
 
-def test_a_store_from_before_roles_keeps_its_bookings_and_staff(database_url: str) -> None:
+def test_a_store_from_before_roles_keeps_its_bookings_and_staff(central_url: str) -> None:
     from alembic import command
 
-    _fresh(database_url)
-    engine = open_engine(database_url)
+    _fresh(central_url)
+    engine = open_engine(central_url)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "c0001")
         connection.execute(

@@ -15,8 +15,8 @@ from sync.server import errors
 from sync.server.app import Central, create_app
 from sync.server.auth import Role, add_staff
 from sync.server.settings import ServerSettings
-from tests.central.conftest import KEY, person
 from tests.central.helpers import booked_at_desk, booking, event, page_csrf
+from tests.central_fixtures import KEY, person
 
 API = "/api/v1/halls/xixia"
 

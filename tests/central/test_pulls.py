@@ -16,8 +16,8 @@ from sync.server.app import Central, create_app, open_central
 from sync.server.auth import revoke_device
 from sync.server.heads import ListenedHeads
 from sync.server.settings import ServerSettings
-from tests.central.conftest import Devices, person
 from tests.central.helpers import booking, wait_until
+from tests.central_fixtures import Devices, person
 
 API = "/api/v1/halls/xixia"
 
@@ -75,9 +75,9 @@ def statements(central: Central) -> Callable[[], list[str]]:
 
 
 @pytest.fixture
-def second(settings: ServerSettings, database_url: str) -> Iterator[Central]:
+def second(settings: ServerSettings, central_url: str) -> Iterator[Central]:
     """Another server process's view of the same store (its own engine, caches, listener)."""
-    if not database_url.startswith("postgresql"):
+    if not central_url.startswith("postgresql"):
         pytest.skip("notifications are PostgreSQL's")
     other = open_central(settings, migrate=False)
     other.start()

@@ -24,7 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from sync.protocol import BookingCreate, Channel
 from sync.server.app import Central, create_app
 from sync.server.bookings import create_booking
-from tests.central.conftest import Devices, person
+from tests.central_fixtures import Devices, person
 
 EXAMPLES = int(os.environ.get("KIOSK_SCHEMATHESIS_EXAMPLES", "10"))
 #: A body over its route's limit (gate.BODY_LIMITS) is refused with 413 before it is read: a

@@ -19,7 +19,7 @@ from kiosk.config import load_calendar, load_halls
 from sync.server.app import create_app, open_central
 from sync.server.auth import Role, add_staff
 from sync.server.settings import ServerSettings
-from tests.central.conftest import KEY, MONDAY_MORNING, person
+from tests.central_fixtures import KEY, MONDAY_MORNING, person
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts" / "central"

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from sync.server.app import Central, create_app
 from sync.server.auth import Role, add_staff
-from tests.central.conftest import person
 from tests.central.helpers import booked_at_desk, page_csrf
+from tests.central_fixtures import person
 
 NUMBER = person(7)
 texts = st.one_of(

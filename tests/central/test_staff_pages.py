@@ -9,8 +9,8 @@ import pytest
 
 from kiosk.domain.booking_code import booking_code
 from sync.server.auth import Role, add_staff
-from tests.central.conftest import person
 from tests.central.helpers import desk_form, page_csrf
+from tests.central_fixtures import person
 
 BOOK = "/staff/halls/xixia/book"
 

@@ -19,8 +19,8 @@ from kiosk.settings import ID_HASH_KEY_ENV
 from sync.server.app import Central
 from sync.server.auth import Role, add_staff, revoke_device
 from sync.server.throttle import ThrottleRules
-from tests.central.conftest import KEY, MONDAY_MORNING, Devices
 from tests.central.helpers import booking, event, ticket, wait_until
+from tests.central_fixtures import KEY, MONDAY_MORNING, Devices
 
 API = "/api/v1/halls/xixia"
 
@@ -55,11 +55,11 @@ def _serve(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 @pytest.fixture
-def two(database_url: str, central: Central) -> Iterator[tuple[str, str]]:
-    if not database_url.startswith("postgresql"):
+def two(central_url: str, central: Central) -> Iterator[tuple[str, str]]:
+    if not central_url.startswith("postgresql"):
         pytest.skip("several server processes on one store: PostgreSQL")
-    first, a = _serve(database_url)
-    second, b = _serve(database_url)
+    first, a = _serve(central_url)
+    second, b = _serve(central_url)
     yield a, b
     for process in (first, second):
         process.terminate()

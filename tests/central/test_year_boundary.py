@@ -13,8 +13,8 @@ import pytest
 from kiosk.clock import FixedClock
 from sync.server.auth import Role, add_staff
 from sync.server.settings import ServerSettings
-from tests.central.conftest import person
 from tests.central.helpers import page_csrf
+from tests.central_fixtures import person
 
 API = "/api/v1/halls/xixia"
 BOOK = "/staff/halls/xixia/book"

@@ -25,7 +25,6 @@ from screens.flows.effects import Effect
 from screens.flows.events import CardRead, Event, Tap, Tick
 from screens.flows.jobs import InlineWorker, KioskJobs
 from screens.flows.view import View
-from tests.pg import sqlite_template  # noqa: F401  (the migrated file each store copies)
 
 KEY = b"flows-test-key-for-the-hall-store-012345"
 MONDAY = datetime(2026, 11, 23, 10, 0)
@@ -125,7 +124,7 @@ def calendar() -> Any:
 def open_store(
     tmp_path: Path,
     calendar: Any,
-    sqlite_template: Path,  # noqa: F811
+    sqlite_template: Path,
 ) -> Iterator[Any]:
     """Hall stores on SQLite files copied from one migrated template."""
     stores: list[HallStore] = []

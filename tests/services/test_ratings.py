@@ -24,8 +24,8 @@ from sync.protocol import (
     TicketRatedPayload,
     parse_payload,
 )
-from tests.central.conftest import person
 from tests.central.helpers import rating
+from tests.central_fixtures import person
 from tests.hall_fixtures import StoreFactory
 from tests.terminal.clerks import PIN, with_clerks
 

@@ -16,7 +16,9 @@ from kiosk.config import ConfigError
 from kiosk.errors import ExitCode
 from kiosk.settings import load_settings
 from tests.services.people import id_number
-from tests.store.test_settings import clean_env, write  # noqa: F401  (the same clean setup)
+from tests.store.test_settings import write
+
+pytestmark = pytest.mark.usefixtures("clean_env")  # the same clean setup
 
 OLD_KEY = "0123456789abcdef" * 4
 HOLDER = id_number(date(1980, 5, 17), 123)

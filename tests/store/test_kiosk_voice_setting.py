@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.settings import SettingsError, load_settings
-from tests.store.test_settings import clean_env, write  # noqa: F401  (the same clean setup)
+from tests.store.test_settings import write
+
+pytestmark = pytest.mark.usefixtures("clean_env")  # the same clean setup
 
 
 def test_on_by_default_and_chosen_per_machine(

@@ -10,13 +10,7 @@ import pytest
 from kiosk.config import ConfigError
 from kiosk.settings import SettingsError, load_settings, local_key
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("KIOSK_DEVICE_CONFIG", "KIOSK_DATABASE_URL", "KIOSK_ID_HASH_KEY", "KIOSK_HALL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def write(tmp_path: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -1,8 +1,8 @@
 """Fixtures of the sync client tests: a real central store served by uvicorn on 127.0.0.1, a
 fault proxy in front of it, and a hall store, all on SQLite or all on PostgreSQL.
 
-The central store's fixtures come from tests/central (one store per test, a database per
-module on PostgreSQL); the hall store follows the central store's backend.
+The central store's fixtures come from tests/central_fixtures.py (one store per test, a database
+per module on PostgreSQL); the hall store follows the central store's backend.
 """
 
 from __future__ import annotations
@@ -30,19 +30,8 @@ from sync.protocol import BookingCreate
 from sync.server import bookings as central_bookings
 from sync.server.app import Central, create_app
 from sync.server.settings import ServerSettings
-from tests.central.conftest import (  # noqa: F401
-    KEY,
-    MONDAY_MORNING,
-    central,
-    clock,
-    database_root,
-    database_url,
-    devices,
-    halls,
-    person,
-    settings,
-)
-from tests.pg import TABLES, pg_schema_url, sqlite_template  # noqa: F401
+from tests.central_fixtures import KEY, person
+from tests.pg import TABLES
 from tests.sync.faultproxy import FaultProxy
 
 HALL = "xixia"
@@ -51,7 +40,7 @@ SATURDAY_09 = datetime(2026, 11, 28, 9, 0)
 
 
 @pytest.fixture
-def hall_url(database_root: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:  # noqa: F811
+def hall_url(database_root: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The hall store, on the central store's backend: SQLite file or a PostgreSQL schema."""
     if database_root.startswith("sqlite:"):
         template: Path = request.getfixturevalue("sqlite_template")
@@ -108,7 +97,7 @@ class Server:
 
 
 @pytest.fixture
-def server(settings: ServerSettings, central: Central) -> Iterator[Server]:  # noqa: F811
+def server(settings: ServerSettings, central: Central) -> Iterator[Server]:
     running = Server(create_app(settings, central))
     yield running
     running.stop()
@@ -121,7 +110,7 @@ def proxy(server: Server) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def kiosk_token(devices: Any) -> str:  # noqa: F811
+def kiosk_token(devices: Any) -> str:
     return str(devices.token(HALL, "kiosk-1"))
 
 
@@ -137,7 +126,7 @@ def make_sync(
     hall_store: HallStore,
     proxy: FaultProxy,
     kiosk_token: str,
-    clock: FixedClock,  # noqa: F811
+    clock: FixedClock,
 ) -> Iterator[SyncFactory]:
     """A sync client of the hall store through the fault proxy. Its timeouts are ample, so a
     loaded machine never turns a slow answer into a fault; a test about a timeout passes
@@ -181,7 +170,7 @@ def saturday_slot(n: int) -> datetime:
 
 
 def book_centrally(
-    central: Central,  # noqa: F811
+    central: Central,
     serial: int,
     slot_start: datetime = SATURDAY_09,
     service: str = "real-estate",

@@ -25,12 +25,12 @@ MONDAY_0930 = datetime(2026, 11, 23, 9, 30)
 AT = "2026-11-23T09:30"
 
 
-def device_file(tmp_path: Path, database_url: str, url: str | None, token: str | None) -> Path:
+def device_file(tmp_path: Path, central_url: str, url: str | None, token: str | None) -> Path:
     path = tmp_path / "device.toml"
     lines = [
         'hall = "xixia"',
         'terminal = "kiosk-1"',
-        f"database_url = {json.dumps(database_url)}",
+        f"database_url = {json.dumps(central_url)}",
         f"id_hash_key = {json.dumps(KEY.decode())}",
     ]
     if url and token:

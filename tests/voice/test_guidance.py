@@ -21,6 +21,12 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 DIGITS = {f"digit-{d}" for d in range(10)} | {"shi"}
 
 
+def test_an_unknown_voice_engine_is_refused_not_replaced_by_clips(tmp_path: Path) -> None:
+    with pytest.raises(AnnouncerError, match="unknown voice engine 'festival': expected clips or"):
+        make_announcer("festival", wav_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
 def test_volume_scales_the_sound_and_clips_at_16_bits() -> None:
     audio = Audio(array("h", [1000, -20000, 30000]))
     assert list(audio.scaled(0.5).samples) == [500, -10000, 15000]

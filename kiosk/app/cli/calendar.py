@@ -30,7 +30,7 @@ from kiosk.domain.calendar import (
 from kiosk.errors import ExitCode
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     calendar = subparsers.add_parser(
         "calendar", help="statutory holidays: import next year's notice, show a year"
     )
@@ -132,7 +132,7 @@ def _confirm(question: str, stdin_free: bool) -> bool:
     opened = None
     if stream is None:
         try:
-            opened = stream = open("/dev/tty", encoding="utf-8")  # noqa: SIM115
+            opened = stream = open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError:
             raise CliError(
                 "no terminal to confirm on (the notice came from stdin): check the table and "

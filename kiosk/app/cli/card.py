@@ -26,7 +26,7 @@ CARD_TYPE_LABELS = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     card = subparsers.add_parser("card", help="ID-card reader: read, decode, simulate")
     commands = card.add_subparsers(dest="card_command", required=True, metavar="ACTION")
 

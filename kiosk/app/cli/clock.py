@@ -16,7 +16,7 @@ from kiosk.app.cli.common import add_json_flag, parse_minute, print_json
 from kiosk.errors import ExitCode
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     clock = subparsers.add_parser("clock", help="the hall clock's guard: status, confirm")
     clock_sub = clock.add_subparsers(dest="clock_command", required=True, metavar="ACTION")
     for name, help_text in (

@@ -26,7 +26,7 @@ from kiosk.app.cli.common import (
 from kiosk.errors import ExitCode
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = subparsers.add_parser(
         "demo", help="run the demo hall: central store, kiosk, consoles, display, card drawer"
     )

@@ -43,7 +43,7 @@ class Check:
     fix: str = ""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = subparsers.add_parser("doctor", help="check this machine and say what to fix")
     doctor.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
     add_json_flag(doctor)

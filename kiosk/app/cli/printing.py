@@ -23,7 +23,7 @@ from kiosk.errors import ExitCode
 from kiosk.i18n import _
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     printing = subparsers.add_parser("print", help="print a ticket, ask the printer's status")
     actions = printing.add_subparsers(dest="print_command", required=True, metavar="ACTION")
 

@@ -9,6 +9,7 @@ the store named by the device settings (``KIOSK_DATABASE_URL``). ``--now`` repla
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ def _person(parser: argparse.ArgumentParser, *, name_required: bool) -> None:
     parser.add_argument("--name", required=name_required, help="name as on the ID card")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     booking = subparsers.add_parser("booking", help="bookings made in the hall")
     booking_sub = booking.add_subparsers(dest="booking_command", required=True, metavar="ACTION")
     add = booking_sub.add_parser("add", help="book a slot (volunteer desk / on-site booking)")
@@ -310,15 +311,15 @@ def run_window_action(args: argparse.Namespace) -> int:
             document = {"ticket": ticket_json(moved.new), "from": ticket_json(moved.old)}
             text = f"{moved.old.number} → {_ticket_line(moved.new)}"
         else:
-            function = {
+            actions: dict[str, Callable[[], TicketView]] = {
                 "recall": lambda: services.recall(store, window, now, args.number),
                 "start": lambda: services.start_service(store, window, now),
                 "done": lambda: services.complete_service(store, window, now),
                 "no-show": lambda: services.no_show(store, window, now),
-            }[action]
-            view = function()
-            document = {"ticket": ticket_json(view)}
-            text = _ticket_line(view)
+            }
+            ticket = actions[action]()
+            document = {"ticket": ticket_json(ticket)}
+            text = _ticket_line(ticket)
         if args.json:
             print_json(document)
         else:
@@ -375,7 +376,7 @@ def run_queue(args: argparse.Namespace) -> int:
 
     def work(store: HallStore, now: datetime) -> int:
         overview = queue_overview(store, now)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "service": q.service_id,
                 "name_zh": q.name_zh,

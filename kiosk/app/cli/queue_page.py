@@ -9,7 +9,7 @@ from kiosk.app.cli.common import parse_minute
 from kiosk.errors import ExitCode
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     page = subparsers.add_parser("queue-page", help="the page a ticket's QR code opens")
     actions = page.add_subparsers(dest="queue_page_command", required=True, metavar="ACTION")
     serve = actions.add_parser("serve", help="serve it on the hall's network")

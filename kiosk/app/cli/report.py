@@ -9,7 +9,7 @@ from kiosk.app.cli.common import CliError, add_json_flag, parse_date, print_json
 from kiosk.errors import ExitCode
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = subparsers.add_parser("report", help="tickets, waits, no-shows and extended work")
     report.add_argument("--hall", help="hall id (default: 'hall' of the device settings)")
     report.add_argument("--date", required=True, type=parse_date, help="YYYY-MM-DD")

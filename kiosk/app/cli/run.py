@@ -29,7 +29,7 @@ NEEDS_WINDOW = ("staff", "terminal")
 PUSHED_FPS = 10
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = subparsers.add_parser("run", help="run the kiosk, a window console or the hall display")
     run.add_argument("--role", required=True, choices=ROLES, help="which screen this machine is")
     run.add_argument(
@@ -214,7 +214,7 @@ def _voice(engine: str, **options: Any) -> Any:
     from kiosk.ports.announcer import AnnouncerError
 
     try:
-        return make_announcer(engine, repeat=1, **options)  # type: ignore[arg-type]
+        return make_announcer(engine, repeat=1, **options)
     except AnnouncerError as error:
         raise CliError(f"voice {engine!r}: {error}") from None
 

@@ -29,7 +29,7 @@ WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周�
 WEEKDAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     halls = subparsers.add_parser("halls", help="list the shipped hall profiles")
     add_json_flag(halls)
     halls.set_defaults(handler=run_halls)

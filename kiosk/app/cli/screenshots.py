@@ -21,7 +21,7 @@ from kiosk.errors import ExitCode
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     shots = subparsers.add_parser(
         "screenshots", help="draw every kiosk screen again (docs/screens and a gallery)"
     )
@@ -53,7 +53,8 @@ def _run(module: str, *args: str) -> dict[str, object]:
     if done.returncode != 0 or not lines:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise CliError(f"{module} failed (exit {done.returncode}): {tail}")
-    return json.loads(lines[-1])  # type: ignore[no-any-return]
+    summary: dict[str, object] = json.loads(lines[-1])
+    return summary
 
 
 def run_screenshots(args: argparse.Namespace) -> int:
@@ -73,6 +74,6 @@ def run_screenshots(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"{gallery['renders']} screens drawn into {args.gallery}")
     for key, found in problems.items():
-        for problem in found:  # type: ignore[attr-defined]
+        for problem in found:
             print(f"  {key}: {problem}", file=sys.stderr)
     return ExitCode.FAILED if problems else ExitCode.OK

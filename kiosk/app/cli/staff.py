@@ -10,7 +10,7 @@ from kiosk.app.cli.common import CliError, add_json_flag, print_json
 from kiosk.errors import ExitCode
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     staff = subparsers.add_parser("staff", help="clerks who sign in at window consoles")
     actions = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     pin = actions.add_parser(

@@ -31,7 +31,7 @@ CENTRAL_URL_ENV = "KIOSK_CENTRAL_URL"
 CENTRAL_TOKEN_ENV = "KIOSK_CENTRAL_TOKEN"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sync = subparsers.add_parser(
         "sync", help="push the outbox to and pull bookings from the central booking store"
     )

@@ -173,11 +173,11 @@ def _pick_today(hall: HallProfile, slots: list[Slot], now: datetime, role: Role)
     if role is Role.ON_TIME:
         fitting = [s for s in slots if _timing(hall, s, now) is CheckInTiming.ON_TIME]
         current = [s for s in fitting if s.start <= now < s.end]
-        return (current or fitting or [None])[0]
+        return next(iter(current or fitting), None)
     if role is Role.EARLY:
         early = [s for s in slots if _timing(hall, s, now) is CheckInTiming.TOO_EARLY]
         later = [s for s in early if s.start >= now + timedelta(hours=2)]
-        return (later or early or [None])[0]
+        return next(iter(later or early), None)
     if role is Role.LATE:
         late = [s for s in slots if _timing(hall, s, now) is CheckInTiming.TOO_LATE]
         return late[-1] if late else None
@@ -186,7 +186,7 @@ def _pick_today(hall: HallProfile, slots: list[Slot], now: datetime, role: Role)
 
 def _first_slot_from(slots: list[Slot], hour: int) -> Slot | None:
     later = [s for s in slots if s.start.hour >= hour]
-    return (later or slots or [None])[0]
+    return next(iter(later or slots), None)
 
 
 def make_id_number(rng: random.Random, area: str, birth: date, sex: str) -> str:

@@ -39,7 +39,8 @@ def snapshot(
     state.unlink(missing_ok=True)
     supervisor.signal(child, signal.SIGUSR1)
     supervisor.wait_until(state.exists, f"{child.name}'s snapshot", timeout)
-    return json.loads(state.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    document: dict[str, Any] = json.loads(state.read_text(encoding="utf-8"))
+    return document
 
 
 def run_scenario(
@@ -111,7 +112,7 @@ def run_scenario(
     def display_shows() -> bool:
         shown.update(snapshot(supervisor, screens["display"], demo.screenshots))
         state = shown.get("state", {})
-        return state.get("newest_number") == number and state.get("newest_window") == window
+        return bool(state.get("newest_number") == number and state.get("newest_window") == window)
 
     waited(display_shows, f"the display showing {number} at window {window}")
     report["display"] = {k: shown["state"].get(k) for k in ("newest_number", "newest_window")}
@@ -120,7 +121,7 @@ def run_scenario(
 
     def console_shows() -> bool:  # the console follows the hall's events: at once
         console.update(snapshot(supervisor, screens["staff-a"], demo.screenshots))
-        return console.get("state", {}).get("current_number") == number
+        return bool(console.get("state", {}).get("current_number") == number)
 
     waited(console_shows, f"the console of window {window} showing {number}")
     report["screenshots"] = {}
@@ -168,7 +169,7 @@ def _pad_asks(
     def asks() -> bool:
         pad.update(snapshot(supervisor, screens["terminal-a"], run.demo.screenshots))
         state = pad.get("state", {})
-        return state.get("pad_state") == "asking" and state.get("rating_number") == number
+        return bool(state.get("pad_state") == "asking" and state.get("rating_number") == number)
 
     waited(asks, f"the rating pad of window {window} asking about {number}")
     return {
