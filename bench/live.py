@@ -16,7 +16,10 @@ next number, the person walks up in 3 s, is served, the clerk completes and call
 service per ``--cycle`` seconds on average per window (20 windows: a call every 3 s in the
 hall, ≈ 4 times the busy day of ``bench/day.py``); a kiosk process issues tickets at the
 same rate. Each clerk stamps the wall time right after its call committed; the display stamps
-the first frame flip after it put the number up, and the voice stamps its playback start. The
+when its stream thread read the call, when its UI thread got it, and when the first frame with
+the number on it is drawn: after the buffer swap and ``glFinish`` (in software GL the off-screen
+swap returns before llvmpipe has filled the frame), with that frame's update (label textures),
+draw (GL commands, texture uploads), flip and raster times; the voice stamps its playback start. The
 voice here does not wait for the audio to be spoken: with one loudspeaker, a call that
 arrives while another is being said waits for it in a real hall (seconds), which is the
 speaker's time, not the push path's.
