@@ -30,9 +30,10 @@ print(json.dumps({{"seconds": time.monotonic() - start, "free": ran, "normal": l
 """
 
 
-def run_child(install: str) -> dict[str, object]:
+def run_child(code: str) -> str:
+    """What ``code`` printed, run in a Kivy child process."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD.format(install=install)],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=120,
@@ -40,11 +41,12 @@ def run_child(install: str) -> dict[str, object]:
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout
 
 
 def test_a_free_event_from_another_thread_ends_the_frame_wait() -> None:
-    result = run_child("pushed_clock.install(clock)")
+    printed = run_child(CHILD.format(install="pushed_clock.install(clock)"))
+    result = json.loads(printed.strip().splitlines()[-1])
     # The free event ran while the clock slept, before the frame's ordinary events...
     assert result["free"] == [[]]
     # ...and the tick then went on at once: the ordinary event ran in the same tick, long
@@ -54,22 +56,12 @@ def test_a_free_event_from_another_thread_ends_the_frame_wait() -> None:
 
 
 def test_only_kivys_free_only_clock_can_be_pushed() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from kivy.clock import ClockBase\n"
-            "from screens import pushed_clock\n"
-            "try:\n"
-            "    pushed_clock.install(ClockBase())\n"
-            "except RuntimeError as error:\n"
-            "    print(error)\n",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=kivy_environment(),
-        cwd=ROOT,
+    printed = run_child(
+        "from kivy.clock import ClockBase\n"
+        "from screens import pushed_clock\n"
+        "try:\n"
+        "    pushed_clock.install(ClockBase())\n"
+        "except RuntimeError as error:\n"
+        "    print(error)\n"
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "the pushed clock needs Kivy's 'free_only' clock" in done.stdout
+    assert "the pushed clock needs Kivy's 'free_only' clock" in printed
