@@ -16,7 +16,10 @@ next number, the person walks up in 3 s, is served, the clerk completes and call
 service per ``--cycle`` seconds on average per window (20 windows: a call every 3 s in the
 hall, ≈ 4 times the busy day of ``bench/day.py``); a kiosk process issues tickets at the
 same rate. Each clerk stamps the wall time right after its call committed; the display stamps
-the first frame flip after it put the number up, and the voice stamps its playback start. The
+when its stream thread read the call, when its UI thread got it, and when the first frame with
+the number on it is drawn: after the buffer swap and ``glFinish`` (in software GL the off-screen
+swap returns before llvmpipe has filled the frame), with that frame's update (label textures),
+draw (GL commands, texture uploads), flip and raster times; the voice stamps its playback start. The
 voice here does not wait for the audio to be spoken: with one loudspeaker, a call that
 arrives while another is being said waits for it in a real hall (seconds), which is the
 speaker's time, not the push path's.
@@ -74,6 +77,7 @@ def display_child(url: str, out: Path, ready: Path, start_wall: float) -> int:
     env.prepare((1920, 1080), fullscreen=False, title="bench display", pushed_fps=PUSHED_FPS)
     from kivy.clock import Clock
     from kivy.core.window import Window
+    from kivy.graphics.opengl import glFinish
 
     from hardware.voice.announcer import VoiceAnnouncer
     from hardware.voice.speech import ClipLibrary, ClipSpeech
@@ -112,22 +116,59 @@ def display_child(url: str, out: Path, ready: Path, start_wall: float) -> int:
     class BenchDisplay(DisplayApp):
         def _on_events(self, events: Any) -> None:
             now = time.time()
-            for e in events:
-                if e.type == "ticket_called":
-                    delivered.append((e.payload["number"], e.payload["window"], now))
+            called = [
+                (e.payload["number"], e.payload["window"])
+                for e in events
+                if e.type == "ticket_called"
+            ]
+            delivered.extend((number, window, now) for number, window in called)
             super()._on_events(events)
+            # On the board from the next frame: the newest across the top, the others of the
+            # same batch at the head of the list of recent calls.
+            pending.extend(called)
 
-        def _show_calls(self, flash: bool) -> None:
-            super()._show_calls(flash)
-            if flash:
-                newest = self.calls[-1]
-                pending.append((newest.number, newest.window))
+    frame: dict[str, float] = {}
+    phases: list[tuple[str, int, dict[str, float]]] = []  # per call: the frame that showed it
 
-    def flipped(*_args: Any) -> None:
-        if pending:
-            now = time.time()
-            shown.extend((number, window, now) for number, window in pending)
+    def timed_tick_draw(original: Any) -> Any:
+        def tick_draw() -> None:  # the frame's updates: label texts laid out and rasterised
+            frame["update"] = time.perf_counter()
+            original()
+            frame["draw"] = time.perf_counter()
+
+        return tick_draw
+
+    def timed_on_draw(original: Any) -> Any:
+        def on_draw() -> None:  # GL commands for the whole board, new textures uploaded
+            original()
+            frame["flip"] = time.perf_counter()
+
+        return on_draw
+
+    def timed_flip(original: Any) -> Any:
+        def flip() -> None:
+            original()
+            frame["raster"] = time.perf_counter()
+            # Honest "shown": the frame's pixels are all drawn. In software GL the swap of an
+            # off-screen surface returns before llvmpipe's threads have filled it; glFinish
+            # waits for them (the next frame would wait for them anyway).
+            glFinish()
+            done, now = time.perf_counter(), time.time()
+            if not pending:
+                return
+            spans = {
+                "frame_start": now - (done - frame["update"]),  # wall time, as the stamps
+                "update": frame["draw"] - frame["update"],
+                "draw": frame["flip"] - frame["draw"],
+                "flip": frame["raster"] - frame["flip"],
+                "raster": done - frame["raster"],
+            }
+            for number, window in pending:
+                shown.append((number, window, now))
+                phases.append((number, window, spans))
             pending.clear()
+
+        return flip
 
     store = _store(url, "display")
     app = BenchDisplay(store, _clock(start_wall), announcer=Voice())
@@ -135,7 +176,9 @@ def display_child(url: str, out: Path, ready: Path, start_wall: float) -> int:
     fed: list[tuple[str, int, float]] = []
 
     def started(*_args: Any) -> None:
-        Window.bind(on_flip=flipped)
+        Clock.tick_draw = timed_tick_draw(Clock.tick_draw)
+        Window.on_draw = timed_on_draw(Window.on_draw)
+        Window.flip = timed_flip(Window.flip)
         live = app.live
         original = live._from_feed
 
@@ -168,6 +211,7 @@ def display_child(url: str, out: Path, ready: Path, start_wall: float) -> int:
         "fed": fed,
         "handed": handed,
         "plays": plays,
+        "phases": phases,
         "reads": app.live.feed.reads if app.live.feed else None,
     }
     out.write_text(json.dumps(document))
@@ -322,6 +366,14 @@ def _run(kind: str, url: str, folder: Path, args: argparse.Namespace) -> dict[st
     started = dict(zip(((n, w) for n, w, _t in handed), seen["plays"], strict=False))
     committed = {(n, w): t for n, w, t in calls}
     missing = sorted(set(committed) - set(shown))
+    framed = {(n, w): spans for n, w, spans in seen["phases"]}
+    both = [k for k in committed if k in framed and k in fed and k in ui]
+    phases = {  # where the time of call → shown goes, phase by phase
+        "feed": [fed[k] - committed[k] for k in both],
+        "to_ui": [ui[k] - fed[k] for k in both],
+        "to_frame": [framed[k]["frame_start"] - ui[k] for k in both],
+        **{name: [framed[k][name] for k in both] for name in ("update", "draw", "flip", "raster")},
+    }
     return {
         "store": kind,
         "calls": len(calls),
@@ -332,6 +384,7 @@ def _run(kind: str, url: str, folder: Path, args: argparse.Namespace) -> dict[st
         "call_to_announced_ms": _spread(
             [started[k] - t for k, t in committed.items() if k in started]
         ),
+        "shown_phases_ms": {name: _spread(values) for name, values in phases.items()},
         "idle_cpu_percent": round(idle_cpu * 100, 2),
         "busy_cpu_percent": round(busy_cpu * 100, 1),
         "display_cpu_ms_per_call": round(
@@ -381,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
                 r["call_to_ui_thread_ms"],
             )
             print(
-                f"{r['store']:>10}: {r['calls']} calls, {len(r['missing'])} not shown; "
+                f"{r['store']:>10}: {r['calls']} calls, {len(r['missing'])} not shown "
+                f"{r['missing'] or ''}; "
                 f"call → read by the display's feed p50 {r['call_to_feed_ms']['p50']} / p95 "
                 f"{r['call_to_feed_ms']['p95']} ms; "
                 f"call → display's UI thread p50 {ui['p50']} / p95 {ui['p95']} ms; "
@@ -389,6 +443,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"call → announcement started p50 {said['p50']} / p95 {said['p95']} / "
                 f"max {said['max']} ms; idle display CPU {r['idle_cpu_percent']} % of a core; "
                 f"busy {r['busy_cpu_percent']} % ({r['display_cpu_ms_per_call']} ms per call)"
+            )
+            print(
+                f"{'':>10}  call → shown by phase, p50 / p95 ms: "
+                + "; ".join(
+                    f"{name} {spread['p50']} / {spread['p95']}"
+                    for name, spread in r["shown_phases_ms"].items()
+                )
             )
     return 1 if any(r["missing"] for r in results) else 0
 

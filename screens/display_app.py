@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
@@ -33,6 +34,7 @@ from kiosk.services.feed import HallEvent
 from kiosk.services.queries import CALL_EVENTS, call_of, last_seq
 from kiosk.store.errors import StoreFault
 from kiosk.store.hallstore import HallStore
+from screens import theme
 from screens.base import HallApp, load_kv
 from screens.flows.events import CentralLink
 from screens.fonts import register_cjk_font
@@ -103,6 +105,7 @@ class DisplayApp(HallApp):
     def build(self) -> Any:
         register_cjk_font()
         load_kv("widgets", "display_board")
+        Window.clearcolor = theme.BLUE_DARK  # the board's background (display_board.kv)
         self.title = f"{self.hall.name_zh} · 叫号屏"
         return Factory.DisplayBoard()
 

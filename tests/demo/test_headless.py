@@ -42,8 +42,13 @@ def test_headless_demo_runs_the_scripted_scenario(tmp_path: Path, window_availab
     assert scenario["display"] == {"newest_number": number, "newest_window": report["consoles"][0]}
     assert scenario["console"]["current_number"] == number
     assert scenario["kiosk_after_tap"]["screen"] == "ticket"
-    # the QR code on the ticket opens the demo's queue page, which knows the number
-    assert scenario["queue_page"]["status"] == 200 and scenario["queue_page"]["shows_number"]
+    # the QR code printed on the ticket opens the demo's queue page, which knows the number;
+    # its link is the token one (/q/<token>), which names neither the person nor the number
+    page = scenario["queue_page"]
+    assert page["status"] == 200 and page["shows_number"]
+    base, token = page["link"].split("/q/")
+    assert base.startswith("http://127.0.0.1:") and "/" not in token, page["link"]
+    assert number not in token
     # The clerk finished; the window's rating pad asks the citizen (好差评).
     assert scenario["pad"]["pad_state"] == "asking"
     assert scenario["pad"]["rating_number"] == number

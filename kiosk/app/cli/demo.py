@@ -145,6 +145,7 @@ def _print_headless(document: dict[str, object]) -> None:
         print(f"ticket printed: {scenario.get('ticket_png')}")
         print(f"called: {called.get('number')} at window {called.get('window')}")
         print(f"display shows: {scenario.get('display')}")
+        print(f"queue page (the ticket's QR code): {scenario.get('queue_page', {}).get('link')}")
         for name, path in scenario.get("screenshots", {}).items():
             print(f"screenshot {name}: {path}")
     print(f"exit statuses: {document['exit_statuses']}")

@@ -482,7 +482,7 @@ def guide(run: DemoRun) -> str:
         f"Ticket previews (PNG): {demo.tickets}",
         f"Logs: {demo.logs}",
         f"Central booking store: {run.central_url}/api/v1/docs (log: {demo.log('central')})",
-        f"Queue page (a ticket's QR code opens it): {run.queue_page_url}/queue/…",
+        f"Queue page (a ticket's QR code opens it): {run.queue_page_url}/q/<token>",
         "From another terminal, as a clerk would (it runs as printed):",
         f"  {call_command(run, a)}",
         "",

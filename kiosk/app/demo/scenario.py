@@ -105,7 +105,7 @@ def run_scenario(
     ticket = json.loads(called.stdout)
     number = _number(ticket)
     report["called"] = {"window": window, "number": number}
-    report["queue_page"] = _queue_page(run, number)
+    report["queue_page"] = _queue_page(run, new_tickets[0], number)
 
     shown: dict[str, Any] = {}
 
@@ -136,11 +136,20 @@ def run_scenario(
     return report
 
 
-def _queue_page(run: DemoRun, number: str) -> dict[str, Any]:
-    """What a phone that scans the ticket's QR code gets: the demo's queue page for it."""
+def _queue_page(run: DemoRun, ticket_png: Path, number: str) -> dict[str, Any]:
+    """What a phone that scans the ticket's QR code gets: the link is read from the job the
+    printer received (the printer simulator keeps its bytes beside the preview, and the QR code
+    is the printer's own, so its content is in them): ``<queue page>/q/<token>``."""
     import requests
 
-    link = f"{run.queue_page_url}/queue/{run.hall.id}/{run.start:%Y-%m-%d}/{number}"
+    from hardware.printer.decode import parse, qr_codes
+
+    codes = qr_codes(parse(ticket_png.with_suffix(".bin").read_bytes()))
+    if not codes:
+        raise ScenarioFailed(f"the printed ticket {ticket_png.name} carries no QR code")
+    link = codes[0].content
+    if not link.startswith(f"{run.queue_page_url}/q/"):
+        raise ScenarioFailed(f"the ticket's QR code is not the queue page's link: {link}")
     answer = requests.get(link, timeout=10)
     return {"link": link, "status": answer.status_code, "shows_number": number in answer.text}
 
