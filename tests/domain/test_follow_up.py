@@ -156,3 +156,21 @@ def test_later_steps_need_only_a_note() -> None:
         record_step(FollowUpStage.FEEDBACK, StepInput(FollowUpStep.FEEDBACK, ""), RATED, NOW)
     assert scrub_note("座机 0377-60119518 回电") == "座机 037*****9518 回电"
     assert len(scrub_note("长" * 900) or "") == 500
+
+
+def test_the_words_are_in_both_languages() -> None:
+    from kiosk.i18n import use_language
+    from kiosk.messages import STAGE_TEXT, STATE_TEXT, STEP_TEXT, deadline_text
+    from kiosk.messages import describe_step_refusal as said
+
+    estimated = follow_up_deadline(HolidayCalendar(), "xixia", date(2026, 12, 21))
+    assert deadline_text(estimated) == "2027-01-11（估算：2027年节假日安排未发布，按周一至周五计）"
+    with use_language("en"):
+        assert deadline_text(estimated).startswith("2027-01-11 (estimate: the holidays of 2027")
+        assert said(StepRefused(StepRefusal.NOTE_REQUIRED)) == "Please write a note"
+        from kiosk.i18n import _
+
+        for words in (*STAGE_TEXT.values(), *STEP_TEXT.values(), *STATE_TEXT.values()):
+            assert _(words) != words and _(words).isascii(), words
+        for reason in StepRefusal:
+            assert said(StepRefused(reason)).isascii(), reason
