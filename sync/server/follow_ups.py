@@ -15,12 +15,13 @@ exist (404), so ids cannot be probed.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain, repeat
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -174,8 +175,12 @@ def _views(
             steps[entry.follow_up_id].append(entry)
     today = {hall_id: settings.now(settings.halls[hall_id]).date() for hall_id in settings.halls}
     views = []
+    deadlines: dict[tuple[str, date], Deadline] = {}  # items of one day share their deadline
     for item, rating in pairs:
-        deadline = follow_up_deadline(settings.calendar, item.hall_id, item.opened_at.date())
+        key = (item.hall_id, item.opened_at.date())
+        deadline = deadlines.get(key)
+        if deadline is None:
+            deadline = deadlines[key] = follow_up_deadline(settings.calendar, *key)
         day = today.get(item.hall_id) or item.opened_at.date()
         state = follow_up_state(FollowUpStage(item.stage), deadline, day)
         views.append(FollowUpView(item, rating, steps[item.id], deadline, state))
@@ -193,7 +198,7 @@ def list_follow_ups(
     state: FollowUpState | None = None,
     from_day: date | None = None,
     to_day: date | None = None,
-    limit: int = LIST_LIMIT,
+    limit: int | None = LIST_LIMIT,
 ) -> list[FollowUpView]:
     """The items of the halls (rated from ``from_day`` to ``to_day``), overdue first, then open,
     then closed; oldest first within each."""
@@ -215,7 +220,7 @@ def list_follow_ups(
     if state is not None:
         views = [view for view in views if view.state is state]
     views.sort(key=lambda view: _STATE_ORDER[view.state])
-    return views[:limit]
+    return views if limit is None else views[:limit]
 
 
 def find_follow_up(
@@ -273,21 +278,27 @@ def record_follow_up_step(
     return find_follow_up(session, settings, follow_up_id, visible)
 
 
-def _counts(
-    ratings: list[Rating], states: dict[tuple[str, int], FollowUpState], **key: object
-) -> RatingCounts:
-    summary = tally(0, (RatingLevel(r.level) for r in ratings))
-    of_bad = [states.get((r.hall_id, r.ticket_id)) for r in ratings if r.bad]
-    return RatingCounts(
-        **key,  # type: ignore[arg-type]
-        rated=summary.rated,
-        satisfied=summary.satisfied,
-        bad=summary.bad,
-        satisfaction=summary.satisfaction,
-        follow_ups_open=of_bad.count(FollowUpState.OPEN),
-        follow_ups_overdue=of_bad.count(FollowUpState.OVERDUE),
-        follow_ups_closed=of_bad.count(FollowUpState.CLOSED),
-    )
+@dataclass
+class _Group:
+    """Ratings of a window, a clerk or the hall, counted by level, and their 差评's follow-ups
+    counted by state."""
+
+    levels: Counter[RatingLevel] = field(default_factory=Counter)
+    states: Counter[FollowUpState] = field(default_factory=Counter)
+    name: str | None = None
+
+    def counts(self, **key: object) -> RatingCounts:
+        summary = tally(0, chain.from_iterable(repeat(lv, n) for lv, n in self.levels.items()))
+        return RatingCounts(
+            **key,  # type: ignore[arg-type]
+            rated=summary.rated,
+            satisfied=summary.satisfied,
+            bad=summary.bad,
+            satisfaction=summary.satisfaction,
+            follow_ups_open=self.states[FollowUpState.OPEN],
+            follow_ups_overdue=self.states[FollowUpState.OVERDUE],
+            follow_ups_closed=self.states[FollowUpState.CLOSED],
+        )
 
 
 def rating_report(
@@ -295,32 +306,34 @@ def rating_report(
 ) -> RatingReport:
     """好差评 of the days per window and per clerk, each 差评's follow-up by its state today
     (满意率 by ``kiosk.domain.rating.tally``, the rule the hall's own report uses)."""
-    ratings = list(
-        session.scalars(
-            select(Rating)
-            .where(Rating.hall_id == hall.id, Rating.day >= from_day, Rating.day <= to_day)
-            .order_by(Rating.ticket_id)
-        )
-    )
-    views = list_follow_ups(session, settings, [hall.id], None, from_day, to_day, limit=10**9)
-    states = {(v.item.hall_id, v.item.ticket_id): v.state for v in views}
-    windows: dict[int | None, list[Rating]] = defaultdict(list)
-    clerks: dict[str | None, list[Rating]] = defaultdict(list)
-    for rating in ratings:
-        windows[rating.window].append(rating)
-        clerks[rating.clerk].append(rating)
+    levels = session.execute(
+        select(Rating.window, Rating.clerk, Rating.clerk_name, Rating.level, func.count())
+        .where(Rating.hall_id == hall.id, Rating.day >= from_day, Rating.day <= to_day)
+        .group_by(Rating.window, Rating.clerk, Rating.clerk_name, Rating.level)
+    ).tuples()
+    total = _Group()
+    windows: dict[int | None, _Group] = defaultdict(_Group)
+    clerks: dict[str | None, _Group] = defaultdict(_Group)
+    for window, clerk, clerk_name, level, count in levels:
+        for group in (total, windows[window], clerks[clerk]):
+            group.levels[RatingLevel(level)] += count
+        clerks[clerk].name = clerk_name or clerks[clerk].name
+    for view in list_follow_ups(session, settings, [hall.id], None, from_day, to_day, None):
+        rating = view.rating
+        for group in (total, windows[rating.window], clerks[rating.clerk]):
+            group.states[view.state] += 1
     return RatingReport(
         hall=hall.id,
         from_day=from_day,
         to_day=to_day,
         as_of=settings.now(hall).date(),
-        total=_counts(ratings, states),
+        total=total.counts(),
         windows=[
-            _counts(rows, states, window=window)
-            for window, rows in sorted(windows.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+            group.counts(window=window)
+            for window, group in sorted(windows.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
         ],
         clerks=[
-            _counts(rows, states, clerk=clerk, clerk_name=rows[-1].clerk_name)
-            for clerk, rows in sorted(clerks.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+            group.counts(clerk=clerk, clerk_name=group.name)
+            for clerk, group in sorted(clerks.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
         ],
     )
