@@ -6,14 +6,18 @@ staff pages (CSRF, masked data, another hall's items answered 404)."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.domain.follow_up import FollowUpStep, StepInput
 from sync.protocol import EventBatchResult, RatingReport
 from sync.server.auth import Role, add_staff
+from sync.server.errors import Conflict
+from sync.server.follow_ups import record_follow_up_step
 from sync.server.models import FollowUp, FollowUpEntry, Rating, StaffSession
 from tests.central.conftest import person
 from tests.central.helpers import event, rating
@@ -226,3 +230,31 @@ def test_only_the_halls_managers_and_county_admins_see_an_item(client, central, 
     admin = login(client, central, "admin", Role.COUNTY_ADMIN, [])
     assert admin.get(url).status_code == 200
     assert f'data-follow-up="{bad_rating}"' in admin.get("/staff/follow-ups").text
+
+
+def test_two_managers_sending_the_same_step_at_once_record_it_once(central, bad_rating) -> None:
+    """The item's row is locked while a step is recorded: the second writer finds the step
+    done and is refused (409), on SQLite (one writer at a time) and PostgreSQL alike."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def send(name: str) -> None:
+        given = StepInput(FollowUpStep.VISIT, f"{name} 回访", "张三", "", AFTER_RATING)
+        barrier.wait()
+        try:
+            with central.transaction() as session:
+                record_follow_up_step(
+                    session, central.settings, bad_rating, lambda _hall: True, name, given
+                )
+            outcomes.append("recorded")
+        except Conflict as refused:
+            outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=send, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["recorded", "step_out_of_order"]
+    with central.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(FollowUpEntry)) == 1
