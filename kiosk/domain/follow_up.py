@@ -136,7 +136,7 @@ def record_step(
         raise StepRefused(StepRefusal.NOTE_REQUIRED)
     if given.step is not FollowUpStep.VISIT:
         return following, StepRecord(given.step, note)
-    name = " ".join(given.contact_name.split())[:CONTACT_MAX]
+    name = scrub_free_text(given.contact_name, CONTACT_MAX) or ""
     if not name:
         raise StepRefused(StepRefusal.CONTACT_REQUIRED)
     phone = given.contact_phone.strip()

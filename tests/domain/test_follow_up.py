@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -145,6 +146,15 @@ def test_a_visit_needs_note_person_and_a_plausible_time(changes: dict, reason: S
     with pytest.raises(StepRefused) as refused:
         record_step(FollowUpStage.VISIT, StepInput(FollowUpStep.VISIT, **values), RATED, NOW)
     assert refused.value.reason is reason
+
+
+def test_a_name_typed_with_control_characters_is_kept_without_them() -> None:
+    """PostgreSQL refuses a NUL in text: nothing a form sends may reach it."""
+    typed = StepInput(FollowUpStep.VISIT, "说明", "\x00张小三\x07", "", datetime(2026, 9, 29, 9))
+    assert record_step(FollowUpStage.VISIT, typed, RATED, NOW)[1].contact_name == "张*三"
+    with pytest.raises(StepRefused) as refused:
+        record_step(FollowUpStage.VISIT, replace(typed, contact_name="\x00\x01"), RATED, NOW)
+    assert refused.value.reason is StepRefusal.CONTACT_REQUIRED
 
 
 def test_later_steps_need_only_a_note() -> None:
