@@ -198,7 +198,18 @@ def test_a_manager_works_a_follow_up_to_the_end(client, central, clock, bad_rati
         assert {e.recorded_by for e in kept} == {"manager"}
         assert all(person(4) not in e.note and "13812345678" not in e.note for e in kept)
     report = manager.get("/staff/halls/xixia/report", params={"day": "2026-11-23"})
-    assert report.status_code == 200 and "满意率" in report.text and "50.0%" in report.text
+    assert report.status_code == 200 and "<title>当日统计 · 西峡" in report.text
+    assert report.text.count('id="ratings-windows"') == 1
+    total = re.search(r"<tr data-total>(.*?)</tr>", report.text, re.S).group(1)  # type: ignore[union-attr]
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", total) == [
+        "全中心",
+        "2",
+        "50.0%",
+        "1",
+        "0",
+        "0",
+        "1",
+    ]
     listing = manager.get("/staff/follow-ups", params={"state": "closed"})
     assert f'data-follow-up="{bad_rating}"' in listing.text and "已办结" in listing.text
 
