@@ -17,6 +17,15 @@ from kiosk.domain.booking_rules import (
     PlaceRefusal,
 )
 from kiosk.domain.calendar import DayType
+from kiosk.domain.follow_up import (
+    Deadline,
+    DeadlineBasis,
+    FollowUpStage,
+    FollowUpState,
+    FollowUpStep,
+    StepRefusal,
+    StepRefused,
+)
 from kiosk.domain.hall import Acceptance, WindowGroup
 from kiosk.domain.schedule import (
     ClosedReason,
@@ -235,3 +244,51 @@ def format_duration(delta: timedelta) -> str:
     if hours:
         return _("{hours} 小时 {minutes} 分钟").format(hours=hours, minutes=minutes)
     return _("{minutes} 分钟").format(minutes=minutes)
+
+
+# --- 差评 follow-ups (kiosk.domain.follow_up) ----------------------------------------------------
+
+STAGE_TEXT: dict[FollowUpStage, str] = {
+    FollowUpStage.VISIT: "待回访",
+    FollowUpStage.RECTIFY: "待整改",
+    FollowUpStage.FEEDBACK: "待反馈",
+    FollowUpStage.CLOSE: "待办结",
+    FollowUpStage.CLOSED: "已办结",
+}
+STEP_TEXT: dict[FollowUpStep, str] = {
+    FollowUpStep.VISIT: "回访",
+    FollowUpStep.RECTIFY: "整改",
+    FollowUpStep.FEEDBACK: "反馈",
+    FollowUpStep.CLOSE: "办结",
+}
+STATE_TEXT: dict[FollowUpState, str] = {
+    FollowUpState.OPEN: "办理中",
+    FollowUpState.OVERDUE: "已逾期",
+    FollowUpState.CLOSED: "已办结",
+}
+_STEP_REFUSALS: dict[StepRefusal, str] = {
+    StepRefusal.CLOSED: "该差评已办结，不能再记录",
+    StepRefusal.OUT_OF_ORDER: "该步骤已由他人记录或顺序不对，请刷新页面",
+    StepRefusal.NOTE_REQUIRED: "请填写情况说明",
+    StepRefusal.CONTACT_REQUIRED: "请填写回访对象",
+    StepRefusal.BAD_PHONE: "联系电话格式不正确",
+    StepRefusal.WHEN_REQUIRED: "请填写回访时间",
+    StepRefusal.WHEN_IN_FUTURE: "回访时间不能晚于现在",
+    StepRefusal.WHEN_BEFORE_RATING: "回访时间不能早于评价时间",
+}
+
+
+def describe_step_refusal(refusal: StepRefused) -> str:
+    return _(_STEP_REFUSALS[refusal.reason])
+
+
+def deadline_text(deadline: Deadline) -> str:
+    """The deadline as staff read it, with how far it can be trusted."""
+    due = f"{deadline.due:%Y-%m-%d}"
+    if deadline.basis is DeadlineBasis.ESTIMATED:
+        return _("{due}（估算：{year}年节假日安排未发布，按周一至周五计）").format(
+            due=due, year=deadline.year
+        )
+    if deadline.basis is DeadlineBasis.PROVISIONAL:
+        return _("{due}（暂定：{year}年节假日安排为暂定）").format(due=due, year=deadline.year)
+    return due

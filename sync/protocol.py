@@ -602,6 +602,73 @@ class DailyReport(_Wire):
     ticket_events: dict[str, int]
 
 
+FollowUpStageName = Literal["visit", "rectify", "feedback", "close", "closed"]
+FollowUpStateName = Literal["open", "overdue", "closed"]
+
+
+class FollowUpStepOut(_Wire):
+    """A step recorded on a follow-up; its note and the person reached stay on the staff
+    pages (``kiosk.domain.follow_up``)."""
+
+    step: Literal["visit", "rectify", "feedback", "close"]
+    recorded_at: WallTime
+
+
+class FollowUpOut(_Wire):
+    """The follow-up a 差评 opened: ``stage`` is the step it waits for (or ``closed``),
+    ``state`` open, overdue or closed by the server's day. ``due`` is the 15th working day
+    after the rating by the hall's calendar; ``deadline_basis`` ``estimated`` (a year without
+    holiday data: weekdays stood in) or ``provisional`` says it may still move."""
+
+    id: int
+    hall: str
+    ticket_id: int
+    day: date
+    number: str
+    service: str
+    window: int | None
+    clerk: str | None
+    level: RatingLevelName
+    reasons: list[str]
+    rated_at: WallTime
+    stage: FollowUpStageName
+    state: FollowUpStateName
+    due: date
+    deadline_basis: Literal["calendar", "provisional", "estimated"]
+    closed_at: WallTime | None
+    closed_late: bool
+    steps: list[FollowUpStepOut]
+
+
+class RatingCounts(_Wire):
+    """Ratings of a window, a clerk or the hall: 满意率 is satisfied over rated (unrated
+    services do not count); ``bad`` 差评 split by their follow-ups' state."""
+
+    window: int | None = None
+    clerk: str | None = None
+    clerk_name: str | None = None
+    rated: int
+    satisfied: int
+    bad: int
+    satisfaction: float | None
+    follow_ups_open: int
+    follow_ups_overdue: int
+    follow_ups_closed: int
+
+
+class RatingReport(_Wire):
+    """好差评 of a hall over days ``from_day`` to ``to_day`` (inclusive), per window and per
+    clerk (工号), with the state of each 差评's follow-up on ``as_of``."""
+
+    hall: str
+    from_day: date
+    to_day: date
+    as_of: date
+    total: RatingCounts
+    windows: list[RatingCounts]
+    clerks: list[RatingCounts]
+
+
 class ApiError(_Wire):
     error: str
     message: str

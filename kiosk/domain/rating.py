@@ -69,11 +69,17 @@ def scrub_comment(text: str | None) -> str | None:
     ``COMMENT_MAX`` and with anything shaped like an ID number masked, plain or written in
     groups (a person may type theirs; the hall must not keep it). What is left is a comment
     ``sync.protocol.TicketRatedPayload`` takes."""
+    return scrub_free_text(text, COMMENT_MAX)
+
+
+def scrub_free_text(text: str | None, limit: int) -> str | None:
+    """Free text a person typed, as it may be kept: ``scrub_comment``'s rules with ``limit``
+    characters (a comment, a follow-up's note)."""
     if text is None:
         return None
     cleaned = " ".join(text.split())
     cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch) not in ("Cc", "Cs"))
-    cleaned = mask_id_numbers(cleaned)[:COMMENT_MAX]
+    cleaned = mask_id_numbers(cleaned)[:limit]
     cleaned = _ID_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), cleaned)
     return cleaned or None
 

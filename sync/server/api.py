@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
+from kiosk.domain.follow_up import FollowUpState
 from sync.protocol import (
     BOOKING_ID_PATTERN,
     MAX_NUMBER,
@@ -27,8 +28,10 @@ from sync.protocol import (
     Day,
     EventBatch,
     EventBatchResult,
+    FollowUpOut,
     HallCancel,
     HallChange,
+    RatingReport,
     SlotOut,
 )
 from sync.server import bookings as booking_cases
@@ -36,6 +39,7 @@ from sync.server.app import Central
 from sync.server.auth import DevicePrincipal
 from sync.server.errors import Refused
 from sync.server.events import apply_batch, daily_report
+from sync.server.follow_ups import LIST_LIMIT, check_period, list_follow_ups, rating_report
 from sync.server.problems import responses
 from sync.server.pulls import Page, empty_page, read_page
 
@@ -94,6 +98,7 @@ Device = Annotated[DevicePrincipal, Depends(device)]
 Store = Annotated[Central, Depends(central)]
 BookingIdPath = Annotated[str, Path(pattern=BOOKING_ID_PATTERN)]
 _AUTH = (401, 403)
+FollowUpList = TypeAdapter(list[FollowUpOut])
 
 
 @router.get("/health", tags=["service"])
@@ -299,3 +304,51 @@ def report(hall: str, day: Annotated[Day, Query()], principal: Device, store: St
     profile = booking_cases.hall_profile(store.settings, hall)
     with store.read_session() as session:
         return daily_report(session, profile, day)
+
+
+@router.get(
+    "/halls/{hall}/follow-ups",
+    response_model=list[FollowUpOut],
+    responses=responses(*_AUTH, 404, 422),
+    tags=["ratings"],
+)
+def follow_ups(
+    hall: str,
+    principal: Device,
+    store: Store,
+    state: Annotated[FollowUpState | None, Query()] = None,
+    from_day: Annotated[Day | None, Query()] = None,
+    to_day: Annotated[Day | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=LIST_LIMIT)] = LIST_LIMIT,
+) -> Response:
+    """The follow-ups of the hall's 差评 (rated from ``from_day`` to ``to_day``): overdue
+    first, then open, then closed, oldest first within each. Stage, state and deadline only:
+    the notes and the person reached stay on the staff pages."""
+    profile = booking_cases.hall_profile(store.settings, hall)
+    with store.read_session() as session:
+        views = list_follow_ups(
+            session, store.settings, [profile.id], state, from_day, to_day, limit
+        )
+        body = FollowUpList.dump_json([view.out() for view in views])
+    return Response(body, media_type="application/json")
+
+
+@router.get(
+    "/halls/{hall}/reports/ratings",
+    response_model=RatingReport,
+    responses=responses(*_AUTH, 404, 422),
+    tags=["reports", "ratings"],
+)
+def ratings_report(
+    hall: str,
+    from_day: Annotated[Day, Query()],
+    to_day: Annotated[Day, Query()],
+    principal: Device,
+    store: Store,
+) -> RatingReport:
+    """好差评 of the days per window and per clerk: rated, satisfied (满意率), 差评 and the
+    state of their follow-ups today (open, overdue, closed)."""
+    profile = booking_cases.hall_profile(store.settings, hall)
+    check_period(from_day, to_day)
+    with store.read_session() as session:
+        return rating_report(session, store.settings, profile, from_day, to_day)

@@ -104,7 +104,7 @@ def open_central(settings: ServerSettings, migrate: bool = True) -> Central:
 
 
 def create_app(settings: ServerSettings, central: Central | None = None) -> FastAPI:
-    from sync.server import api, staff
+    from sync.server import api, follow_up_pages, staff
 
     store = central or open_central(settings)
 
@@ -130,6 +130,7 @@ def create_app(settings: ServerSettings, central: Central | None = None) -> Fast
     app.state.central = store
     app.include_router(api.router, prefix=API_PREFIX)
     app.include_router(staff.router)
+    app.include_router(follow_up_pages.router)
     problems.install(app)
     staff.install(app)
     app.add_middleware(Gate, central=lambda: store)

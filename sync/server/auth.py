@@ -252,11 +252,14 @@ class Permission(StrEnum):
     BOOK = "book"
     CANCEL = "cancel"
     HALL_REPORTS = "hall_reports"
+    FOLLOW_UP = "follow_up"  # works the follow-ups of its halls' 差评 (回访 → 整改 → 反馈)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HALL_DESK: frozenset({Permission.BOOK, Permission.CANCEL}),
-    Role.HALL_MANAGER: frozenset({Permission.BOOK, Permission.CANCEL, Permission.HALL_REPORTS}),
+    Role.HALL_MANAGER: frozenset(
+        {Permission.BOOK, Permission.CANCEL, Permission.HALL_REPORTS, Permission.FOLLOW_UP}
+    ),
     Role.COUNTY_ADMIN: frozenset(Permission),
 }
 
@@ -280,7 +283,11 @@ class StaffPrincipal:
     def require(self, hall_id: str, permission: Permission | None = None) -> None:
         if not self.acts_for(hall_id):
             raise Forbidden("not_your_hall", _("您的账号不能办理该服务中心的业务"), hall=hall_id)
-        if permission is not None and not self.may(permission):
+        if permission is not None:
+            self.require_permission(permission)
+
+    def require_permission(self, permission: Permission) -> None:
+        if not self.may(permission):
             raise Forbidden("not_allowed", _("您的账号没有此项权限"), permission=permission.value)
 
     def visible(self, hall_ids: Iterable[str]) -> list[str]:

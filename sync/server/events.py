@@ -37,6 +37,7 @@ from sync.protocol import (
     EventType,
     Outcome,
     PayloadRefused,
+    TicketRatedPayload,
     parse_payload,
 )
 from sync.server.bookings import (
@@ -48,6 +49,7 @@ from sync.server.bookings import (
     place_problem,
     touch,
 )
+from sync.server.follow_ups import record_rating
 from sync.server.models import Booking, Device, Event
 from sync.server.settings import ServerSettings
 
@@ -259,6 +261,11 @@ def _apply(
         if kind == EventType.BOOKING_FORFEITED:
             return _forfeited(session, booking, received, numbers)
         return _served(session, booking, occurred, received, numbers)
+    if isinstance(payload, TicketRatedPayload):
+        if record_rating(session, hall, payload, received):
+            return _Applied(Outcome.APPLIED)
+        # One rating per ticket: a second one (another device, another key) changes nothing.
+        return _Applied(Outcome.IGNORED, conflict="already_rated")
     return _Applied(Outcome.APPLIED)  # ticket_*: recorded for the daily report
 
 

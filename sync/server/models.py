@@ -7,15 +7,17 @@ name and phone for staff to read.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     PrimaryKeyConstraint,
@@ -185,3 +187,75 @@ class StaffSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Rating(Base):
+    """A citizen's 好差评 of one service (``ticket_rated``), one per ticket of a hall: the first
+    event for a ticket is kept, a second one for the same ticket is recorded and ignored."""
+
+    __tablename__ = "ratings"
+
+    hall_id: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[date] = mapped_column(Date)
+    number: Mapped[str] = mapped_column(String(8))
+    service_id: Mapped[str] = mapped_column(String(64))
+    window: Mapped[int | None] = mapped_column(Integer)
+    clerk: Mapped[str | None] = mapped_column(String(16))
+    clerk_name: Mapped[str | None] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(24))
+    bad: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    reasons_zh: Mapped[list[str]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    served_at: Mapped[datetime] = mapped_column(DateTime)
+    rated_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("hall_id", "ticket_id", name="pk_ratings"),
+        Index("ix_ratings_day", "hall_id", "day"),
+    )
+
+
+class FollowUp(Base):
+    """The follow-up a 差评 opened (``kiosk.domain.follow_up``): its stage; the deadline is
+    counted from ``opened_at`` whenever it is shown, by the hall's calendar of that moment."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    stage: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["hall_id", "ticket_id"], ["ratings.hall_id", "ratings.ticket_id"], name="fk_rating"
+        ),
+        UniqueConstraint("hall_id", "ticket_id", name="uq_follow_ups_ticket"),
+        Index("ix_follow_ups_stage", "hall_id", "stage"),
+    )
+
+
+class FollowUpEntry(Base):
+    """One recorded step: the note scrubbed, the person reached masked, who recorded it.
+    Each step once per item (the database holds to it as well as the rules)."""
+
+    __tablename__ = "follow_up_steps"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id"))
+    step: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500))
+    contact_name: Mapped[str | None] = mapped_column(String(32))
+    contact_phone: Mapped[str | None] = mapped_column(String(24))
+    contacted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("follow_up_id", "step", name="uq_follow_up_steps_step"),)

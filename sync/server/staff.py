@@ -58,6 +58,7 @@ from sync.server.auth import (
 )
 from sync.server.errors import CentralError, Forbidden
 from sync.server.events import daily_report
+from sync.server.follow_ups import rating_report
 from sync.server.gate import client_address
 from sync.server.models import Booking
 from sync.server.pages import render
@@ -69,7 +70,7 @@ BookingIdPath = Annotated[str, Path(pattern=BOOKING_ID_PATTERN)]
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
-def _central(request: Request) -> Central:
+def central_of(request: Request) -> Central:
     found: Central = request.app.state.central  # Starlette's State holds untyped attributes
     return found
 
@@ -80,7 +81,7 @@ class LoginRequired(Exception):
 
 def staff_user(request: Request) -> StaffPrincipal:
     """The logged-in staff member, with their role and halls."""
-    with _central(request).read_session() as session:
+    with central_of(request).read_session() as session:
         staff = staff_for(session, request.cookies.get(COOKIE))
     if staff is None:
         raise LoginRequired
@@ -102,7 +103,7 @@ class HallDesk:
 
 
 def hall_desk(request: Request, hall_id: str, staff: StaffUser) -> HallDesk:
-    hall = booking_cases.hall_profile(_central(request).settings, hall_id)
+    hall = booking_cases.hall_profile(central_of(request).settings, hall_id)
     staff.require(hall.id)
     return HallDesk(staff, hall)
 
@@ -120,7 +121,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_redirect)  # type: ignore[arg-type]
 
 
-def _check_csrf(staff: StaffPrincipal, token: str) -> None:
+def check_csrf(staff: StaffPrincipal, token: str) -> None:
     if not same_token(token, staff.csrf_token):
         raise Forbidden("bad_csrf", _("页面已过期，请刷新后重试"))
 
@@ -165,7 +166,7 @@ async def login(
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=500)] = "/staff/",
 ) -> Response:
-    store = _central(request)
+    store = central_of(request)
     keys = throttle.login_keys(username, client_address(request.scope))
 
     def before() -> tuple[str | None, int | None]:
@@ -209,7 +210,7 @@ async def login(
 
 @router.post("/logout")
 def logout(request: Request) -> RedirectResponse:
-    with _central(request).transaction() as session:
+    with central_of(request).transaction() as session:
         log_out(session, request.cookies.get(COOKIE))
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(COOKIE)
@@ -218,12 +219,13 @@ def logout(request: Request) -> RedirectResponse:
 
 @router.get("/", response_class=HTMLResponse, response_model=None)
 def halls(request: Request, staff: StaffUser) -> Response:
-    store = _central(request)
+    store = central_of(request)
     visible = staff.visible(sorted(store.settings.halls))
     context = {
         "staff": staff,
         "halls": [store.settings.halls[hall_id] for hall_id in visible],
         "reports": staff.may(Permission.HALL_REPORTS),
+        "follow_ups": staff.may(Permission.FOLLOW_UP),
     }
     return render(request, "halls.html", context)
 
@@ -249,7 +251,7 @@ def _booking_form(
     error: CentralError | None = None,
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    store = _central(request)
+    store = central_of(request)
     hall = desk.hall
     today = store.settings.now(hall).date()
     days = [today + timedelta(days=n) for n in range(hall.booking.days_ahead + 1)]
@@ -333,9 +335,9 @@ def book(
     phone: Annotated[str, Form(max_length=100)] = "",
     slot: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    _check_csrf(desk.staff, csrf)
+    check_csrf(desk.staff, csrf)
     desk.require(Permission.BOOK)
-    store = _central(request)
+    store = central_of(request)
     hall = desk.hall
     # The ID number is never sent back into the page: staff type it again after an error.
     values = {"name": name, "phone": phone, "slot": slot, "channel": channel}
@@ -394,7 +396,7 @@ def confirmation_text(hall: HallProfile, booking: Booking, calendar_note: str = 
     "/halls/{hall_id}/bookings/{booking_id}", response_class=HTMLResponse, response_model=None
 )
 def confirmation(request: Request, desk: Desk, booking_id: BookingIdPath) -> Response:
-    store = _central(request)
+    store = central_of(request)
     with store.read_session() as session:
         booking = booking_cases.get_booking(session, desk.hall, booking_id)
     context = {
@@ -421,7 +423,7 @@ def booking_list(
     """A day's bookings; with ``code``, only the booking whose short code it is: a citizen on
     the phone quotes the code on their ticket or confirmation (``kiosk.domain.booking_code``;
     codes are compared within one hall and one day)."""
-    store = _central(request)
+    store = central_of(request)
     hall = desk.hall
     day = day or store.settings.now(hall).date() + timedelta(days=1)
     with store.read_session() as session:
@@ -458,18 +460,22 @@ def _bad_code_text() -> str:
 def hall_report(
     request: Request, desk: Desk, day: Annotated[Day | None, Query()] = None
 ) -> Response:
-    """The hall's day in numbers for its manager: bookings by status, conflicts, tickets."""
+    """The hall's day in numbers for its manager: bookings by status, conflicts, tickets, and
+    好差评 per window and clerk with the state of each 差评's follow-up."""
     desk.require(Permission.HALL_REPORTS)
-    store = _central(request)
+    store = central_of(request)
     day = day or store.settings.now(desk.hall).date()
     with store.read_session() as session:
         report = daily_report(session, desk.hall, day)
+        ratings = rating_report(session, store.settings, desk.hall, day, day)
     services = {s.id: s for s in desk.hall.services}
     context = {
         "staff": desk.staff,
         "hall": desk.hall,
         "day": day,
         "report": report,
+        "ratings": ratings,
+        "follow_ups": desk.staff.may(Permission.FOLLOW_UP),
         "services": services,
     }
     return render(request, "report.html", context)
@@ -497,7 +503,7 @@ def _cancel_page(
     response_model=None,
 )
 def cancel_page(request: Request, desk: Desk, booking_id: BookingIdPath) -> Response:
-    with _central(request).read_session() as session:
+    with central_of(request).read_session() as session:
         booking = booking_cases.get_booking(session, desk.hall, booking_id)
     return _cancel_page(request, desk, booking)
 
@@ -513,9 +519,9 @@ def cancel(
     approver: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    _check_csrf(desk.staff, csrf)
+    check_csrf(desk.staff, csrf)
     desk.require(Permission.CANCEL)
-    store = _central(request)
+    store = central_of(request)
     hall = desk.hall
     try:
         with store.transaction() as session:

@@ -21,9 +21,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
-from sync.protocol import BookingCreate, Channel
+from sync.protocol import BookingCreate, Channel, TicketRatedPayload
 from sync.server.app import Central, create_app
 from sync.server.bookings import create_booking
+from sync.server.follow_ups import record_rating
+from tests.central.helpers import rating
 from tests.central_fixtures import Devices, person
 
 EXAMPLES = int(os.environ.get("KIOSK_SCHEMATHESIS_EXAMPLES", "10"))
@@ -112,10 +114,24 @@ def booking_id(central: Central) -> str:
         return booking.id
 
 
-def test_with_the_halls_token(central: Central, devices: Devices, booking_id: str) -> None:
+@pytest.fixture
+def bad_rating(central: Central) -> None:
+    """A 差评 of the token's hall, so the follow-up list and the rating report answer with
+    rows that are checked against their schema too."""
+    payload = TicketRatedPayload.model_validate(rating())
+    hall = central.settings.halls["xixia"]
+    with central.transaction() as session:
+        assert record_rating(session, hall, payload, datetime(2026, 11, 23, 10, 10))
+
+
+def test_with_the_halls_token(
+    central: Central, devices: Devices, booking_id: str, bad_rating: None
+) -> None:
     token = devices.token("xixia", "schemathesis")
     tried = run(api_schema(central, token), booking_id, authorised=True)
-    assert "POST /api/v1/halls/{hall}/events" in tried and len(tried) >= 9
+    assert "POST /api/v1/halls/{hall}/events" in tried and len(tried) >= 11
+    assert "GET /api/v1/halls/{hall}/follow-ups" in tried
+    assert "GET /api/v1/halls/{hall}/reports/ratings" in tried
 
 
 def test_without_a_token(central: Central, booking_id: str) -> None:

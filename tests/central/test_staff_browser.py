@@ -1,7 +1,8 @@
 """The booking desk in a real browser (Debian's headless Chromium through Playwright).
 
 A phone booking is taken from login to the printed confirmation, then listed and cancelled;
-screenshots of each page go to ``artefacts/central/`` and must not be blank.
+a hall manager works a 差评's follow-up from 回访 to 办结. Screenshots of each page go to
+``artefacts/central/`` and must not be blank.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import pytest
 
 from kiosk.clock import FixedClock
 from kiosk.config import load_calendar, load_halls
+from sync.protocol import TicketRatedPayload
 from sync.server.app import create_app, open_central
 from sync.server.auth import Role, add_staff
+from sync.server.follow_ups import record_rating
 from sync.server.settings import ServerSettings
+from tests.central.helpers import rating
 from tests.central_fixtures import KEY, MONDAY_MORNING, person
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -52,6 +56,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     central = open_central(settings)
     with central.transaction() as session:
         add_staff(session, "desk", "desk-password-1", Role.HALL_DESK, ["xixia"])
+        add_staff(session, "manager", "manager-password-1", Role.HALL_MANAGER, ["xixia"])
+        early = {"served_at": "2026-11-23T08:40:00", "rated_at": "2026-11-23T08:41:00"}
+        payload = TicketRatedPayload.model_validate(rating(**early))
+        record_rating(session, settings.halls["xixia"], payload, MONDAY_MORNING)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -133,3 +141,35 @@ def test_phone_booking_from_login_to_cancellation(server: str, page) -> None:
     page.click("#citizen-submit")
     assert "已取消" in page.inner_text("#bookings")
     shot(page, "07-list-cancelled")
+
+
+def test_a_manager_works_a_bad_rating_to_the_end(server: str, page) -> None:
+    page.goto(f"{server}/staff/")
+    if "/staff/login" not in page.url:
+        page.click("header button")  # the desk of the test before logs out
+    page.goto(f"{server}/staff/login")
+    page.fill("#username", "manager")
+    page.fill("#password", "manager-password-1")
+    page.click("#login")
+    page.click("#follow-ups-xixia")
+    row = page.locator("tr[data-follow-up]")
+    assert row.count() == 1 and "待回访" in row.inner_text()
+    shot(page, "08-follow-ups")
+    page.click("tr[data-follow-up] a")
+    assert "不满意：服务态度" in page.inner_text("#rating")
+    page.fill("#contact_name", "张小三")
+    page.fill("#contact_phone", "13812345678")
+    page.fill("#note", "本人称等候太久，电话 13812345678")
+    shot(page, "09-follow-up-visit")
+    page.click("#submit-step")
+    assert "138****5678" in page.inner_text("#steps") and "张*三" in page.inner_text("#steps")
+    for note in ("窗口人员已培训", "已电话告知整改情况", "已整改并反馈，群众表示认可"):
+        page.fill("#note", note)
+        page.click("#submit-step")
+        assert note in page.inner_text("#steps")
+    assert page.get_attribute("#state", "data-state") == "closed"
+    assert page.locator("#step-form").count() == 0
+    assert "13812345678" not in page.content() and "张小三" not in page.content()
+    shot(page, "10-follow-up-closed")
+    page.click("#back")
+    assert "已办结" in page.inner_text("#follow-ups")

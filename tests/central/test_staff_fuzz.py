@@ -6,6 +6,7 @@ with a fixed seed."""
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -13,10 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from sync.protocol import TicketRatedPayload
 from sync.server.app import Central, create_app
 from sync.server.auth import Role, add_staff
-from tests.central.helpers import booked_at_desk, page_csrf
+from sync.server.follow_ups import record_rating
+from sync.server.models import FollowUp
+from tests.central.helpers import booked_at_desk, page_csrf, rating
 from tests.central_fixtures import person
 
 NUMBER = person(7)
@@ -83,3 +88,27 @@ def test_the_lists_reports_and_login(
     answered(admin.get("/staff/login", params={"next": following}))
     login = {"username": user, "password": password, "next": following}
     answered(TestClient(admin.app).post("/staff/login", data=login, follow_redirects=False))
+
+
+@pytest.fixture
+def follow_up(admin: Any, central: Central, clock: Any) -> int:
+    """A 差评's follow-up of the hall, pushed as the hall's kiosk would."""
+    payload = TicketRatedPayload.model_validate(rating())
+    clock.set(datetime(2026, 11, 23, 10, 10))
+    with central.transaction() as session:
+        record_rating(session, central.settings.halls["xixia"], payload, clock.now())
+        return int(session.scalar(select(FollowUp.id)))
+
+
+@bounded
+@given(step=texts, note=texts, name=texts, phone=texts, when=texts, state=texts, item=texts)
+def test_the_follow_up_pages(admin: Any, follow_up, step, note, name, phone, when, state, item):
+    form = {"csrf": admin.csrf, "step": step, "note": note, "contact_name": name}
+    form |= {"contact_phone": phone, "contacted_at": when}
+    for target in (str(follow_up), quote(item, safe="")):
+        answered(admin.post(f"/staff/follow-ups/{target}/steps", data=form, follow_redirects=False))
+        answered(admin.get(f"/staff/follow-ups/{target}"))
+    # A visit that passes the step's time and note checks, so names and phones reach the store.
+    visit = form | {"step": "visit", "contacted_at": "2026-11-23T10:08", "note": f"说明{note}"}
+    answered(admin.post(f"/staff/follow-ups/{follow_up}/steps", data=visit, follow_redirects=False))
+    answered(admin.get("/staff/follow-ups", params={"state": state, "hall": item}))
