@@ -37,8 +37,9 @@ from pydantic import (
     model_validator,
 )
 
-from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
 from kiosk.domain.identity import contains_id_number
+from kiosk.domain.statuses import PLACE_HOLDING
+from kiosk.domain.statuses import BookingStatus as BookingStatus
 
 API_PREFIX = "/api/v1"
 MAX_BATCH = 500
@@ -171,20 +172,9 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class BookingStatus(StrEnum):
-    BOOKED = "booked"
-    CHECKED_IN = "checked_in"
-    SERVED = "served"
-    FORFEITED = "forfeited"  # 视为自动放弃: the holder did not come in the slot
-    CANCELLED = "cancelled"
-    REJECTED = "rejected"  # an on-site booking from a kiosk that the central rules refused
-
-
-#: Bookings that hold a place in their slot (capacity, one per person per slot): the rule of
-#: ``kiosk.domain.booking_rules``, which the hall's store counts by too.
-ACTIVE_STATUSES: tuple[BookingStatus, ...] = tuple(
-    BookingStatus(status) for status in PLACE_HOLDING_STATUSES
-)
+#: Bookings that hold a place in their slot (capacity, one per person per slot): the domain's
+#: rule, which the hall's store counts by too and the central store's partial index is built on.
+ACTIVE_STATUSES: tuple[BookingStatus, ...] = PLACE_HOLDING
 
 
 class Channel(StrEnum):
