@@ -32,7 +32,8 @@ from kiosk.domain.queue_policy import Candidate
 
 
 class AlreadyStored(Exception):
-    """A row the store's unique key already holds (a second rating of one ticket)."""
+    """A row the store's unique key already holds (a second rating of one ticket, a serial
+    or a booking's central id used twice)."""
 
 
 @dataclass(slots=True)
@@ -168,7 +169,8 @@ class TicketRepository(Protocol):
         ...
 
     def add(self, values: dict[str, Any]) -> TicketRecord:
-        """Insert a ticket (every ``TicketRecord`` field but ``id``)."""
+        """Insert a ticket (every ``TicketRecord`` field but ``id``); ``AlreadyStored`` when
+        its (day, prefix, serial) is taken."""
         ...
 
     def update(self, ticket: TicketRecord, **values: Any) -> None:
@@ -236,7 +238,8 @@ class BookingRepository(Protocol):
         ...
 
     def add(self, values: dict[str, Any]) -> BookingRow:
-        """Insert a booking (every ``BookingRow`` field but ``id``)."""
+        """Insert a booking (every ``BookingRow`` field but ``id``); ``AlreadyStored`` when its
+        ``central_id`` is taken."""
         ...
 
     def update(self, booking: BookingRow, **values: Any) -> None: ...
@@ -301,11 +304,16 @@ class RatingRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction of one hall's store, with the repositories that work inside it."""
 
-    tickets: TicketRepository
-    bookings: BookingRepository
-    windows: WindowRepository
-    events: EventLog
-    ratings: RatingRepository
+    @property
+    def tickets(self) -> TicketRepository: ...
+    @property
+    def bookings(self) -> BookingRepository: ...
+    @property
+    def windows(self) -> WindowRepository: ...
+    @property
+    def events(self) -> EventLog: ...
+    @property
+    def ratings(self) -> RatingRepository: ...
 
     def lock(self, name: str) -> None:
         """Serialise units of work on ``name`` until this one ends."""

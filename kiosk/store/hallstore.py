@@ -19,6 +19,7 @@ from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.identity import id_hash
 from kiosk.domain.links import link_key
+from kiosk.ports.hall_store import Store
 from kiosk.store import hallclock
 from kiosk.store import repositories as repo
 from kiosk.store.db import ensure_schema, make_engine
@@ -127,3 +128,8 @@ class HallStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _conforms(store: HallStore) -> Store:
+    """The use cases' port is what this store implements (checked by the type checker)."""
+    return store

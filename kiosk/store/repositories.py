@@ -674,7 +674,7 @@ def upsert_bookings(session: Session, rows: list[dict[str, Any]]) -> None:
         name: statement.excluded[name] for name in rows[0] if name not in _KEPT_ON_REFRESH
     }
     # Inline constants: a bound (expanding) IN list is not allowed in an executemany.
-    local = [literal_column(f"'{status}'") for status in LOCAL_BOOKING_STATUSES]
+    local: list[Any] = [literal_column(f"'{status}'") for status in LOCAL_BOOKING_STATUSES]
     refreshed["status"] = case(
         (table.c.status.in_(local), table.c.status), else_=statement.excluded.status
     )

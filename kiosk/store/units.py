@@ -9,7 +9,8 @@ statements of ``kiosk.store.repositories``, bound to the unit's session and hall
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -29,6 +30,16 @@ from kiosk.store import repositories as repo
 from kiosk.store.models import Booking
 
 
+@contextmanager
+def _unique() -> Iterator[None]:
+    """A unique key's violation as the port's ``AlreadyStored`` (the transaction is then spent:
+    the unit of work must end, as it does when the error leaves its block)."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise AlreadyStored(str(error.orig).splitlines()[0]) from error
+
+
 class _Bound:
     __slots__ = ("hall_id", "session")
 
@@ -44,7 +55,8 @@ class SqlTickets(_Bound):
         return repo.next_serial(self.session, self.hall_id, day, prefix)
 
     def add(self, values: dict[str, Any]) -> TicketRecord:
-        return repo.insert_ticket(self.session, values)
+        with _unique():
+            return repo.insert_ticket(self.session, values)
 
     def update(self, ticket: TicketRecord, **values: Any) -> None:
         repo.update_ticket(self.session, ticket, **values)
@@ -108,7 +120,8 @@ class SqlBookings(_Bound):
         return repo.holder_bookings(self.session, holder_hash, for_update=for_update)
 
     def add(self, values: dict[str, Any]) -> BookingRow:
-        return repo.add_booking(self.session, values)
+        with _unique():
+            return repo.add_booking(self.session, values)
 
     def update(self, booking: BookingRow, **values: Any) -> None:
         repo.update_booking(self.session, cast(Booking, booking), **values)
@@ -161,10 +174,8 @@ class SqlRatings(_Bound):
         return repo.rating_of(self.session, ticket_id)
 
     def add(self, values: dict[str, Any]) -> RatingRow:
-        try:
+        with _unique():  # the unique ticket id: another channel rated first
             return repo.add_rating(self.session, values)
-        except IntegrityError as error:  # the unique ticket id: another channel rated first
-            raise AlreadyStored(str(error.orig)) from error
 
     def last_before(self, window: int, before: datetime) -> RatingRow | None:
         return repo.last_rated_before(self.session, self.hall_id, window, before)
