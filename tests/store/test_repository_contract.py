@@ -8,6 +8,7 @@ per ticket, what "newest" and "open" mean) is asserted on all three.
 
 from __future__ import annotations
 
+import inspect
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -19,12 +20,38 @@ import pytest
 from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.statuses import BookingStatus, TicketKind, TicketStatus, WindowState
-from kiosk.ports.hall_store import AlreadyStored, Store, TicketRecord
+from kiosk.ports.hall_store import (
+    AlreadyStored,
+    BookingRepository,
+    EventLog,
+    RatingRepository,
+    Store,
+    TicketRecord,
+    TicketRepository,
+    UnitOfWork,
+    WindowRepository,
+)
 from kiosk.store.hallclock import ClockBehind
 from kiosk.store.hallstore import HallStore
+from kiosk.store.units import (
+    SqlBookings,
+    SqlEvents,
+    SqlRatings,
+    SqlTickets,
+    SqlUnitOfWork,
+    SqlWindows,
+)
 from tests.hall_fixtures import KEY
 from tests.pg import _empty
-from tests.services.fast.fakes import FakeStore
+from tests.services.fast.fakes import (
+    FakeBookings,
+    FakeEvents,
+    FakeRatings,
+    FakeStore,
+    FakeTickets,
+    FakeUnitOfWork,
+    FakeWindows,
+)
 
 DAY = date(2026, 11, 18)
 NINE = datetime(2026, 11, 18, 9, 0)
@@ -417,3 +444,33 @@ def test_a_taken_serial_or_central_id_is_already_stored(any_store: Store) -> Non
     with any_store.read_unit() as uow:
         assert uow.tickets.by_number(DAY, "X") is None
         assert len(uow.bookings.of_holder("h" * 64)) == 1
+
+
+@pytest.mark.parametrize(
+    ("port", "real", "fake"),
+    [
+        (TicketRepository, SqlTickets, FakeTickets),
+        (BookingRepository, SqlBookings, FakeBookings),
+        (WindowRepository, SqlWindows, FakeWindows),
+        (EventLog, SqlEvents, FakeEvents),
+        (RatingRepository, SqlRatings, FakeRatings),
+        (UnitOfWork, SqlUnitOfWork, FakeUnitOfWork),
+    ],
+    ids=lambda item: item.__name__,
+)
+def test_both_implementations_take_the_ports_parameters(port: type, real: type, fake: type) -> None:
+    """The type checker compares them too; this keeps the parameter names (services pass some
+    by keyword) the same even where it does not run."""
+    members = [
+        name
+        for name, member in vars(port).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    ]
+    assert members
+    for name in members:
+        wanted = [
+            (p.name, p.kind) for p in inspect.signature(getattr(port, name)).parameters.values()
+        ]
+        for implementation in (real, fake):
+            found = inspect.signature(getattr(implementation, name)).parameters.values()
+            assert [(p.name, p.kind) for p in found] == wanted, f"{implementation.__name__}.{name}"
