@@ -39,7 +39,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
 from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
-from kiosk.domain.hall import HallProfile
 from kiosk.domain.queue_policy import Candidate
 from kiosk.domain.statuses import sql_in
 from kiosk.ports.hall_store import TicketRecord, WindowRecord
@@ -394,17 +393,6 @@ _WINDOW_STATES = _register(
 def window_states(session: Session, hall_id: str) -> dict[int, WindowRecord]:
     rows = _run(session, _WINDOW_STATES, {"hall_id": hall_id})
     return {row[1]: WindowRecord(*row) for row in rows}
-
-
-def open_windows_for(session: Session, hall: HallProfile, service_id: str) -> int:
-    """Windows serving ``service_id`` that are open (a window never used yet counts as open)."""
-    states = window_states(session, hall.id)
-    return sum(
-        1
-        for window in hall.windows
-        if service_id in window.services
-        and (window.number not in states or states[window.number].state == WindowState.OPEN)
-    )
 
 
 _WAITING = _register(
