@@ -46,6 +46,7 @@ from kiosk.store.changes import notify_channel
 from kiosk.store.models import (
     OPEN_TICKET_STATUSES,
     Booking,
+    BookingStatus,
     Counter,
     Event,
     HallClockState,
@@ -632,7 +633,7 @@ def unclaimed_bookings(session: Session, hall_id: str, ended_by: datetime) -> Se
         select(Booking)
         .where(
             Booking.hall_id == hall_id,
-            Booking.status == "booked",
+            Booking.status == BookingStatus.BOOKED.value,
             Booking.slot_end <= ended_by,
         )
         .order_by(Booking.slot_start, Booking.id)
@@ -642,7 +643,10 @@ def unclaimed_bookings(session: Session, hall_id: str, ended_by: datetime) -> Se
 
 
 #: Statuses set at the hall that an older central copy does not undo.
-LOCAL_BOOKING_STATUSES = ("checked_in", "served", "forfeited")
+LOCAL_BOOKING_STATUSES = tuple(
+    status.value
+    for status in (BookingStatus.CHECKED_IN, BookingStatus.SERVED, BookingStatus.FORFEITED)
+)
 _KEPT_ON_REFRESH = ("central_id", "created_at", "status", "checked_in_at")
 
 
