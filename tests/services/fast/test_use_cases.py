@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.rating import RatingLevel
 from kiosk.domain.statuses import BookingStatus
@@ -235,7 +236,7 @@ def test_close_day_forfeits_unclaimed_and_cancels_stale_tickets(store: FakeStore
 
 
 @pytest.fixture
-def hall(district: HallProfile, calendar) -> FakeStore:  # type: ignore[no-untyped-def]
+def hall(district: HallProfile, calendar: HolidayCalendar) -> FakeStore:
     return FakeStore(with_clerks(district), calendar, terminal="window-3")
 
 
