@@ -172,6 +172,17 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: A holder's fields as the hall store names them and as the wire and the central store do.
+#: The two stores' columns were named apart before there was a wire protocol; renaming either
+#: needs a migration on every deployed store for no change in behaviour, so the translation is
+#: written here once (used by ``sync.client``; pinned by tests/sync/test_field_names.py).
+HALL_TO_WIRE_HOLDER: dict[str, str] = {
+    "holder_hash": "id_hash",
+    "name_masked": "masked_name",
+    "phone_masked": "masked_phone",
+}
+
+
 #: Bookings that hold a place in their slot (capacity, one per person per slot): the domain's
 #: rule, which the hall's store counts by too and the central store's partial index is built on.
 ACTIVE_STATUSES: tuple[BookingStatus, ...] = PLACE_HOLDING
