@@ -229,6 +229,10 @@ class TicketRepository(Protocol):
 
     def waiting_by_service(self, day: date, service_ids: Sequence[str]) -> dict[str, int]: ...
 
+    def between(self, first: date, last: date) -> list[TicketRecord]:
+        """Tickets of the days ``first`` to ``last`` (both included), by id."""
+        ...
+
 
 class BookingRepository(Protocol):
     def get(self, booking_id: int) -> BookingRow | None: ...
@@ -254,6 +258,10 @@ class BookingRepository(Protocol):
 
     def unclaimed(self, ended_by: datetime) -> Sequence[BookingRow]:
         """Booked (never checked in) bookings whose slot ended by ``ended_by``, locked."""
+        ...
+
+    def starting_between(self, first: datetime, after: datetime) -> Sequence[BookingRow]:
+        """Bookings of the hall with a slot starting in [``first``, ``after``), by slot."""
         ...
 
 
@@ -298,6 +306,10 @@ class RatingRepository(Protocol):
 
     def last_before(self, window: int, before: datetime) -> RatingRow | None:
         """The newest rating at ``window`` of a service finished before ``before``."""
+        ...
+
+    def between(self, first: date, last: date) -> Sequence[RatingRow]:
+        """Ratings of services of the days ``first`` to ``last`` (both included), by id."""
         ...
 
 

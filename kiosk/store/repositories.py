@@ -875,3 +875,32 @@ def last_event_type(
         .limit(1)
     )
     return session.execute(query).scalar_one_or_none()
+
+
+_BETWEEN = _register(
+    "tickets_between",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets"
+    " WHERE hall_id = :hall_id AND day >= :first AND day <= :last ORDER BY id",
+    TICKETS,
+    TICKET_FIELDS,
+    first=TICKETS.c.day.type,
+    last=TICKETS.c.day.type,
+)
+
+
+def tickets_between(session: Session, hall_id: str, first: date, last: date) -> list[TicketRecord]:
+    """Tickets of the days ``first`` to ``last`` (both included), by id: a report's range."""
+    params = {"hall_id": hall_id, "first": first, "last": last}
+    return [TicketRecord(*row) for row in _run(session, _BETWEEN, params)]
+
+
+def bookings_between(
+    session: Session, hall_id: str, first: datetime, after: datetime
+) -> Sequence[Booking]:
+    """Bookings of the hall whose slot starts at or after ``first`` and before ``after``."""
+    query = (
+        select(Booking)
+        .where(Booking.hall_id == hall_id, Booking.slot_start >= first, Booking.slot_start < after)
+        .order_by(Booking.slot_start, Booking.id)
+    )
+    return session.execute(query).scalars().all()

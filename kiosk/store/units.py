@@ -109,6 +109,9 @@ class SqlTickets(_Bound):
     def waiting_by_service(self, day: date, service_ids: Sequence[str]) -> dict[str, int]:
         return repo.waiting_by_service(self.session, self.hall_id, day, service_ids)
 
+    def between(self, first: date, last: date) -> list[TicketRecord]:
+        return repo.tickets_between(self.session, self.hall_id, first, last)
+
 
 class SqlBookings(_Bound):
     __slots__ = ()
@@ -134,6 +137,9 @@ class SqlBookings(_Bound):
 
     def unclaimed(self, ended_by: datetime) -> Sequence[BookingRow]:
         return repo.unclaimed_bookings(self.session, self.hall_id, ended_by)
+
+    def starting_between(self, first: datetime, after: datetime) -> Sequence[BookingRow]:
+        return repo.bookings_between(self.session, self.hall_id, first, after)
 
 
 class SqlWindows(_Bound):
@@ -179,6 +185,9 @@ class SqlRatings(_Bound):
 
     def last_before(self, window: int, before: datetime) -> RatingRow | None:
         return repo.last_rated_before(self.session, self.hall_id, window, before)
+
+    def between(self, first: date, last: date) -> Sequence[RatingRow]:
+        return repo.ratings_between(self.session, self.hall_id, first, last)
 
 
 class SqlUnitOfWork:

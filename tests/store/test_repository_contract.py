@@ -474,3 +474,41 @@ def test_both_implementations_take_the_ports_parameters(port: type, real: type, 
         for implementation in (real, fake):
             found = inspect.signature(getattr(implementation, name)).parameters.values()
             assert [(p.name, p.kind) for p in found] == wanted, f"{implementation.__name__}.{name}"
+
+
+def test_a_reports_range_of_tickets_bookings_and_ratings(any_store: Store) -> None:
+    before, first, last, after = (DAY + timedelta(days=n) for n in (-1, 0, 1, 2))
+    _early, in_first, in_last, _late = add(
+        any_store,
+        ticket_values(any_store, "B001", day=before),
+        ticket_values(any_store, "B001", day=first, status="done", window=3, finished_at=NINE),
+        ticket_values(any_store, "B001", day=last),
+        ticket_values(any_store, "B001", day=after),
+    )
+    with any_store.unit() as uow:
+        for n, slot in enumerate((NINE - timedelta(days=1), NINE + timedelta(days=1), NINE)):
+            uow.bookings.add(booking_values(any_store, f"c-{n}", slot))
+        uow.bookings.add(booking_values(any_store, "c-away", NINE, hall_id="elsewhere"))
+        uow.ratings.add(
+            {
+                "hall_id": any_store.hall.id,
+                "ticket_id": in_first.id,
+                "day": first,
+                "number": "B001",
+                "service_id": "social-insurance",
+                "window": 3,
+                "clerk": None,
+                "level": "satisfied",
+                "reasons": [],
+                "comment": None,
+                "channel": "window_pad",
+                "rated_at": NINE,
+            }
+        )
+    with any_store.read_unit() as uow:
+        assert [t.id for t in uow.tickets.between(first, last)] == [in_first.id, in_last.id]
+        start = datetime.combine(first, datetime.min.time())
+        slots = uow.bookings.starting_between(start, start + timedelta(days=2))
+        assert [b.central_id for b in slots] == ["c-2", "c-1"]
+        assert [r.ticket_id for r in uow.ratings.between(first, last)] == [in_first.id]
+        assert list(uow.ratings.between(after, after)) == []

@@ -280,6 +280,11 @@ class FakeTickets(_Part):
                 counts[t.service_id] = counts.get(t.service_id, 0) + 1
         return counts
 
+    def between(self, first: date, last: date) -> list[TicketRecord]:
+        return [
+            replace(t) for t in sorted(self._mine(), key=lambda t: t.id) if first <= t.day <= last
+        ]
+
 
 class FakeBookings(_Part):
     def _placed(self, service_id: str) -> Iterator[FakeBooking]:
@@ -327,6 +332,14 @@ class FakeBookings(_Part):
             if b.hall_id == self.hall_id
             and b.status == BookingStatus.BOOKED.value
             and b.slot_end <= ended_by
+        ]
+        return sorted(found, key=lambda b: (b.slot_start, b.id))
+
+    def starting_between(self, first: datetime, after: datetime) -> Sequence[BookingRow]:
+        found = [
+            b
+            for b in self.data.bookings.values()
+            if b.hall_id == self.hall_id and first <= b.slot_start < after
         ]
         return sorted(found, key=lambda b: (b.slot_start, b.id))
 
@@ -412,6 +425,16 @@ class FakeRatings(_Part):
             ):
                 found.append((ticket.finished_at, rating.id, rating))
         return max(found, key=lambda item: item[:2])[2] if found else None
+
+    def between(self, first: date, last: date) -> Sequence[RatingRow]:
+        return sorted(
+            (
+                r
+                for r in self.data.ratings.values()
+                if r.hall_id == self.hall_id and first <= r.day <= last
+            ),
+            key=lambda r: r.id,
+        )
 
 
 class FakeUnitOfWork:
