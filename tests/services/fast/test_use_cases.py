@@ -17,6 +17,7 @@ from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.rating import RatingLevel
 from kiosk.domain.statuses import BookingStatus
+from kiosk.reports import build_report
 from kiosk.services import (
     CheckInOutcome,
     add_booking,
@@ -287,3 +288,14 @@ def test_a_device_alert_opens_and_closes(store: FakeStore) -> None:
     assert alert.tickets == ("B001", "B002") and alert.since == at(1)
     assert record_device_ok(store, "kiosk-1", "printer", at(3))
     assert device_alerts(store, board.seq, board).alerts == ()
+
+
+def test_the_days_report_counts_what_happened(hall: FakeStore) -> None:
+    ticket_id = served(hall)
+    take_ticket(hall, "social-insurance", at(7))
+    rate(hall, ticket_id, "satisfied", at(8), channel="window_pad")
+    report = build_report(hall, THURSDAY.date(), THURSDAY.date())
+    row = next(r for r in report.services if r.service_id == "social-insurance")
+    assert (row.issued, row.served, row.waiting) == (2, 1, 1)
+    window = next(w for w in report.windows if w.window == 3)
+    assert (window.called, window.served) == (1, 1)
