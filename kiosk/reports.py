@@ -16,15 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-
 from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.rating import LEVELS, RatingLevel, RatingTally
 from kiosk.domain.schedule import DayPlan, PeriodKind, day_plan
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Booking, BookingStatus, Ticket, TicketStatus
+from kiosk.domain.statuses import BookingStatus, TicketStatus
+from kiosk.ports.hall_store import Store
 
 WORK_KINDS = ("regular", "extended", "weekend", "natural_extension", "no_calendar")
 #: What counts as extended service in a window's review; "no_calendar" (served on a day whose
@@ -337,10 +334,9 @@ def rating_rows(
 
 
 def load_records(
-    store: HallStore, start: date, end: date
+    store: Store, start: date, end: date
 ) -> tuple[list[TicketRecord], list[BookingRecord], list[RatingRecord]]:
-    hall_id = store.hall.id
-    with store.read() as session:
+    with store.read_unit() as uow:
         tickets = [
             TicketRecord(
                 t.number,
@@ -355,32 +351,21 @@ def load_records(
                 t.transferred_from,
                 t.clerk,
             )
-            for t in session.scalars(
-                select(Ticket)
-                .where(Ticket.hall_id == hall_id, Ticket.day >= start, Ticket.day <= end)
-                .order_by(Ticket.id)
-            )
+            for t in uow.tickets.between(start, end)
         ]
         first = datetime.combine(start, datetime.min.time())
         after = datetime.combine(end + timedelta(days=1), datetime.min.time())
         bookings = [
             BookingRecord(b.service_id, b.status, b.slot_start)
-            for b in session.scalars(
-                select(Booking).where(
-                    Booking.hall_id == hall_id,
-                    Booking.slot_start >= first,
-                    Booking.slot_start < after,
-                )
-            )
+            for b in uow.bookings.starting_between(first, after)
         ]
         ratings = [
-            RatingRecord(r.window, r.clerk, r.level)
-            for r in repo.ratings_between(session, hall_id, start, end)
+            RatingRecord(r.window, r.clerk, r.level) for r in uow.ratings.between(start, end)
         ]
     return tickets, bookings, ratings
 
 
-def build_report(store: HallStore, start: date, end: date) -> Report:
+def build_report(store: Store, start: date, end: date) -> Report:
     tickets, bookings, ratings = load_records(store, start, end)
     return summarise(store.hall, store.calendar, start, end, tickets, bookings, ratings)
 

@@ -43,6 +43,7 @@ from sync import outbox
 from sync import state as sync_state
 from sync.protocol import (
     API_PREFIX,
+    HALL_TO_WIRE_HOLDER,
     MAX_BATCH,
     MAX_BATCH_BYTES,
     MAX_PAGE,
@@ -477,9 +478,7 @@ class HallSync:
             "service_id": booking.service,
             "slot_start": local(booking.slot_start),
             "slot_end": local(booking.slot_end),
-            "holder_hash": booking.id_hash,
-            "name_masked": booking.masked_name,
-            "phone_masked": booking.masked_phone,
+            **{hall: getattr(booking, wire) for hall, wire in HALL_TO_WIRE_HOLDER.items()},
             "channel": booking.channel.value,
             "status": booking.status.value,
             "materials": list(booking.materials_zh),

@@ -15,6 +15,7 @@ from typing import Generic, Protocol, TypeVar
 from kiosk.domain.calendar import DayType, HolidayCalendar, UnknownYear
 from kiosk.domain.hall import WEEKDAYS, ChannelId, HallProfile, Service
 from kiosk.domain.schedule import DayPlan, Period, day_plan
+from kiosk.domain.statuses import PLACE_HOLDING
 
 
 def booking_deadline(
@@ -50,7 +51,7 @@ class Slot:
 
 #: Booking statuses (their stored values) that hold a place in their slot: they count against
 #: its capacity, on the kiosk's screen and booking as in the central store, so all agree.
-PLACE_HOLDING_STATUSES: tuple[str, ...] = ("booked", "checked_in", "served")
+PLACE_HOLDING_STATUSES: tuple[str, ...] = tuple(status.value for status in PLACE_HOLDING)
 
 
 def free_places(capacity: int, taken: int) -> int:

@@ -6,8 +6,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from kiosk.domain.booking_rules import (
     PLACE_HOLDING_STATUSES,
     BookingDecision,
@@ -18,13 +16,12 @@ from kiosk.domain.booking_rules import (
 )
 from kiosk.domain.identity import Identity, mask_phone, valid_phone
 from kiosk.domain.schedule import HallState, day_plan, hall_state
+from kiosk.domain.statuses import OPEN_TICKET_STATUSES, BookingStatus, TicketStatus
 from kiosk.i18n import _
 from kiosk.messages import describe_booking, describe_place, provisional_text
+from kiosk.ports.hall_store import Store
 from kiosk.services.tickets import forfeit, service_of
 from kiosk.services.views import BookingView, booking_view
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import OPEN_TICKET_STATUSES, Booking, BookingStatus, Ticket, TicketStatus
 
 
 class InvalidPhone(ValueError):
@@ -40,7 +37,7 @@ class BookingResult:
 
 
 def add_booking(
-    store: HallStore,
+    store: Store,
     identity: Identity,
     service_id: str,
     slot_start: datetime,
@@ -62,42 +59,41 @@ def add_booking(
         return BookingResult(None, describe_booking(decision), reason, decision)
     slot = decision.slot
     holder = store.holder_hash(identity.id_number)
-    with store.write() as session:
-        repo.lock(session, f"slot:{hall.id}:{service.id}:{slot.start.isoformat()}")
+    with store.unit() as uow:
+        uow.lock(f"slot:{hall.id}:{service.id}:{slot.start.isoformat()}")
         held = [
             b
-            for b in repo.holder_bookings(session, holder)
+            for b in uow.bookings.of_holder(holder)
             if b.hall_id == hall.id
             and b.slot_start.date() == slot.start.date()
             and b.status in PLACE_HOLDING_STATUSES
         ]
-        taken = repo.slot_bookings(session, hall.id, service.id, slot.start)
+        taken = uow.bookings.taken(service.id, slot.start)
         place = place_decision(slot.capacity, taken, service.id, slot.start, held)
         if place.held is not None:
             message = describe_place(place)
             return BookingResult(booking_view(place.held), message, place.refusal, decision)
         if place.refusal is PlaceRefusal.SLOT_FULL:
             return BookingResult(None, describe_place(place), place.refusal, decision)
-        booking = Booking(
-            central_id=f"local-{uuid.uuid4()}",
-            hall_id=hall.id,
-            service_id=service.id,
-            slot_start=slot.start,
-            slot_end=slot.end,
-            holder_hash=holder,
-            name_masked=identity.masked_name,
-            phone_masked=mask_phone(phone) if phone else None,
-            channel=channel,
-            status=BookingStatus.BOOKED.value,
-            materials=list(service.materials_zh),
-            created_at=now,
-            updated_at=now,
+        booking = uow.bookings.add(
+            {
+                "central_id": f"local-{uuid.uuid4()}",
+                "hall_id": hall.id,
+                "service_id": service.id,
+                "slot_start": slot.start,
+                "slot_end": slot.end,
+                "holder_hash": holder,
+                "name_masked": identity.masked_name,
+                "phone_masked": mask_phone(phone) if phone else None,
+                "channel": channel,
+                "status": BookingStatus.BOOKED.value,
+                "materials": list(service.materials_zh),
+                "created_at": now,
+                "updated_at": now,
+                "checked_in_at": None,
+            }
         )
-        session.add(booking)
-        session.flush()
-        repo.record_event(
-            session,
-            hall.id,
+        uow.events.add(
             "booking_created",
             now,
             {
@@ -139,7 +135,7 @@ class DayClosing:
     stale_cancelled: int
 
 
-def close_day(store: HallStore, now: datetime) -> DayClosing:
+def close_day(store: Store, now: datetime) -> DayClosing:
     """The close of the day, safe to run more than once.
 
     Unclaimed bookings whose check-in window has ended are given up (each with an event); the
@@ -150,31 +146,15 @@ def close_day(store: HallStore, now: datetime) -> DayClosing:
     plan = day_plan(hall, now.date(), store.calendar)
     state = hall_state(plan, now.time())
     grace = hall.booking.checkin_closes_after_end_minutes
-    with store.write() as session:
+    with store.unit() as uow:
         forfeited = []
-        for booking in repo.unclaimed_bookings(session, hall.id, now - timedelta(minutes=grace)):
-            forfeit(session, store, booking, now)
+        for booking in uow.bookings.unclaimed(now - timedelta(minutes=grace)):
+            forfeit(uow, store, booking, now)
             forfeited.append(booking_view(booking))
-        open_statuses = [s.value for s in OPEN_TICKET_STATUSES]
-        stale = (
-            session.execute(
-                select(Ticket)
-                .where(
-                    Ticket.hall_id == hall.id,
-                    Ticket.day < now.date(),
-                    Ticket.status.in_(open_statuses),
-                )
-                .with_for_update()
-            )
-            .scalars()
-            .all()
-        )
+        stale = uow.tickets.open_before(now.date())
         for ticket in stale:
-            ticket.status = TicketStatus.CANCELLED.value
-            ticket.finished_at = now
-            repo.record_event(
-                session,
-                hall.id,
+            uow.tickets.update(ticket, status=TicketStatus.CANCELLED.value, finished_at=now)
+            uow.events.add(
                 "ticket_cancelled",
                 now,
                 {
@@ -186,18 +166,9 @@ def close_day(store: HallStore, now: datetime) -> DayClosing:
                 },
                 store.terminal,
             )
-        waiting = len(
-            session.execute(
-                select(Ticket.id).where(
-                    Ticket.hall_id == hall.id,
-                    Ticket.day == now.date(),
-                    Ticket.status.in_(open_statuses),
-                )
-            ).all()
-        )
-        repo.record_event(
-            session,
-            hall.id,
+        open_statuses = [s.value for s in OPEN_TICKET_STATUSES]
+        waiting = len(uow.tickets.on_day(now.date(), open_statuses))
+        uow.events.add(
             "day_closed",
             now,
             {

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from kiosk.domain import queue_policy
 from kiosk.domain.hall import ServiceWindow
 from kiosk.domain.schedule import materials_only_at
+from kiosk.domain.statuses import BookingStatus, TicketKind, TicketStatus, WindowState
+from kiosk.ports.hall_store import BookingRow, Store, TicketRecord, UnitOfWork, WindowRecord
 from kiosk.services.errors import (
     InvalidTransition,
     NoCurrentTicket,
@@ -26,22 +26,12 @@ from kiosk.services.errors import (
 )
 from kiosk.services.tickets import issue, issued_payload, service_of
 from kiosk.services.views import TicketView, ticket_view
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import (
-    Booking,
-    BookingStatus,
-    TicketKind,
-    TicketStatus,
-    WindowState,
-)
-from kiosk.store.repositories import TicketRecord
 
 #: How many times a call retries when other windows claim its chosen tickets first.
 CLAIM_ATTEMPTS = 16
 
 
-def window_of(store: HallStore, number: int) -> ServiceWindow:
+def window_of(store: Store, number: int) -> ServiceWindow:
     try:
         return store.hall.window(number)
     except KeyError:
@@ -59,8 +49,8 @@ class CallResult:
 
 
 def _event(
-    session: Session,
-    store: HallStore,
+    uow: UnitOfWork,
+    store: Store,
     type_: str,
     now: datetime,
     ticket: TicketRecord,
@@ -75,41 +65,37 @@ def _event(
         "clerk": ticket.clerk,
     }
     payload.update(extra)
-    repo.record_event(session, store.hall.id, type_, now, payload, store.terminal)
+    uow.events.add(type_, now, payload, store.terminal)
 
 
-def _booking(session: Session, ticket: TicketRecord) -> Booking | None:
+def _booking(uow: UnitOfWork, ticket: TicketRecord) -> BookingRow | None:
     if ticket.booking_id is None:
         return None
-    return session.get(Booking, ticket.booking_id)
+    return uow.bookings.get(ticket.booking_id)
 
 
-def _open_window(
-    session: Session, store: HallStore, number: int, now: datetime
-) -> repo.WindowRecord:
+def _open_window(uow: UnitOfWork, store: Store, number: int, now: datetime) -> WindowRecord:
     window_of(store, number)
-    row = repo.window_row(session, store.hall.id, number, now)
+    row = uow.windows.row(number, now)
     if row.state != WindowState.OPEN.value:
         raise WindowNotOpen(number, row.state)
     return row
 
 
-def _complete(session: Session, store: HallStore, ticket: TicketRecord, now: datetime) -> None:
-    repo.update_ticket(
-        session,
+def _complete(uow: UnitOfWork, store: Store, ticket: TicketRecord, now: datetime) -> None:
+    uow.tickets.update(
         ticket,
         started_at=ticket.started_at or ticket.called_at or now,
         status=TicketStatus.DONE.value,
         finished_at=now,
     )
-    booking = _booking(session, ticket)
+    booking = _booking(uow, ticket)
     if booking is not None:
-        booking.status = BookingStatus.SERVED.value
-        booking.updated_at = now
+        uow.bookings.update(booking, status=BookingStatus.SERVED.value, updated_at=now)
     assert ticket.started_at is not None
     minutes = (now - ticket.started_at).total_seconds() / 60
     _event(
-        session,
+        uow,
         store,
         "ticket_completed",
         now,
@@ -119,11 +105,11 @@ def _complete(session: Session, store: HallStore, ticket: TicketRecord, now: dat
     )
 
 
-def _miss(session: Session, store: HallStore, ticket: TicketRecord, now: datetime) -> None:
-    repo.update_ticket(session, ticket, status=TicketStatus.NO_SHOW.value, missed_at=now)
-    booking = _booking(session, ticket)
+def _miss(uow: UnitOfWork, store: Store, ticket: TicketRecord, now: datetime) -> None:
+    uow.tickets.update(ticket, status=TicketStatus.NO_SHOW.value, missed_at=now)
+    booking = _booking(uow, ticket)
     _event(
-        session,
+        uow,
         store,
         "ticket_no_show",
         now,
@@ -135,25 +121,22 @@ def _miss(session: Session, store: HallStore, ticket: TicketRecord, now: datetim
     )
 
 
-def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
+def call_next(store: Store, window: int, now: datetime) -> CallResult:
     """Call the next ticket for ``window`` by the queue policy; ``ticket`` is None when nobody
     waits. Two windows calling at once never get the same ticket."""
     hall = store.hall
     config = window_of(store, window)
-    with store.write_at(now) as session:
-        row = _open_window(session, store, window, now)
-        previous = repo.current_ticket(session, hall.id, window, now.date())
+    with store.unit(at=now) as uow:
+        row = _open_window(uow, store, window, now)
+        previous = uow.tickets.current(window, now.date())
         closed = None
         if previous is not None:
             if previous.status == TicketStatus.SERVING.value:
-                _complete(session, store, previous, now)
+                _complete(uow, store, previous, now)
             else:
-                _miss(session, store, previous, now)
+                _miss(uow, store, previous, now)
             closed = ticket_view(hall, previous)
-        pool = {
-            c.ticket_id: c
-            for c in repo.waiting_candidates(session, hall.id, now.date(), config.services)
-        }
+        pool = {c.ticket_id: c for c in uow.tickets.waiting(now.date(), config.services)}
         for _attempt in range(CLAIM_ATTEMPTS):
             choice = queue_policy.choose_next(
                 list(pool.values()),
@@ -164,14 +147,14 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
             if choice.candidate is None:
                 return CallResult(None, window, closed)
             pool.pop(choice.candidate.ticket_id)
-            chosen = repo.claim_ticket(session, choice.candidate.ticket_id, window, now, row.clerk)
+            chosen = uow.tickets.claim(choice.candidate.ticket_id, window, now, row.clerk)
             if chosen is None:
                 continue  # another window called it first: take the next one
             row.priority_streak = choice.streak
             row.updated_at = now
-            repo.update_window(session, row)
+            uow.windows.update(row)
             _event(
-                session,
+                uow,
                 store,
                 "ticket_called",
                 now,
@@ -179,50 +162,47 @@ def call_next(store: HallStore, window: int, now: datetime) -> CallResult:
                 queue_class=choice.queue_class.name.lower() if choice.queue_class else None,
                 capped=choice.capped,
             )
-            view = ticket_view(hall, chosen, booking=_booking(session, chosen))
+            view = ticket_view(hall, chosen, booking=_booking(uow, chosen))
             return CallResult(view, window, closed, choice.capped)
     return CallResult(None, window, closed)
 
 
 def _current(
-    session: Session, store: HallStore, window: int, now: datetime, action: str
+    uow: UnitOfWork, store: Store, window: int, now: datetime, action: str
 ) -> TicketRecord:
     window_of(store, window)
-    ticket = repo.current_ticket(session, store.hall.id, window, now.date())
+    ticket = uow.tickets.current(window, now.date())
     if ticket is None:
         raise NoCurrentTicket(window, action)
     return ticket
 
 
-def _by_number(session: Session, store: HallStore, number: str, now: datetime) -> TicketRecord:
-    ticket = repo.ticket_by_number(
-        session, store.hall.id, now.date(), number.strip().upper(), for_update=True
-    )
+def _by_number(uow: UnitOfWork, store: Store, number: str, now: datetime) -> TicketRecord:
+    ticket = uow.tickets.by_number(now.date(), number.strip().upper(), for_update=True)
     if ticket is None:
         raise TicketNotFound(number)
     return ticket
 
 
-def recall(store: HallStore, window: int, now: datetime, number: str | None = None) -> TicketView:
+def recall(store: Store, window: int, now: datetime, number: str | None = None) -> TicketView:
     """Call a ticket again: the window's current one, or a missed one still within its grace."""
     hall = store.hall
-    with store.write_at(now) as session:
-        _open_window(session, store, window, now)
+    with store.unit(at=now) as uow:
+        _open_window(uow, store, window, now)
         if number is None:
-            ticket = _current(session, store, window, now, "重呼")
+            ticket = _current(uow, store, window, now, "重呼")
         else:
-            ticket = _by_number(session, store, number, now)
+            ticket = _by_number(uow, store, number, now)
         if ticket.status == TicketStatus.NO_SHOW.value:
             grace = timedelta(minutes=hall.queue.no_show_recall_minutes)
             if ticket.missed_at is None or now > ticket.missed_at + grace:
                 raise RecallExpired(ticket.number, hall.queue.no_show_recall_minutes)
-            previous = repo.current_ticket(session, hall.id, window, now.date())
+            previous = uow.tickets.current(window, now.date())
             if previous is not None and previous.id != ticket.id:
                 raise InvalidTransition(previous.number, previous.status, "被替换，请先办结")
         elif ticket.status != TicketStatus.CALLED.value:
             raise InvalidTransition(ticket.number, ticket.status, "重呼")
-        repo.update_ticket(
-            session,
+        uow.tickets.update(
             ticket,
             status=TicketStatus.CALLED.value,
             missed_at=None,
@@ -230,35 +210,35 @@ def recall(store: HallStore, window: int, now: datetime, number: str | None = No
             called_at=now,
             calls=ticket.calls + 1,
         )
-        _event(session, store, "ticket_recalled", now, ticket, calls=ticket.calls)
-        return ticket_view(hall, ticket, booking=_booking(session, ticket))
+        _event(uow, store, "ticket_recalled", now, ticket, calls=ticket.calls)
+        return ticket_view(hall, ticket, booking=_booking(uow, ticket))
 
 
-def start(store: HallStore, window: int, now: datetime) -> TicketView:
+def start(store: Store, window: int, now: datetime) -> TicketView:
     """The called person arrived at the window: service begins (its time feeds the estimate)."""
-    with store.write() as session:
-        ticket = _current(session, store, window, now, "开始办理")
+    with store.unit() as uow:
+        ticket = _current(uow, store, window, now, "开始办理")
         if ticket.status != TicketStatus.CALLED.value:
             raise InvalidTransition(ticket.number, ticket.status, "开始办理")
-        repo.update_ticket(session, ticket, status=TicketStatus.SERVING.value, started_at=now)
-        _event(session, store, "ticket_started", now, ticket)
+        uow.tickets.update(ticket, status=TicketStatus.SERVING.value, started_at=now)
+        _event(uow, store, "ticket_started", now, ticket)
         return ticket_view(store.hall, ticket)
 
 
-def complete(store: HallStore, window: int, now: datetime) -> TicketView:
-    with store.write() as session:
-        ticket = _current(session, store, window, now, "办结")
-        _complete(session, store, ticket, now)
+def complete(store: Store, window: int, now: datetime) -> TicketView:
+    with store.unit() as uow:
+        ticket = _current(uow, store, window, now, "办结")
+        _complete(uow, store, ticket, now)
         return ticket_view(store.hall, ticket)
 
 
-def no_show(store: HallStore, window: int, now: datetime) -> TicketView:
+def no_show(store: Store, window: int, now: datetime) -> TicketView:
     """The called person did not come; recallable for the configured grace, then final."""
-    with store.write() as session:
-        ticket = _current(session, store, window, now, "过号")
+    with store.unit() as uow:
+        ticket = _current(uow, store, window, now, "过号")
         if ticket.status != TicketStatus.CALLED.value:
             raise InvalidTransition(ticket.number, ticket.status, "过号")
-        _miss(session, store, ticket, now)
+        _miss(uow, store, ticket, now)
         return ticket_view(store.hall, ticket)
 
 
@@ -268,7 +248,7 @@ class TransferResult:
     new: TicketView
 
 
-def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> TransferResult:
+def transfer(store: Store, window: int, service_id: str, now: datetime) -> TransferResult:
     """Send the window's current ticket to another service's queue.
 
     The person gets a number of the new service's prefix but keeps their place: the new ticket
@@ -276,13 +256,13 @@ def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> T
     """
     hall = store.hall
     service = service_of(store, service_id)
-    with store.write_at(now) as session:
-        old = _current(session, store, window, now, "转办")
+    with store.unit(at=now) as uow:
+        old = _current(uow, store, window, now, "转办")
         if old.service_id == service.id:
             raise InvalidTransition(old.number, old.status, "转到同一事项")
-        booking = _booking(session, old)
+        booking = _booking(uow, old)
         new = issue(
-            session,
+            uow,
             store,
             service,
             now,
@@ -297,9 +277,9 @@ def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> T
             # what the period the person came in takes of the new item
             materials_only=materials_only_at(hall, service, old.issued_at, store.calendar),
         )
-        repo.update_ticket(session, old, status=TicketStatus.TRANSFERRED.value, finished_at=now)
+        uow.tickets.update(old, status=TicketStatus.TRANSFERRED.value, finished_at=now)
         _event(
-            session,
+            uow,
             store,
             "ticket_transferred",
             now,
@@ -308,9 +288,7 @@ def transfer(store: HallStore, window: int, service_id: str, now: datetime) -> T
             to_number=new.number,
             to_service=new.service_id,
         )
-        repo.record_event(
-            session, hall.id, "ticket_issued", now, issued_payload(new, booking), store.terminal
-        )
+        uow.events.add("ticket_issued", now, issued_payload(new, booking), store.terminal)
         return TransferResult(
             ticket_view(hall, old, booking=booking), ticket_view(hall, new, booking=booking)
         )
@@ -325,11 +303,11 @@ class WindowView:
 
 
 def _set_window(
-    store: HallStore, window: int, now: datetime, state: WindowState, clerk: str | None
+    store: Store, window: int, now: datetime, state: WindowState, clerk: str | None
 ) -> WindowView:
     config = window_of(store, window)
-    with store.write() as session:
-        row = repo.window_row(session, store.hall.id, window, now)
+    with store.unit() as uow:
+        row = uow.windows.row(window, now)
         previous = row.state
         row.state = state.value
         if clerk is not None:
@@ -337,15 +315,13 @@ def _set_window(
         row.updated_at = now
         if state is not WindowState.OPEN:
             row.priority_streak = 0
-        repo.update_window(session, row)
+        uow.windows.update(row)
         type_ = {
             WindowState.OPEN: "window_resumed",
             WindowState.PAUSED: "window_paused",
             WindowState.CLOSED: "window_closed",
         }[state]
-        repo.record_event(
-            session,
-            store.hall.id,
+        uow.events.add(
             type_,
             now,
             {"window": window, "from": previous, "to": state.value, "clerk": row.clerk},
@@ -354,22 +330,22 @@ def _set_window(
         return WindowView(window, row.state, row.clerk, config.services)
 
 
-def pause(store: HallStore, window: int, now: datetime) -> WindowView:
+def pause(store: Store, window: int, now: datetime) -> WindowView:
     return _set_window(store, window, now, WindowState.PAUSED, None)
 
 
-def resume(store: HallStore, window: int, now: datetime, clerk: str | None = None) -> WindowView:
+def resume(store: Store, window: int, now: datetime, clerk: str | None = None) -> WindowView:
     """Open the window (again); a clerk logging in passes their staff id."""
     return _set_window(store, window, now, WindowState.OPEN, clerk)
 
 
-def close(store: HallStore, window: int, now: datetime) -> WindowView:
+def close(store: Store, window: int, now: datetime) -> WindowView:
     return _set_window(store, window, now, WindowState.CLOSED, None)
 
 
-def windows(store: HallStore) -> list[WindowView]:
-    with store.read() as session:
-        states = repo.window_states(session, store.hall.id)
+def windows(store: Store) -> list[WindowView]:
+    with store.read_unit() as uow:
+        states = uow.windows.states()
     return [
         WindowView(
             w.number,

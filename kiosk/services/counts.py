@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-
+from kiosk.domain.statuses import TicketStatus
+from kiosk.ports.hall_store import Store
 from kiosk.services.errors import UnknownWindow
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Ticket, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class WindowCounts:
         return sum(count for _service, count in self.waiting)
 
 
-def window_counts(store: HallStore, window: int, day: date) -> WindowCounts:
+def window_counts(store: Store, window: int, day: date) -> WindowCounts:
     """Done / no-show / transferred at ``window`` on ``day``, and who waits for its services."""
     hall = store.hall
     try:
@@ -40,35 +38,9 @@ def window_counts(store: HallStore, window: int, day: date) -> WindowCounts:
     except KeyError:
         raise UnknownWindow(window, [w.number for w in hall.windows]) from None
     finished = (TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.TRANSFERRED)
-    with store.read() as session:
-        by_status = dict(
-            session.execute(
-                select(Ticket.status, func.count())
-                .where(
-                    Ticket.hall_id == hall.id,
-                    Ticket.day == day,
-                    Ticket.window == window,
-                    Ticket.status.in_([s.value for s in finished]),
-                )
-                .group_by(Ticket.status)
-            )
-            .tuples()
-            .all()
-        )
-        by_service = dict(
-            session.execute(
-                select(Ticket.service_id, func.count())
-                .where(
-                    Ticket.hall_id == hall.id,
-                    Ticket.day == day,
-                    Ticket.status == TicketStatus.WAITING.value,
-                    Ticket.service_id.in_(list(services)),
-                )
-                .group_by(Ticket.service_id)
-            )
-            .tuples()
-            .all()
-        )
+    with store.read_unit() as uow:
+        by_status = uow.tickets.count_by_status(window, day, [s.value for s in finished])
+        by_service = uow.tickets.waiting_by_service(day, list(services))
     return WindowCounts(
         window=window,
         day=day,

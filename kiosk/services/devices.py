@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from kiosk.i18n import _
+from kiosk.ports.hall_store import EventRow, Store
 from kiosk.ports.printer import (
     CoverOpen,
     PaperOut,
@@ -24,9 +23,6 @@ from kiosk.ports.printer import (
     PrinterOffline,
     PrinterWriteError,
 )
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Event
 
 DEVICES: tuple[str, ...] = ("printer", "reader")
 PAGE = 500
@@ -48,7 +44,7 @@ ALL_TYPES: tuple[str, ...] = tuple(t for device in DEVICES for t in _types(devic
 
 
 def record_device_fault(
-    store: HallStore,
+    store: Store,
     terminal: str,
     kind: str,
     code: str,
@@ -67,31 +63,22 @@ def record_device_fault(
     if not code.strip():
         raise DeviceEventError("a device fault needs a code")
     payload = {"device": kind, "code": code, "message": message, "ticket": ticket_number}
-    with store.write() as session:
-        repo.record_event(session, store.hall.id, fault_type, now, payload, terminal)
+    with store.unit() as uow:
+        uow.events.add(fault_type, now, payload, terminal)
 
 
-def record_device_ok(store: HallStore, terminal: str, kind: str, now: datetime) -> bool:
+def record_device_ok(store: Store, terminal: str, kind: str, now: datetime) -> bool:
     """Record that ``kind`` of ``terminal`` works again, if its last word was a fault.
 
     Returns whether an ``_ok`` event was written; a device that was never faulty (or already
     reported well) writes nothing, so a kiosk may call this after every good print.
     """
     fault_type, ok_type = _types(kind)
-    with store.write() as session:
-        last = session.execute(
-            select(Event.type)
-            .where(
-                Event.hall_id == store.hall.id,
-                Event.type.in_([fault_type, ok_type]),
-                Event.terminal == terminal,
-            )
-            .order_by(Event.seq.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+    with store.unit() as uow:
+        last = uow.events.last_type([fault_type, ok_type], terminal)
         if last != fault_type:
             return False
-        repo.record_event(session, store.hall.id, ok_type, now, {"device": kind}, terminal)
+        uow.events.add(ok_type, now, {"device": kind}, terminal)
         return True
 
 
@@ -133,15 +120,15 @@ class DeviceAlerts:
 
 
 def device_alerts(
-    store: HallStore, since_seq: int = 0, known: DeviceAlerts | None = None
+    store: Store, since_seq: int = 0, known: DeviceAlerts | None = None
 ) -> DeviceAlerts:
     """Open device alerts, read incrementally: pass the last answer as ``known`` and its
     ``seq`` as ``since_seq`` to read only the events recorded since (a console polls this)."""
     board = dict(known.by_device) if known is not None else {}
     seq = since_seq
-    with store.read() as session:
+    with store.read_unit() as uow:
         while True:
-            events = repo.events_after(session, store.hall.id, seq, ALL_TYPES, PAGE)
+            events = uow.events.after(seq, ALL_TYPES, PAGE)
             fold(board, events)
             if events:
                 seq = events[-1].seq
@@ -151,7 +138,7 @@ def device_alerts(
     return DeviceAlerts(alerts, seq, board)
 
 
-def fold(board: dict[tuple[str, str], DeviceAlert], events: Sequence[Event]) -> None:
+def fold(board: dict[tuple[str, str], DeviceAlert], events: Sequence[EventRow]) -> None:
     """Apply device events in order: a fault opens (or updates) an alert, ``_ok`` closes it."""
     for event in events:
         device, _sep, outcome = event.type.rpartition("_")

@@ -22,8 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.ports.hall_changes import HallChanges
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
+from kiosk.ports.hall_store import Store
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +44,11 @@ class HallEvent:
 
 
 def read_events(
-    store: HallStore, after: int, limit: int = PAGE, types: Sequence[str] | None = None
+    store: Store, after: int, limit: int = PAGE, types: Sequence[str] | None = None
 ) -> list[HallEvent]:
     """The hall's events after ``after`` (oldest first, at most ``limit``)."""
-    with store.read() as session:
-        rows = repo.events_after(session, store.hall.id, after, types, limit)
+    with store.read_unit() as uow:
+        rows = uow.events.after(after, types, limit)
         return [HallEvent(e.seq, e.type, e.at, e.terminal, dict(e.payload)) for e in rows]
 
 
@@ -59,7 +58,7 @@ Listener = Callable[[list[HallEvent]], None]
 class HallFeed:
     def __init__(
         self,
-        store: HallStore,
+        store: Store,
         changes: HallChanges,
         listener: Listener,
         *,

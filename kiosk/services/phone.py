@@ -13,25 +13,23 @@ from typing import Any
 
 from kiosk.domain.links import BadToken, token_matches, token_ticket_id
 from kiosk.domain.rating import LEVEL_TEXT, RatingLevel
+from kiosk.domain.statuses import TicketStatus
+from kiosk.ports.hall_store import Store, TicketRecord, UnitOfWork
 from kiosk.services.feed import HallEvent
 from kiosk.services.tickets import wait_for
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import TicketStatus
-from kiosk.store.repositories import TicketRecord
 
 #: People ahead at which the page calls the holder back (SCREENS: "快到您了").
 NEAR_AHEAD = 2
 
 
-def ticket_for_token(store: HallStore, token: str) -> int | None:
+def ticket_for_token(store: Store, token: str) -> int | None:
     """The id of the ticket ``token`` opens, or None for a wrong or foreign token."""
     try:
         ticket_id = token_ticket_id(token)
     except BadToken:
         return None
-    with store.read() as session:
-        ticket = repo.ticket_by_id(session, store.hall.id, ticket_id)
+    with store.read_unit() as uow:
+        ticket = uow.tickets.by_id(ticket_id)
     if ticket is None:
         return None
     key = store.link_key
@@ -40,12 +38,12 @@ def ticket_for_token(store: HallStore, token: str) -> int | None:
     return ticket.id
 
 
-def _chain(session: Any, store: HallStore, ticket_id: int) -> list[TicketRecord]:
+def _chain(uow: UnitOfWork, ticket_id: int) -> list[TicketRecord]:
     """The ticket and the ones transfers replaced it with, oldest first."""
-    first = repo.ticket_by_id(session, store.hall.id, ticket_id)
+    first = uow.tickets.by_id(ticket_id)
     chain = [first] if first is not None else []
     while chain and chain[-1].status == TicketStatus.TRANSFERRED.value and len(chain) < 10:
-        moved = repo.transferred_to(session, chain[-1].id)
+        moved = uow.tickets.transferred_to(chain[-1].id)
         if moved is None:
             break
         chain.append(moved)
@@ -69,19 +67,19 @@ class PhoneProgress:
         )
 
 
-def phone_progress(store: HallStore, ticket_id: int, now: datetime, seq: int = 0) -> PhoneProgress:
+def phone_progress(store: Store, ticket_id: int, now: datetime, seq: int = 0) -> PhoneProgress:
     """The page's state: number, service, status, window, people ahead, wait, whether the
     holder should come back now, and the rating (given, or still possible)."""
     hall = store.hall
-    with store.read() as session:
-        chain = _chain(session, store, ticket_id)
+    with store.read_unit() as uow:
+        chain = _chain(uow, ticket_id)
         if not chain:
             raise LookupError(ticket_id)
         ticket = chain[-1]
         ahead = minutes = None
         if ticket.status == TicketStatus.WAITING.value:
-            ahead, minutes = wait_for(session, store, ticket, now)
-        rating = repo.rating_of(session, ticket.id)
+            ahead, minutes = wait_for(uow, store, ticket, now)
+        rating = uow.ratings.of_ticket(ticket.id)
     try:
         service = hall.service(ticket.service_id)
         names = (service.name_zh, service.name_en)

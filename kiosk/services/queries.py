@@ -10,14 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from kiosk.domain import queue_policy
+from kiosk.domain.statuses import TicketStatus
+from kiosk.ports.hall_store import Store
 from kiosk.services.tickets import candidate
 from kiosk.services.views import TicketView, ticket_view
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Booking, Ticket, TicketStatus
 
 CALL_EVENTS = ("ticket_called", "ticket_recalled")
 
@@ -32,10 +29,10 @@ class Call:
     recall: bool
 
 
-def calls_since(store: HallStore, seq: int = 0, limit: int = 50) -> list[Call]:
+def calls_since(store: Store, seq: int = 0, limit: int = 50) -> list[Call]:
     """Calls and recalls after event ``seq``, oldest first (seq is commit-ordered)."""
-    with store.read() as session:
-        events = repo.events_after(session, store.hall.id, seq, CALL_EVENTS, limit)
+    with store.read_unit() as uow:
+        events = uow.events.after(seq, CALL_EVENTS, limit)
         return [call_of(e) for e in events]
 
 
@@ -52,9 +49,9 @@ def call_of(event: Any) -> Call:
     )
 
 
-def last_seq(store: HallStore) -> int:
-    with store.read() as session:
-        return repo.last_event_seq(session, store.hall.id)
+def last_seq(store: Store) -> int:
+    with store.read_unit() as uow:
+        return uow.events.last_seq()
 
 
 @dataclass(frozen=True)
@@ -69,27 +66,12 @@ class ServiceQueue:
     """(number, window, status) of tickets called or being served."""
 
 
-def queue_overview(store: HallStore, now: datetime) -> list[ServiceQueue]:
+def queue_overview(store: Store, now: datetime) -> list[ServiceQueue]:
     hall = store.hall
     day = now.date()
-    with store.read() as session:
-        rows = (
-            session.execute(
-                select(Ticket).where(
-                    Ticket.hall_id == hall.id,
-                    Ticket.day == day,
-                    Ticket.status.in_(
-                        [
-                            TicketStatus.WAITING.value,
-                            TicketStatus.CALLED.value,
-                            TicketStatus.SERVING.value,
-                        ]
-                    ),
-                )
-            )
-            .scalars()
-            .all()
-        )
+    shown = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
+    with store.read_unit() as uow:
+        rows = uow.tickets.on_day(day, [status.value for status in shown])
     overview = []
     for service in hall.services:
         mine = [t for t in rows if t.service_id == service.id]
@@ -113,26 +95,26 @@ def queue_overview(store: HallStore, now: datetime) -> list[ServiceQueue]:
     return overview
 
 
-def find_ticket(store: HallStore, number: str, day: date) -> TicketView | None:
-    with store.read() as session:
-        ticket = repo.ticket_by_number(session, store.hall.id, day, number.strip().upper())
+def find_ticket(store: Store, number: str, day: date) -> TicketView | None:
+    with store.read_unit() as uow:
+        ticket = uow.tickets.by_number(day, number.strip().upper())
         if ticket is None:
             return None
-        booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
+        booking = uow.bookings.get(ticket.booking_id) if ticket.booking_id else None
         return ticket_view(store.hall, ticket, booking=booking)
 
 
-def ticket_progress(store: HallStore, number: str, day: date, now: datetime) -> TicketView | None:
+def ticket_progress(store: Store, number: str, day: date, now: datetime) -> TicketView | None:
     """A ticket and, while it waits, the people ahead and the minutes to go: what the page
     behind the ticket's QR code shows. Carries no name or booking details."""
     from kiosk.services.tickets import wait_for
 
-    with store.read() as session:
-        ticket = repo.ticket_by_number(session, store.hall.id, day, number.strip().upper())
+    with store.read_unit() as uow:
+        ticket = uow.tickets.by_number(day, number.strip().upper())
         if ticket is None:
             return None
         ahead = minutes = None
         if ticket.status == TicketStatus.WAITING.value:
-            ahead, minutes = wait_for(session, store, ticket, now)
+            ahead, minutes = wait_for(uow, store, ticket, now)
         view = ticket_view(store.hall, ticket, ahead=ahead, wait_minutes=minutes)
     return replace(view, name_masked=None)

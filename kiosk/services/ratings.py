@@ -17,15 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from kiosk.domain.rating import LEVEL_TEXT, RatingChannel, RatingLevel, scrub_comment
+from kiosk.domain.statuses import TicketStatus
 from kiosk.i18n import _
+from kiosk.ports.hall_store import AlreadyStored, RatingRow, Store, TicketRecord, UnitOfWork
 from kiosk.services.errors import QueueError
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Rating, TicketStatus
-from kiosk.store.repositories import TicketRecord
 
 RATED_EVENT = "ticket_rated"
 
@@ -64,7 +60,7 @@ class RatingView:
         return _(LEVEL_TEXT[self.level])
 
 
-def _view(rating: Rating) -> RatingView:
+def _view(rating: RatingRow) -> RatingView:
     return RatingView(
         rating.ticket_id,
         rating.number,
@@ -80,7 +76,7 @@ def _view(rating: Rating) -> RatingView:
 
 
 def rated_payload(
-    store: HallStore, ticket: TicketRecord, rating: Rating, level: RatingLevel
+    store: Store, ticket: TicketRecord, rating: RatingRow, level: RatingLevel
 ) -> dict[str, Any]:
     """The ``ticket_rated`` event: what the central store needs for the window's and clerk's
     review and a 差评's follow-up. No name and no ID number (the clerk is their 工号)."""
@@ -112,7 +108,7 @@ def rated_payload(
     }
 
 
-def _check_reasons(store: HallStore, level: RatingLevel, reasons: Iterable[str]) -> list[str]:
+def _check_reasons(store: Store, level: RatingLevel, reasons: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(reasons))
     if chosen and not level.bad:
         raise RatingRefused("reasons_not_allowed", _("只有“不满意”和“非常不满意”需要选择原因"))
@@ -128,23 +124,23 @@ def _check_reasons(store: HallStore, level: RatingLevel, reasons: Iterable[str])
     return chosen
 
 
-def _final_ticket(session: Any, store: HallStore, ticket_id: int) -> TicketRecord:
+def _final_ticket(uow: UnitOfWork, ticket_id: int) -> TicketRecord:
     """The ticket by id, followed through transfers to the one that was served."""
-    ticket = repo.ticket_by_id(session, store.hall.id, ticket_id)
+    ticket = uow.tickets.by_id(ticket_id)
     if ticket is None:
         raise RatingRefused("unknown_ticket", _("没有这张号票"))
     for _hop in range(10):
         if ticket.status != TicketStatus.TRANSFERRED.value:
             return ticket
-        moved = repo.transferred_to(session, ticket.id)
+        moved = uow.tickets.transferred_to(ticket.id)
         if moved is None:
             return ticket
-        ticket = repo.ticket_by_id(session, store.hall.id, moved.id) or moved
+        ticket = uow.tickets.by_id(moved.id) or moved
     return ticket
 
 
 def rate(
-    store: HallStore,
+    store: Store,
     ticket_id: int,
     level: RatingLevel | str,
     now: datetime,
@@ -164,14 +160,14 @@ def rate(
     if text is not None and channel is not RatingChannel.PHONE:
         raise RatingRefused("comment_not_allowed", _("留言请在手机页面填写"))
     try:
-        with store.write() as session:
-            ticket = _final_ticket(session, store, ticket_id)
+        with store.unit() as uow:
+            ticket = _final_ticket(uow, ticket_id)
             if ticket.status != TicketStatus.DONE.value or ticket.finished_at is None:
                 raise RatingRefused(
                     "not_finished",
                     _("{number} 号的服务尚未办结，办结后可以评价").format(number=ticket.number),
                 )
-            if repo.rating_of(session, ticket.id) is not None:
+            if uow.ratings.of_ticket(ticket.id) is not None:
                 raise already_rated(ticket.number)
             limit = timedelta(hours=store.hall.rating.phone_hours)
             if channel is RatingChannel.PHONE and now > ticket.finished_at + limit:
@@ -181,8 +177,7 @@ def rate(
                         hours=store.hall.rating.phone_hours
                     ),
                 )
-            rating = repo.add_rating(
-                session,
+            rating = uow.ratings.add(
                 {
                     "hall_id": store.hall.id,
                     "ticket_id": ticket.id,
@@ -198,32 +193,30 @@ def rate(
                     "rated_at": now,
                 },
             )
-            repo.record_event(
-                session,
-                store.hall.id,
+            uow.events.add(
                 RATED_EVENT,
                 now,
                 rated_payload(store, ticket, rating, level),
                 store.terminal,
             )
             return _view(rating)
-    except IntegrityError:  # the other channel rated it a moment before (unique ticket id)
+    except AlreadyStored:  # the other channel rated it a moment before (unique ticket id)
         raise already_rated(str(ticket_id)) from None
 
 
-def rating_for(store: HallStore, ticket_id: int) -> RatingView | None:
-    with store.read() as session:
-        ticket = _final_ticket(session, store, ticket_id)
-        rating = repo.rating_of(session, ticket.id)
+def rating_for(store: Store, ticket_id: int) -> RatingView | None:
+    with store.read_unit() as uow:
+        ticket = _final_ticket(uow, ticket_id)
+        rating = uow.ratings.of_ticket(ticket.id)
         return _view(rating) if rating is not None else None
 
 
-def previous_rating(store: HallStore, window: int, now: datetime) -> RatingView | None:
+def previous_rating(store: Store, window: int, now: datetime) -> RatingView | None:
     """What a window's clerk may see: the newest rating of a service finished before the
     window's current ticket was called (the rated citizen has left by then)."""
-    with store.read() as session:
-        current = repo.current_ticket(session, store.hall.id, window, now.date(), for_update=False)
+    with store.read_unit() as uow:
+        current = uow.tickets.current(window, now.date(), for_update=False)
         if current is None or current.called_at is None:
             return None
-        rating = repo.last_rated_before(session, store.hall.id, window, current.called_at)
+        rating = uow.ratings.last_before(window, current.called_at)
         return _view(rating) if rating is not None else None

@@ -20,13 +20,12 @@ from kiosk.domain.booking_rules import SlotOffer, slot_offers
 from kiosk.domain.calendar import UnknownYear
 from kiosk.i18n import _
 from kiosk.messages import provisional_text
+from kiosk.ports.hall_store import Store
 from kiosk.services.errors import UnknownService
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
 
 
 def free_slots(
-    store: HallStore, service_id: str, day: date, now: datetime, channel: str = "kiosk"
+    store: Store, service_id: str, day: date, now: datetime, channel: str = "kiosk"
 ) -> list[SlotOffer]:
     """The slots of ``day`` a booking through ``channel`` may take now, each with its places.
 
@@ -49,8 +48,8 @@ def free_slots(
         return []
     if not allowed:
         return []  # nothing to count: the store is not asked
-    with store.read() as session:
-        taken = repo.slot_counts(session, hall.id, service.id, day)
+    with store.read_unit() as uow:
+        taken = uow.bookings.taken_per_slot(service.id, day)
     return [replace(offer, taken=taken.get(offer.slot.start, 0)) for offer in allowed]
 
 
@@ -91,7 +90,7 @@ class BookingDays:
 
 
 def booking_days(
-    store: HallStore, service_id: str, now: datetime, channel: str = "kiosk", limit: int = 4
+    store: Store, service_id: str, now: datetime, channel: str = "kiosk", limit: int = 4
 ) -> BookingDays:
     """Up to ``limit`` days from today with a slot the rules allow now, each with its places
     (full slots kept, so a full day shows as full), within the hall's booking horizon."""

@@ -12,12 +12,11 @@ from datetime import datetime
 
 from kiosk.domain.hall import Clerk
 from kiosk.domain.staff import pin_matches
+from kiosk.domain.statuses import WindowState
 from kiosk.i18n import _
+from kiosk.ports.hall_store import Store
 from kiosk.services.calling import window_of
 from kiosk.services.errors import QueueError
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import WindowState
 
 
 class SignInRefused(QueueError):
@@ -31,7 +30,7 @@ class OnDuty:
     state: str
 
 
-def check_clerk(store: HallStore, clerk_id: str, pin: str) -> Clerk:
+def check_clerk(store: Store, clerk_id: str, pin: str) -> Clerk:
     """The clerk whose 工号 and PIN these are; one message for both wrong, so a guess learns
     nothing about which 工号 exist."""
     try:
@@ -44,22 +43,20 @@ def check_clerk(store: HallStore, clerk_id: str, pin: str) -> Clerk:
 
 
 def _set_clerk(
-    store: HallStore, window: int, now: datetime, clerk: Clerk | None, state: WindowState
+    store: Store, window: int, now: datetime, clerk: Clerk | None, state: WindowState
 ) -> OnDuty:
     window_of(store, window)
-    with store.write() as session:
-        row = repo.window_row(session, store.hall.id, window, now)
+    with store.unit() as uow:
+        row = uow.windows.row(window, now)
         previous = row.clerk
         row.clerk = clerk.id if clerk is not None else None
         row.state = state.value
         row.updated_at = now
         if state is not WindowState.OPEN:
             row.priority_streak = 0
-        repo.update_window(session, row)
+        uow.windows.update(row)
         type_ = "clerk_signed_in" if clerk is not None else "clerk_signed_out"
-        repo.record_event(
-            session,
-            store.hall.id,
+        uow.events.add(
             type_,
             now,
             {"window": window, "clerk": row.clerk, "previous": previous, "to": state.value},
@@ -68,21 +65,21 @@ def _set_clerk(
         return OnDuty(window, clerk, row.state)
 
 
-def sign_in(store: HallStore, window: int, clerk_id: str, pin: str, now: datetime) -> OnDuty:
+def sign_in(store: Store, window: int, clerk_id: str, pin: str, now: datetime) -> OnDuty:
     """Check 工号 and PIN, then put the clerk on duty at ``window`` and open it."""
     clerk = check_clerk(store, clerk_id, pin)
     return _set_clerk(store, window, now, clerk, WindowState.OPEN)
 
 
-def sign_out(store: HallStore, window: int, now: datetime) -> OnDuty:
+def sign_out(store: Store, window: int, now: datetime) -> OnDuty:
     """Nobody on duty: the window is paused until the next clerk signs in."""
     return _set_clerk(store, window, now, None, WindowState.PAUSED)
 
 
-def on_duty(store: HallStore, window: int, now: datetime) -> OnDuty:
+def on_duty(store: Store, window: int, now: datetime) -> OnDuty:
     window_of(store, window)
-    with store.read() as session:
-        states = repo.window_states(session, store.hall.id)
+    with store.read_unit() as uow:
+        states = uow.windows.states()
     row = states.get(window)
     if row is None:
         return OnDuty(window, None, WindowState.OPEN.value)
@@ -104,11 +101,11 @@ class WindowBoard:
     seq: int
 
 
-def window_board(store: HallStore, window: int, now: datetime) -> WindowBoard:
+def window_board(store: Store, window: int, now: datetime) -> WindowBoard:
     """The window's clerk, state and number called or being served, read with the last event
     ``seq`` first, so a stream started after it misses nothing."""
     window_of(store, window)
-    with store.read() as session:
-        seq = repo.last_event_seq(session, store.hall.id)
-        current = repo.current_ticket(session, store.hall.id, window, now.date(), for_update=False)
+    with store.read_unit() as uow:
+        seq = uow.events.last_seq()
+        current = uow.tickets.current(window, now.date(), for_update=False)
     return WindowBoard(on_duty(store, window, now), current.number if current else None, seq)

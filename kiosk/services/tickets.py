@@ -10,35 +10,31 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy.orm import Session
-
 from kiosk.domain import queue_policy
 from kiosk.domain.booking_rules import CheckInTiming, check_in_window
-from kiosk.domain.hall import Acceptance, Service
+from kiosk.domain.hall import Acceptance, HallProfile, Service
 from kiosk.domain.identity import Identity, age_on
 from kiosk.domain.links import make_token
 from kiosk.domain.schedule import WalkInDecision, materials_only_at, walk_in_decision
+from kiosk.domain.statuses import BookingStatus, TicketKind, TicketStatus, WindowState
 from kiosk.domain.wait import estimate_wait
 from kiosk.i18n import _
 from kiosk.messages import describe_walk_in, format_slot, format_when
+from kiosk.ports.hall_store import BookingRow, Store, TicketRecord, UnitOfWork
 from kiosk.services.errors import UnknownService
 from kiosk.services.views import BookingView, TicketView, booking_view, ticket_view
-from kiosk.store import repositories as repo
-from kiosk.store.hallstore import HallStore
-from kiosk.store.models import Booking, BookingStatus, Ticket, TicketKind, TicketStatus
-from kiosk.store.repositories import TicketRecord
 
 ELDERLY = "elderly"
 
 
-def service_of(store: HallStore, service_id: str) -> Service:
+def service_of(store: Store, service_id: str) -> Service:
     try:
         return store.hall.service(service_id)
     except KeyError:
         raise UnknownService(service_id, [s.id for s in store.hall.services]) from None
 
 
-def priority_group(store: HallStore, identity: Identity | None, now: datetime) -> str | None:
+def priority_group(store: Store, identity: Identity | None, now: datetime) -> str | None:
     """The priority group a card puts its holder in (today: 70 or older, configurable)."""
     if identity is None:
         return None
@@ -48,8 +44,8 @@ def priority_group(store: HallStore, identity: Identity | None, now: datetime) -
 
 
 def issue(
-    session: Session,
-    store: HallStore,
+    uow: UnitOfWork,
+    store: Store,
     service: Service,
     now: datetime,
     *,
@@ -58,16 +54,15 @@ def issue(
     priority: str | None = None,
     holder_hash: str | None = None,
     name_masked: str | None = None,
-    booking: Booking | None = None,
+    booking: BookingRow | None = None,
     transferred_from: int | None = None,
     arrival: int | None = None,
     materials_only: bool = False,
 ) -> TicketRecord:
     """Insert a waiting ticket with the next serial of its prefix (caller records the event)."""
     day = now.date()
-    serial = repo.next_serial(session, store.hall.id, day, service.prefix)
-    return repo.insert_ticket(
-        session,
+    serial = uow.tickets.next_serial(day, service.prefix)
+    return uow.tickets.add(
         {
             "hall_id": store.hall.id,
             "day": day,
@@ -98,13 +93,13 @@ def issue(
     )
 
 
-def with_link(store: HallStore, view: TicketView) -> TicketView:
+def with_link(store: Store, view: TicketView) -> TicketView:
     """The view with its phone-page token, for the ticket's QR code (the person's own)."""
     token = make_token(store.link_key, store.hall.id, view.day, view.id, view.number)
     return replace(view, link_token=token)
 
 
-def candidate(ticket: Ticket | TicketRecord) -> queue_policy.Candidate:
+def candidate(ticket: TicketRecord) -> queue_policy.Candidate:
     return queue_policy.Candidate(
         ticket_id=ticket.id,
         service_id=ticket.service_id,
@@ -116,21 +111,30 @@ def candidate(ticket: Ticket | TicketRecord) -> queue_policy.Candidate:
     )
 
 
-def wait_for(
-    session: Session, store: HallStore, ticket: TicketRecord, now: datetime
-) -> tuple[int, int]:
+def wait_for(uow: UnitOfWork, store: Store, ticket: TicketRecord, now: datetime) -> tuple[int, int]:
     """People ahead of a waiting ticket and the estimated minutes until it is called."""
     service = store.hall.service(ticket.service_id)
-    waiting = repo.waiting_candidates(session, store.hall.id, ticket.day, [service.id])
+    waiting = uow.tickets.waiting(ticket.day, [service.id])
     ahead = queue_policy.ahead_of(candidate(ticket), waiting, now)
     history = store.hall.queue.wait_history
-    recent = repo.recent_service_minutes(session, store.hall.id, service.id, history)
-    windows = repo.open_windows_for(session, store.hall, service.id)
+    recent = uow.tickets.recent_service_minutes(service.id, history)
+    windows = open_windows_for(uow, store.hall, service.id)
     estimate = estimate_wait(ahead, recent, service.service_minutes, windows, history)
     return estimate.ahead, estimate.minutes
 
 
-def issued_payload(ticket: TicketRecord, booking: Booking | None = None) -> dict[str, object]:
+def open_windows_for(uow: UnitOfWork, hall: HallProfile, service_id: str) -> int:
+    """Windows serving ``service_id`` that are open (a window never used yet counts as open)."""
+    states = uow.windows.states()
+    return sum(
+        1
+        for window in hall.windows
+        if service_id in window.services
+        and (window.number not in states or states[window.number].state == WindowState.OPEN)
+    )
+
+
+def issued_payload(ticket: TicketRecord, booking: BookingRow | None = None) -> dict[str, object]:
     payload: dict[str, object] = {
         "ticket_id": ticket.id,
         "day": ticket.day.isoformat(),
@@ -174,7 +178,7 @@ class _AlreadyWaiting(Exception):
 
 
 def take_ticket(
-    store: HallStore, service_id: str, now: datetime, identity: Identity | None = None
+    store: Store, service_id: str, now: datetime, identity: Identity | None = None
 ) -> TakeTicketResult:
     """A walk-in ticket, when the hall's schedule admits walk-ins for the service now.
 
@@ -190,9 +194,9 @@ def take_ticket(
     holder = store.holder_hash(identity.id_number) if identity is not None else None
     priority = priority_group(store, identity, now)
     try:
-        with store.write_at(now) as session:
+        with store.unit(at=now) as uow:
             ticket = issue(
-                session,
+                uow,
                 store,
                 service,
                 now,
@@ -205,15 +209,13 @@ def take_ticket(
             if holder is not None:
                 # Checked after the serial is taken: the counter row lock serialises concurrent
                 # issuers of this service, so two kiosks cannot both pass the check.
-                other = repo.holder_open_ticket(
-                    session, hall.id, ticket.day, service.id, holder, other_than=ticket.id
+                other = uow.tickets.holder_open(
+                    ticket.day, service.id, holder, other_than=ticket.id
                 )
                 if other is not None:
                     raise _AlreadyWaiting(ticket_view(hall, other, reprint=True))
-            ahead, minutes = wait_for(session, store, ticket, now)
-            repo.record_event(
-                session, hall.id, "ticket_issued", now, issued_payload(ticket), store.terminal
-            )
+            ahead, minutes = wait_for(uow, store, ticket, now)
+            uow.events.add("ticket_issued", now, issued_payload(ticket), store.terminal)
             view = with_link(store, ticket_view(hall, ticket, ahead=ahead, wait_minutes=minutes))
     except _AlreadyWaiting as already:
         message = _("您已持有 {number} 号（{service}），请耐心等候叫号。").format(
@@ -226,17 +228,17 @@ def take_ticket(
     return TakeTicketResult(view, message, None, decision)
 
 
-def walk_in_ticket_of(store: HallStore, identity: Identity, now: datetime) -> TicketView | None:
+def walk_in_ticket_of(store: Store, identity: Identity, now: datetime) -> TicketView | None:
     """The walk-in ticket a card's holder took today and still waits with (a card tapped
     again at the kiosk shows and reprints it; a ticket taken without a card has no holder)."""
     holder = store.holder_hash(identity.id_number)
-    with store.read() as session:
-        ticket = repo.holder_walk_in_ticket(session, store.hall.id, now.date(), holder)
+    with store.read_unit() as uow:
+        ticket = uow.tickets.holder_walk_in(now.date(), holder)
         if ticket is None:
             return None
         ahead = minutes = None
         if ticket.status == TicketStatus.WAITING.value:
-            ahead, minutes = wait_for(session, store, ticket, now)
+            ahead, minutes = wait_for(uow, store, ticket, now)
         return ticket_view(store.hall, ticket, ahead=ahead, wait_minutes=minutes, reprint=True)
 
 
@@ -267,7 +269,7 @@ class CheckInResult:
         return self.walk_in is not None and self.walk_in.allowed
 
 
-def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResult:
+def check_in(store: Store, identity: Identity, now: datetime) -> CheckInResult:
     """Find the holder's booking for today in this hall and turn it into a booked ticket.
 
     The same card tapped twice gets the same ticket again, never a second one.
@@ -275,17 +277,17 @@ def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResu
     hall = store.hall
     holder = store.holder_hash(identity.id_number)
     today = now.date()
-    with store.write_at(now) as session:
-        bookings = repo.holder_bookings(session, holder, for_update=True)
+    with store.unit(at=now) as uow:
+        bookings = uow.bookings.of_holder(holder, for_update=True)
         here = [b for b in bookings if b.hall_id == hall.id and b.slot_start.date() == today]
-        result = _already_checked_in(session, store, here, now)
+        result = _already_checked_in(uow, store, here, now)
         if result is not None:
             return result
         booked = [b for b in here if b.status == BookingStatus.BOOKED.value]
         timings = [(b, check_in_window(hall, b.slot_start, b.slot_end).timing(now)) for b in booked]
         on_time = [b for b, timing in timings if timing is CheckInTiming.ON_TIME]
         if on_time:
-            return _check_in(session, store, on_time[0], identity, holder, now)
+            return _check_in(uow, store, on_time[0], identity, holder, now)
         early = [b for b, timing in timings if timing is CheckInTiming.TOO_EARLY]
         if early:
             booking = early[0]
@@ -298,7 +300,7 @@ def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResu
             )
         late = [b for b, timing in timings if timing is CheckInTiming.TOO_LATE]
         for booking in late:
-            forfeit(session, store, booking, now)
+            forfeit(uow, store, booking, now)
         given_up = late or [b for b in here if b.status == BookingStatus.FORFEITED.value]
         if given_up:
             return _too_late(store, given_up[-1], now)
@@ -323,23 +325,23 @@ def check_in(store: HallStore, identity: Identity, now: datetime) -> CheckInResu
     return CheckInResult(CheckInOutcome.NO_BOOKING, message)
 
 
-def _slot_text(booking: Booking, today: date) -> str:
+def _slot_text(booking: BookingRow, today: date) -> str:
     return format_slot(booking.slot_start, booking.slot_end, today)
 
 
 def _already_checked_in(
-    session: Session, store: HallStore, here: list[Booking], now: datetime
+    uow: UnitOfWork, store: Store, here: list[BookingRow], now: datetime
 ) -> CheckInResult | None:
     hall = store.hall
     for booking in here:
         if booking.status not in (BookingStatus.CHECKED_IN.value, BookingStatus.SERVED.value):
             continue
-        ticket = repo.booking_ticket(session, booking.id)
+        ticket = uow.tickets.of_booking(booking.id)
         if ticket is None:
             continue
         ahead = minutes = None
         if ticket.status == TicketStatus.WAITING.value:
-            ahead, minutes = wait_for(session, store, ticket, now)
+            ahead, minutes = wait_for(uow, store, ticket, now)
         view = ticket_view(
             hall, ticket, ahead=ahead, wait_minutes=minutes, booking=booking, reprint=True
         )
@@ -355,9 +357,9 @@ def _already_checked_in(
 
 
 def _check_in(
-    session: Session,
-    store: HallStore,
-    booking: Booking,
+    uow: UnitOfWork,
+    store: Store,
+    booking: BookingRow,
     identity: Identity,
     holder: str,
     now: datetime,
@@ -368,7 +370,7 @@ def _check_in(
     except KeyError:
         raise UnknownService(booking.service_id, [s.id for s in hall.services]) from None
     ticket = issue(
-        session,
+        uow,
         store,
         service,
         now,
@@ -382,16 +384,12 @@ def _check_in(
             hall, service, max(now, booking.slot_start), store.calendar
         ),
     )
-    booking.status = BookingStatus.CHECKED_IN.value
-    booking.checked_in_at = now
-    booking.updated_at = now
-    ahead, minutes = wait_for(session, store, ticket, now)
-    repo.record_event(
-        session, hall.id, "ticket_issued", now, issued_payload(ticket, booking), store.terminal
+    uow.bookings.update(
+        booking, status=BookingStatus.CHECKED_IN.value, checked_in_at=now, updated_at=now
     )
-    repo.record_event(
-        session,
-        hall.id,
+    ahead, minutes = wait_for(uow, store, ticket, now)
+    uow.events.add("ticket_issued", now, issued_payload(ticket, booking), store.terminal)
+    uow.events.add(
         "booking_checked_in",
         now,
         {"booking": booking.central_id, "ticket_id": ticket.id, "number": ticket.number},
@@ -406,13 +404,10 @@ def _check_in(
     return CheckInResult(CheckInOutcome.CHECKED_IN, message, view, booking_view(booking))
 
 
-def forfeit(session: Session, store: HallStore, booking: Booking, now: datetime) -> None:
+def forfeit(uow: UnitOfWork, store: Store, booking: BookingRow, now: datetime) -> None:
     """The holder did not come in the agreed slot: the booking counts as given up."""
-    booking.status = BookingStatus.FORFEITED.value
-    booking.updated_at = now
-    repo.record_event(
-        session,
-        store.hall.id,
+    uow.bookings.update(booking, status=BookingStatus.FORFEITED.value, updated_at=now)
+    uow.events.add(
         "booking_forfeited",
         now,
         {
@@ -425,7 +420,7 @@ def forfeit(session: Session, store: HallStore, booking: Booking, now: datetime)
     )
 
 
-def _too_late(store: HallStore, booking: Booking, now: datetime) -> CheckInResult:
+def _too_late(store: Store, booking: BookingRow, now: datetime) -> CheckInResult:
     decision = None
     try:
         service = store.hall.service(booking.service_id)
@@ -444,7 +439,7 @@ def _too_late(store: HallStore, booking: Booking, now: datetime) -> CheckInResul
     )
 
 
-def _other_hall(store: HallStore, booking: Booking, today: date) -> CheckInResult:
+def _other_hall(store: Store, booking: BookingRow, today: date) -> CheckInResult:
     if booking.hall_id != store.hall.id:
         message = _("您的预约不在本中心（{slot}），请前往预约的服务中心办理。").format(
             slot=_slot_text(booking, today)

@@ -17,8 +17,7 @@ from kiosk.domain.booking_code import booking_code
 from kiosk.domain.hall import HallProfile, WindowGroup
 from kiosk.i18n import use_language
 from kiosk.messages import describe_where
-from kiosk.store.models import Booking, Ticket
-from kiosk.store.repositories import TicketRecord
+from kiosk.ports.hall_store import BookingRow, TicketRecord
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ class BookingView:
         }
 
 
-def booking_view(booking: Booking) -> BookingView:
+def booking_view(booking: BookingRow) -> BookingView:
     return BookingView(
         booking.central_id,
         booking.service_id,
@@ -139,11 +138,11 @@ def booking_view(booking: Booking) -> BookingView:
 
 def ticket_view(
     hall: HallProfile,
-    ticket: Ticket | TicketRecord,
+    ticket: TicketRecord,
     *,
     ahead: int | None = None,
     wait_minutes: int | None = None,
-    booking: Booking | None = None,
+    booking: BookingRow | None = None,
     reprint: bool = False,
 ) -> TicketView:
     try:

@@ -1,7 +1,8 @@
 """One hall's store: the database, the hall's rules and the key that identifies holders.
 
 Every kiosk, window console and display of a hall opens the same store; the services in
-``kiosk.services`` run each use case as one ``write()`` transaction over it.
+``kiosk.services`` run each use case as one unit of work (``unit()``, a ``write()`` transaction
+seen through the repositories of ``kiosk.ports.hall_store``) over it.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from kiosk.domain.calendar import HolidayCalendar
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.identity import id_hash
 from kiosk.domain.links import link_key
+from kiosk.ports.hall_store import Store
 from kiosk.store import hallclock
 from kiosk.store import repositories as repo
 from kiosk.store.db import ensure_schema, make_engine
 from kiosk.store.errors import write_fault
+from kiosk.store.units import SqlUnitOfWork
 
 
 @dataclass
@@ -102,6 +105,19 @@ class HallStore:
         with self._reader() as session, session.begin():
             yield session
 
+    @contextmanager
+    def unit(self, at: datetime | None = None) -> Iterator[SqlUnitOfWork]:
+        """The use cases' read-write unit of work (``kiosk.ports.hall_store``): ``write()``, or
+        ``write_at(at)`` when it issues or calls at hall time ``at``."""
+        with self.write() if at is None else self.write_at(at) as session:
+            yield SqlUnitOfWork(session, self.hall.id)
+
+    @contextmanager
+    def read_unit(self) -> Iterator[SqlUnitOfWork]:
+        """The use cases' read-only unit of work over ``read()``."""
+        with self.read() as session:
+            yield SqlUnitOfWork(session, self.hall.id)
+
     def holder_hash(self, id_number: str) -> str:
         return id_hash(id_number, self.id_hash_key)
 
@@ -112,3 +128,8 @@ class HallStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _conforms(store: HallStore) -> Store:
+    """The use cases' port is what this store implements (checked by the type checker)."""
+    return store

@@ -9,7 +9,6 @@ known by the HMAC of the ID number under the hall's key, and shown by a masked n
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -27,44 +26,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# SQLite only gives an autoincrementing key to INTEGER PRIMARY KEY.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+# The statuses are the domain's (one definition for both stores), named here for the callers
+# that read them beside the tables.
+from kiosk.domain.statuses import OPEN_TICKET_STATUSES as OPEN_TICKET_STATUSES
+from kiosk.domain.statuses import BookingStatus as BookingStatus
+from kiosk.domain.statuses import TicketKind as TicketKind
+from kiosk.domain.statuses import TicketStatus as TicketStatus
+from kiosk.domain.statuses import WindowState as WindowState
+from kiosk.store.columns import BigId
 
 
 class Base(DeclarativeBase):
     pass
-
-
-class BookingStatus(StrEnum):
-    BOOKED = "booked"
-    CHECKED_IN = "checked_in"
-    SERVED = "served"
-    FORFEITED = "forfeited"
-    CANCELLED = "cancelled"
-
-
-class TicketKind(StrEnum):
-    BOOKED = "booked"
-    WALK_IN = "walk_in"
-
-
-class TicketStatus(StrEnum):
-    WAITING = "waiting"
-    CALLED = "called"
-    SERVING = "serving"
-    DONE = "done"
-    NO_SHOW = "no_show"
-    TRANSFERRED = "transferred"
-    CANCELLED = "cancelled"
-
-
-OPEN_TICKET_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
-
-
-class WindowState(StrEnum):
-    OPEN = "open"
-    PAUSED = "paused"
-    CLOSED = "closed"
 
 
 class Booking(Base):

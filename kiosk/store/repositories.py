@@ -39,12 +39,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
-from kiosk.domain.hall import HallProfile
 from kiosk.domain.queue_policy import Candidate
+from kiosk.domain.statuses import sql_in
+from kiosk.ports.hall_store import TicketRecord, WindowRecord
 from kiosk.store.changes import notify_channel
 from kiosk.store.models import (
     OPEN_TICKET_STATUSES,
     Booking,
+    BookingStatus,
     Counter,
     Event,
     HallClockState,
@@ -135,42 +137,6 @@ def _run(session: Session, key: str, params: dict[str, Any] | list[dict[str, Any
     return connection.execute(_cached(connection.dialect.name, key), params)
 
 
-@dataclass(slots=True)
-class TicketRecord:
-    """A ticket row as the queue's use cases read and change it (no ORM identity map).
-
-    Changes are written with ``update_ticket``; the attribute names are the ``Ticket`` model's,
-    so views and the policy take either.
-    """
-
-    id: int
-    hall_id: str
-    day: date
-    prefix: str
-    serial: int
-    number: str
-    service_id: str
-    kind: str
-    priority_group: str | None
-    status: str
-    queued_at: datetime
-    issued_at: datetime
-    called_at: datetime | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    missed_at: datetime | None
-    window: int | None
-    calls: int
-    booking_id: int | None
-    slot_start: datetime | None
-    holder_hash: str | None
-    name_masked: str | None
-    transferred_from: int | None
-    materials_only: bool
-    arrival: int | None = None
-    clerk: str | None = None
-
-
 TICKET_FIELDS = tuple(TicketRecord.__dataclass_fields__)
 assert set(TICKET_FIELDS) == set(TICKETS.c.keys()), "TicketRecord must mirror the tickets table"
 _TICKET_COLUMNS = _columns(TICKET_FIELDS)
@@ -178,16 +144,6 @@ _TICKET_COLUMNS = _columns(TICKET_FIELDS)
 
 def _ticket(row: Any) -> TicketRecord | None:
     return None if row is None else TicketRecord(*row)
-
-
-@dataclass(slots=True)
-class WindowRecord:
-    hall_id: str
-    number: int
-    state: str
-    clerk: str | None
-    priority_streak: int
-    updated_at: datetime
 
 
 WINDOW_FIELDS = tuple(WindowRecord.__dataclass_fields__)
@@ -440,17 +396,6 @@ def window_states(session: Session, hall_id: str) -> dict[int, WindowRecord]:
     return {row[1]: WindowRecord(*row) for row in rows}
 
 
-def open_windows_for(session: Session, hall: HallProfile, service_id: str) -> int:
-    """Windows serving ``service_id`` that are open (a window never used yet counts as open)."""
-    states = window_states(session, hall.id)
-    return sum(
-        1
-        for window in hall.windows
-        if service_id in window.services
-        and (window.number not in states or states[window.number].state == WindowState.OPEN)
-    )
-
-
 _WAITING = _register(
     "waiting",
     "SELECT id, service_id, queued_at, kind, slot_start, priority_group,"
@@ -688,7 +633,7 @@ def unclaimed_bookings(session: Session, hall_id: str, ended_by: datetime) -> Se
         select(Booking)
         .where(
             Booking.hall_id == hall_id,
-            Booking.status == "booked",
+            Booking.status == BookingStatus.BOOKED.value,
             Booking.slot_end <= ended_by,
         )
         .order_by(Booking.slot_start, Booking.id)
@@ -698,7 +643,10 @@ def unclaimed_bookings(session: Session, hall_id: str, ended_by: datetime) -> Se
 
 
 #: Statuses set at the hall that an older central copy does not undo.
-LOCAL_BOOKING_STATUSES = ("checked_in", "served", "forfeited")
+LOCAL_BOOKING_STATUSES = tuple(
+    status.value
+    for status in (BookingStatus.CHECKED_IN, BookingStatus.SERVED, BookingStatus.FORFEITED)
+)
 _KEPT_ON_REFRESH = ("central_id", "created_at", "status", "checked_in_at")
 
 
@@ -831,3 +779,130 @@ def last_rated_before(
         .limit(1)
     )
     return session.execute(query).scalar_one_or_none()
+
+
+def booking_by_id(session: Session, booking_id: int) -> Booking | None:
+    return session.get(Booking, booking_id)
+
+
+def add_booking(session: Session, values: dict[str, Any]) -> Booking:
+    """Insert a booking and give it its id (flushed, so the event can name it)."""
+    booking = Booking(**values)
+    session.add(booking)
+    session.flush()
+    return booking
+
+
+def update_booking(session: Session, booking: Booking, **values: Any) -> None:
+    """Change a booking loaded in this transaction; written with the rest at commit."""
+    for key, value in values.items():
+        setattr(booking, key, value)
+
+
+_ON_DAY = _register(
+    "tickets_on_day",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets"
+    " WHERE hall_id = :hall_id AND day = :day AND status IN :statuses ORDER BY id",
+    TICKETS,
+    TICKET_FIELDS,
+    statuses=Expanding(TICKETS.c.status.type),
+)
+
+
+def tickets_on_day(
+    session: Session, hall_id: str, day: date, statuses: Sequence[str]
+) -> list[TicketRecord]:
+    params = {"hall_id": hall_id, "day": day, "statuses": list(statuses)}
+    return [TicketRecord(*row) for row in _run(session, _ON_DAY, params)]
+
+
+_OPEN_BEFORE = _register(
+    "open_before",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets"
+    " WHERE hall_id = :hall_id AND day < :day AND "
+    + sql_in("status", OPEN_TICKET_STATUSES)
+    + " ORDER BY id{for_update}",
+    TICKETS,
+    TICKET_FIELDS,
+)
+
+
+def open_tickets_before(session: Session, hall_id: str, day: date) -> list[TicketRecord]:
+    """Tickets of days before ``day`` still open, locked until commit (PostgreSQL)."""
+    params = {"hall_id": hall_id, "day": day}
+    return [TicketRecord(*row) for row in _run(session, _OPEN_BEFORE, params)]
+
+
+_BY_STATUS_AT_WINDOW = _register(
+    "by_status_at_window",
+    "SELECT status, count(*) AS n FROM tickets WHERE hall_id = :hall_id AND day = :day"
+    ' AND "window" = :window AND status IN :statuses GROUP BY status',
+    TICKETS,
+    statuses=Expanding(TICKETS.c.status.type),
+)
+
+
+def count_by_status(
+    session: Session, hall_id: str, window: int, day: date, statuses: Sequence[str]
+) -> dict[str, int]:
+    params = {"hall_id": hall_id, "day": day, "window": window, "statuses": list(statuses)}
+    return {status: int(n) for status, n in _run(session, _BY_STATUS_AT_WINDOW, params)}
+
+
+_WAITING_BY_SERVICE = _register(
+    "waiting_by_service",
+    "SELECT service_id, count(*) AS n FROM tickets WHERE hall_id = :hall_id AND day = :day"
+    f" AND status = '{TicketStatus.WAITING.value}' AND service_id IN :service_ids"
+    " GROUP BY service_id",
+    TICKETS,
+    service_ids=Expanding(TICKETS.c.service_id.type),
+)
+
+
+def waiting_by_service(
+    session: Session, hall_id: str, day: date, service_ids: Sequence[str]
+) -> dict[str, int]:
+    params = {"hall_id": hall_id, "day": day, "service_ids": list(service_ids)}
+    return {service: int(n) for service, n in _run(session, _WAITING_BY_SERVICE, params)}
+
+
+def last_event_type(
+    session: Session, hall_id: str, types: Sequence[str], terminal: str
+) -> str | None:
+    """The type of the newest event of ``terminal`` among ``types``."""
+    query = (
+        select(Event.type)
+        .where(Event.hall_id == hall_id, Event.type.in_(list(types)), Event.terminal == terminal)
+        .order_by(Event.seq.desc())
+        .limit(1)
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+_BETWEEN = _register(
+    "tickets_between",
+    f"SELECT {_TICKET_COLUMNS} FROM tickets"
+    " WHERE hall_id = :hall_id AND day >= :first AND day <= :last ORDER BY id",
+    TICKETS,
+    TICKET_FIELDS,
+    first=TICKETS.c.day.type,
+    last=TICKETS.c.day.type,
+)
+
+
+def tickets_between(session: Session, hall_id: str, first: date, last: date) -> list[TicketRecord]:
+    """Tickets of the days ``first`` to ``last`` (both included), by id: a report's range."""
+    params = {"hall_id": hall_id, "first": first, "last": last}
+    return [TicketRecord(*row) for row in _run(session, _BETWEEN, params)]
+
+
+def bookings_between(
+    session: Session, hall_id: str, first: datetime, after: datetime
+) -> Sequence[Booking]:
+    """Bookings of the hall whose slot starts at or after ``first`` and before ``after``."""
+    query = (
+        select(Booking)
+        .where(Booking.hall_id == hall_id, Booking.slot_start >= first, Booking.slot_start < after)
+        .order_by(Booking.slot_start, Booking.id)
+    )
+    return session.execute(query).scalars().all()
