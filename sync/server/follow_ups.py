@@ -147,7 +147,7 @@ class FollowUpView:
             service=rating.service_id,
             window=rating.window,
             clerk=rating.clerk,
-            level=rating.level,  # type: ignore[arg-type]
+            level=rating.level,  # type: ignore[arg-type]  # a str column; pydantic checks the level
             reasons=list(rating.reasons),
             rated_at=rating.rated_at,
             stage=self.stage.value,
@@ -156,7 +156,10 @@ class FollowUpView:
             deadline_basis=self.deadline.basis.value,
             closed_at=self.item.closed_at,
             closed_late=self.closed_late,
-            steps=[FollowUpStepOut(step=s.step, recorded_at=s.recorded_at) for s in self.steps],  # type: ignore[arg-type]
+            steps=[
+                FollowUpStepOut(step=s.step, recorded_at=s.recorded_at)  # type: ignore[arg-type]  # a str column; pydantic checks it
+                for s in self.steps
+            ],
         )
 
 
@@ -290,7 +293,7 @@ class _Group:
     def counts(self, **key: object) -> RatingCounts:
         summary = tally(0, chain.from_iterable(repeat(lv, n) for lv, n in self.levels.items()))
         return RatingCounts(
-            **key,  # type: ignore[arg-type]
+            **key,  # type: ignore[arg-type]  # hall/window/clerk keys, checked by pydantic
             rated=summary.rated,
             satisfied=summary.satisfied,
             bad=summary.bad,
