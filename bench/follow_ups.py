@@ -12,16 +12,7 @@ model checks and the server's work; PostgreSQL's own CPU is not counted), the me
 CPU time of each read, and the load average (the machine is shared: compare CPU, not wall).
 """
 
-# ruff: noqa: E402
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as `python bench/follow_ups.py`, Python puts bench/ first on the import path, where
-# bench/kiosk.py would stand in for the `kiosk` package (and bench/queue.py for `queue`).
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 import argparse
 import os

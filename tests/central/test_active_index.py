@@ -33,8 +33,8 @@ def test_every_copy_of_the_place_holding_set_is_the_domains() -> None:
     assert _statuses(ACTIVE_WHERE) == domain
 
 
-def test_the_migrated_index_covers_the_domains_place_holding_statuses(database_url: str) -> None:
-    engine = open_engine(database_url)
+def test_the_migrated_index_covers_the_domains_place_holding_statuses(central_url: str) -> None:
+    engine = open_engine(central_url)
     try:
         upgrade(engine)
         with engine.connect() as connection:

@@ -135,7 +135,9 @@ def test_forms_need_the_sessions_csrf_token_compared_in_constant_time(app: Any) 
             "id_number": "x",
             "phone": "13812345678",
         }
-        forged = client.post("/staff/halls/xixia/book", data={**form, "csrf": csrf[:-1] + "A"})
+        # one character changed (never to itself: a token ending in "A" once made this pass)
+        wrong = csrf[:-1] + ("B" if csrf.endswith("A") else "A")
+        forged = client.post("/staff/halls/xixia/book", data={**form, "csrf": wrong})
         assert forged.status_code == 403 and 'data-code="bad_csrf"' in forged.text
 
 
