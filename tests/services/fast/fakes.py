@@ -23,11 +23,11 @@ from typing import Any
 
 from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
 from kiosk.domain.calendar import HolidayCalendar
+from kiosk.domain.follow_up import FollowUpStage
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.identity import id_hash
 from kiosk.domain.links import link_key
 from kiosk.domain.queue_policy import Candidate
-from kiosk.domain.follow_up import FollowUpStage
 from kiosk.domain.statuses import (
     OPEN_TICKET_STATUSES,
     BookingStatus,
