@@ -123,9 +123,7 @@ def _bad_parts(rows: list[RatingRow]) -> list[tuple[str, str, str, list[int]]]:
     closed = [row.follow_ups["closed"] for row in rows]
     late = [row.follow_ups[OVERDUE] for row in rows]
     unsynced = [row.follow_ups[UNSYNCED] for row in rows]
-    open_ = [
-        row.bad - c - o - u for row, c, o, u in zip(rows, closed, late, unsynced, strict=True)
-    ]
+    open_ = [row.bad - c - o - u for row, c, o, u in zip(rows, closed, late, unsynced, strict=True)]
     return [
         ("差评·已办结 bad, closed", "#e8a0a0", "xx", closed),
         ("差评·办理中 bad, open", "#b91c1c", "xx", open_),
