@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.reports import Report
+from kiosk.reports import OVERDUE, UNSYNCED, RatingRow, Report
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -95,7 +95,11 @@ def _ratings(axes: Axes, report: Report) -> None:
     bad = [row.bad for row in rows]
     unrated = [row.served - row.rated for row in rows]
     axes.bar(windows, satisfied, label="满意 satisfied", color="#4f9d69")
-    axes.bar(windows, bad, bottom=satisfied, label="差评 bad", color="#b91c1c", hatch="xx")
+    # 差评 split by where their follow-up stands: closed, open, overdue, not synced here.
+    base = list(satisfied)
+    for label, color, hatch, counts in _bad_parts(rows):
+        axes.bar(windows, counts, bottom=base, label=label, color=color, hatch=hatch)
+        base = [a + b for a, b in zip(base, counts, strict=True)]
     axes.bar(
         windows,
         unrated,
@@ -112,3 +116,17 @@ def _ratings(axes: Axes, report: Report) -> None:
             )
     axes.set_title("好差评 按窗口 ratings by window (满意率)")
     axes.legend()
+
+
+def _bad_parts(rows: list[RatingRow]) -> list[tuple[str, str, str, list[int]]]:
+    """The 差评 segments of the ratings bars: (label, colour, hatch, count per row)."""
+    closed = [row.follow_ups["closed"] for row in rows]
+    late = [row.follow_ups[OVERDUE] for row in rows]
+    unsynced = [row.follow_ups[UNSYNCED] for row in rows]
+    open_ = [row.bad - c - o - u for row, c, o, u in zip(rows, closed, late, unsynced, strict=True)]
+    return [
+        ("差评·已办结 bad, closed", "#e8a0a0", "xx", closed),
+        ("差评·办理中 bad, open", "#b91c1c", "xx", open_),
+        ("差评·已逾期 bad, overdue", "#5c0a0a", "xx", late),
+        ("差评·未同步 bad, not synced", "#9a8a8a", "xx", unsynced),
+    ]

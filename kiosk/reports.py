@@ -4,6 +4,11 @@ The Xixia plan counts extended service in each window's performance review, so t
 splits every window's served tickets by the period they were started in (regular hours,
 workday extended period, weekend period, or natural extension after closing). The figures are
 computed from plain records by pure functions; only ``load_records`` touches the store.
+
+Each 差评 is shown with its follow-up (回访 → 整改 → 反馈 → 办结), which is worked in the central
+store: the hall's sync keeps a copy of its state (``FollowUpRepository``), so the report says
+where each one stands as of the last pull, flags it 已逾期 when the centre said so or its
+deadline has passed by ``as_of``, and says 未同步 for one whose state is not known here yet.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
 from kiosk.domain.calendar import HolidayCalendar
+from kiosk.domain.follow_up import FollowUpStage, FollowUpState
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.rating import LEVELS, RatingLevel, RatingTally
 from kiosk.domain.schedule import DayPlan, PeriodKind, day_plan
 from kiosk.domain.statuses import BookingStatus, TicketStatus
-from kiosk.ports.hall_store import Store
+from kiosk.i18n import _
+from kiosk.messages import STAGE_TEXT, STATE_TEXT
+from kiosk.ports.hall_store import FollowUpRecord, Store
 
 WORK_KINDS = ("regular", "extended", "weekend", "natural_extension", "no_calendar")
 #: What counts as extended service in a window's review; "no_calendar" (served on a day whose
@@ -51,6 +59,26 @@ class RatingRecord:
     window: int | None
     clerk: str | None
     level: str
+    #: The central store's follow-up of a 差评 as last pulled; None: not known here yet.
+    follow_up: FollowUpRecord | None = None
+
+
+#: The follow-up counts of a row: one per stage, then overdue (also counted in its stage) and
+#: not synced (差评 whose state is not known here yet).
+OVERDUE = FollowUpState.OVERDUE.value
+UNSYNCED = "unsynced"
+FOLLOW_UP_KEYS = (*(stage.value for stage in FollowUpStage), OVERDUE, UNSYNCED)
+
+
+def follow_up_key(record: FollowUpRecord | None) -> str:
+    return UNSYNCED if record is None else record.stage
+
+
+def overdue(record: FollowUpRecord, as_of: date | None) -> bool:
+    """Overdue by the centre's day when it was pulled, or by ``as_of`` past its deadline."""
+    if record.stage == FollowUpStage.CLOSED.value:
+        return False
+    return record.state == OVERDUE or (as_of is not None and as_of > record.due)
 
 
 @dataclass(frozen=True)
@@ -138,6 +166,7 @@ class RatingRow:
     satisfied: int = 0
     bad: int = 0
     by_level: dict[str, int] = field(default_factory=lambda: {lv.value: 0 for lv in LEVELS})
+    follow_ups: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FOLLOW_UP_KEYS, 0))
 
     @property
     def tally(self) -> RatingTally:
@@ -212,6 +241,7 @@ def summarise(
     tickets: Iterable[TicketRecord],
     bookings: Iterable[BookingRecord],
     ratings: Iterable[RatingRecord] = (),
+    as_of: date | None = None,
 ) -> Report:
     ticket_list = list(tickets)
     services = {s.id: ServiceRow(s.id, s.name_zh, s.name_en) for s in hall.services}
@@ -283,7 +313,7 @@ def summarise(
     for number, win in windows.items():
         win.service_time = Spread.of(window_times[number])
     tickets_done = [t for t in ticket_list if t.status == TicketStatus.DONE.value]
-    window_ratings, clerk_ratings = rating_rows(hall, tickets_done, ratings)
+    window_ratings, clerk_ratings = rating_rows(hall, tickets_done, ratings, as_of)
     return Report(
         hall.id,
         hall.name_zh,
@@ -297,9 +327,13 @@ def summarise(
 
 
 def rating_rows(
-    hall: HallProfile, done: Sequence[TicketRecord], ratings: Iterable[RatingRecord]
+    hall: HallProfile,
+    done: Sequence[TicketRecord],
+    ratings: Iterable[RatingRecord],
+    as_of: date | None = None,
 ) -> tuple[list[RatingRow], list[RatingRow]]:
-    """Per window and per clerk: services done, rated, 满意 (the first three levels), 差评.
+    """Per window and per clerk: services done, rated, 满意 (the first three levels), 差评 and
+    their follow-ups by stage (overdue ones also counted apart).
 
     A service nobody rated counts as done and unrated (未评价), never as satisfied.
     """
@@ -327,6 +361,9 @@ def rating_rows(
             row.by_level[level.value] += 1
             if level.bad:
                 row.bad += 1
+                row.follow_ups[follow_up_key(rating.follow_up)] += 1
+                if rating.follow_up is not None and overdue(rating.follow_up, as_of):
+                    row.follow_ups[OVERDUE] += 1
             else:
                 row.satisfied += 1
     ordered_windows = sorted(windows.values(), key=lambda r: int(r.key))
@@ -359,15 +396,21 @@ def load_records(
             BookingRecord(b.service_id, b.status, b.slot_start)
             for b in uow.bookings.starting_between(first, after)
         ]
+        rated = uow.ratings.between(start, end)
+        follow_ups = uow.follow_ups.of_tickets(
+            r.ticket_id for r in rated if RatingLevel(r.level).bad
+        )
         ratings = [
-            RatingRecord(r.window, r.clerk, r.level) for r in uow.ratings.between(start, end)
+            RatingRecord(r.window, r.clerk, r.level, follow_ups.get(r.ticket_id)) for r in rated
         ]
     return tickets, bookings, ratings
 
 
-def build_report(store: Store, start: date, end: date) -> Report:
+def build_report(store: Store, start: date, end: date, as_of: date | None = None) -> Report:
+    """The report of the days ``start`` to ``end``; ``as_of`` (the hall's today) flags a 差评's
+    follow-up overdue once its deadline has passed, even if the last pull was before that."""
     tickets, bookings, ratings = load_records(store, start, end)
-    return summarise(store.hall, store.calendar, start, end, tickets, bookings, ratings)
+    return summarise(store.hall, store.calendar, start, end, tickets, bookings, ratings, as_of)
 
 
 def _fmt(value: float | None) -> str:
@@ -453,11 +496,31 @@ RATING_COLUMNS = (
     ("satisfaction", "满意率 satisfied %"),
     ("bad", "差评 bad"),
     ("unrated", "未评价 unrated"),
+    ("follow_ups", "差评跟进 follow-ups"),
+)
+#: The CSV splits the follow-ups into one column per stage, overdue and not synced.
+RATING_CSV_COLUMNS = (
+    *RATING_COLUMNS[:-1],
+    *((f"follow_ups_{key}", key) for key in FOLLOW_UP_KEYS),
 )
 
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def follow_up_summary(counts: dict[str, int]) -> str:
+    """A row's 差评 by where their follow-up stands, e.g. "待回访 1 · 已办结 2 · ⚠ 已逾期 1"."""
+    parts = [
+        f"{_(STAGE_TEXT[stage])} {counts[stage.value]}"
+        for stage in FollowUpStage
+        if counts[stage.value]
+    ]
+    if counts[OVERDUE]:
+        parts.append(f"⚠ {_(STATE_TEXT[FollowUpState.OVERDUE])} {counts[OVERDUE]}")
+    if counts[UNSYNCED]:
+        parts.append(f"{_('未同步')} {counts[UNSYNCED]}")
+    return " · ".join(parts) or "-"
 
 
 def rating_table_rows(rows: Sequence[RatingRow]) -> list[dict[str, object]]:
@@ -471,6 +534,8 @@ def rating_table_rows(rows: Sequence[RatingRow]) -> list[dict[str, object]]:
             "satisfaction": _percent(row.tally.satisfaction),
             "bad": row.bad,
             "unrated": row.served - row.rated,
+            "follow_ups": follow_up_summary(row.follow_ups),
+            **{f"follow_ups_{key}": count for key, count in row.follow_ups.items()},
         }
         for row in rows
     ]
@@ -481,8 +546,8 @@ def _rating_columns(what: str) -> tuple[tuple[str, str], ...]:
 
 
 def _table(columns: Sequence[tuple[str, str]], rows: list[dict[str, object]]) -> str:
-    headers = [label for _, label in columns]
-    cells = [[str(row[key]) for key, _ in columns] for row in rows]
+    headers = [label for _key, label in columns]
+    cells = [[str(row[key]) for key, _label in columns] for row in rows]
     widths = [max([_width(h)] + [_width(c[i]) for c in cells]) for i, h in enumerate(headers)]
     lines = ["  ".join(_pad(h, widths[i]) for i, h in enumerate(headers))]
     lines += ["  ".join(_pad(c, widths[i]) for i, c in enumerate(row)) for row in cells]
@@ -517,6 +582,8 @@ def format_table(report: Report) -> str:
             "",
             "好差评 按工作人员 ratings by clerk (工号 staff no.)",
             _table(_rating_columns("工号 clerk"), rating_table_rows(report.clerk_ratings)),
+            "",
+            _("差评跟进为中心库在上次同步时的状态；“未同步”表示本厅尚未取得其状态。"),
         ]
     )
 
@@ -524,17 +591,17 @@ def format_table(report: Report) -> str:
 def format_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["table", *[key for key, _ in SERVICE_COLUMNS]])
+    writer.writerow(["table", *[key for key, _label in SERVICE_COLUMNS]])
     for row in service_rows(report):
-        writer.writerow(["service", *[row[key] for key, _ in SERVICE_COLUMNS]])
-    writer.writerow(["table", *[key for key, _ in WINDOW_COLUMNS]])
+        writer.writerow(["service", *[row[key] for key, _label in SERVICE_COLUMNS]])
+    writer.writerow(["table", *[key for key, _label in WINDOW_COLUMNS]])
     for row in window_rows(report):
-        writer.writerow(["window", *[row[key] for key, _ in WINDOW_COLUMNS]])
-    writer.writerow(["table", *[key for key, _ in RATING_COLUMNS]])
+        writer.writerow(["window", *[row[key] for key, _label in WINDOW_COLUMNS]])
+    writer.writerow(["table", *[key for key, _label in RATING_CSV_COLUMNS]])
     for kind, rows in (
         ("window_rating", report.window_ratings),
         ("clerk_rating", report.clerk_ratings),
     ):
         for row in rating_table_rows(rows):
-            writer.writerow([kind, *[row[key] for key, _ in RATING_COLUMNS]])
+            writer.writerow([kind, *[row[key] for key, _label in RATING_CSV_COLUMNS]])
     return out.getvalue()

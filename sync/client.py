@@ -25,7 +25,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock
+from kiosk.domain.rating import LEVELS
+from kiosk.ports.hall_store import FollowUpRecord
 from kiosk.store import repositories as repo
 from kiosk.store.errors import StoreFault
 from kiosk.store.hallstore import HallStore
@@ -43,6 +45,7 @@ from sync import outbox
 from sync import state as sync_state
 from sync.protocol import (
     API_PREFIX,
+    FOLLOW_UP_LIST_MAX,
     HALL_TO_WIRE_HOLDER,
     MAX_BATCH,
     MAX_BATCH_BYTES,
@@ -52,12 +55,16 @@ from sync.protocol import (
     EventBatchResult,
     EventIn,
     EventResult,
+    FollowUpItems,
+    FollowUpOut,
     Outcome,
 )
 from sync.state import Problem, sync_bookings
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
+#: The levels whose follow-up state the hall pulls: the 差评 (``RatingLevel.bad``).
+BAD_LEVELS = tuple(level.value for level in LEVELS if level.bad)
 
 
 class SyncFailed(Exception):
@@ -109,6 +116,9 @@ class SyncConfig:
     timeouts: Timeouts = Timeouts()
     #: How long a terminal's claim to be the hall's sync client lasts without being renewed.
     lease: timedelta = timedelta(minutes=2)
+    #: How often the follow-up states of the hall's open 差评 are asked for at most (a 差评
+    #: rated since the last time is asked about at the next cycle).
+    follow_up_interval: timedelta = timedelta(minutes=5)
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -152,6 +162,14 @@ class CentralClient:
                 raise CursorAhead(int(body.get("detail", {}).get("head", 0)))
         page = self._answer("GET", path, response, BookingPage)
         return page, response.headers.get("ETag")
+
+    def follow_ups(self, from_day: date, to_day: date, limit: int) -> list[FollowUpOut]:
+        """The follow-ups of the hall's 差评 rated from ``from_day`` to ``to_day`` (stage, state
+        and deadline only), at most ``limit``: overdue first, then open, then closed."""
+        params = {"from_day": from_day.isoformat(), "to_day": to_day.isoformat(), "limit": limit}
+        return self._call(
+            "GET", f"/halls/{self.hall_id}/follow-ups", FollowUpItems, params=params
+        ).root
 
     def push(self, events: list[EventIn]) -> EventBatchResult:
         body = '{"events":[' + ",".join(event.model_dump_json() for event in events) + "]}"
@@ -251,9 +269,22 @@ class PullReport:
 
 
 @dataclass
+class FollowUpReport:
+    """The follow-up pull of a cycle: how many 差评 here are not settled (state unknown or
+    not closed), whether they were asked about this cycle, what came back."""
+
+    unsettled: int = 0
+    asked: bool = False
+    requests: int = 0
+    stored: int = 0
+    error: str | None = None
+
+
+@dataclass
 class SyncReport:
     push: PushReport
     pull: PullReport
+    follow_ups: FollowUpReport = field(default_factory=FollowUpReport)
 
 
 class HallSync:
@@ -276,6 +307,8 @@ class HallSync:
         self._zone = ZoneInfo(store.hall.timezone)
         #: The cursor of the last page pulled and its ETag, sent as If-None-Match next time.
         self._etag: tuple[int, str] | None = None
+        #: When the follow-up states were last asked for (by this process).
+        self._follow_ups_asked: datetime | None = None
 
     # The cycle -----------------------------------------------------------------------------
 
@@ -298,6 +331,7 @@ class HallSync:
             raise
         with self.store.write() as session:
             sync_state.record_success(session, hall_id, self.clock.now())
+        report.follow_ups = self._follow_ups_quietly()
         return report
 
     def _push_then_pull(self) -> SyncReport:
@@ -441,6 +475,73 @@ class HallSync:
             if not page.has_more:
                 self._etag = (since, etag) if etag else None
                 return report
+
+    # Follow-up states of the hall's 差评 ------------------------------------------------------
+
+    def _follow_ups_quietly(self) -> FollowUpReport:
+        """The follow-up pull after a good push and pull: its failure is logged and never fails
+        the cycle (the events went out, the bookings came in, the screens say online); it is
+        tried again when next due."""
+        try:
+            return self.pull_follow_ups()
+        except (SyncFailed, StoreFault) as error:
+            log.warning("follow-up states of %s not pulled: %s", self.store.hall.id, error)
+            return FollowUpReport(asked=True, error=str(error))
+
+    def pull_follow_ups(self, *, force: bool = False) -> FollowUpReport:
+        """Ask the centre about the hall's 差评 whose follow-up is not known or not closed here
+        and keep the answers (``kiosk report`` shows them). Nothing is asked when every 差评 is
+        settled, and otherwise at most every ``follow_up_interval`` unless a 差评 was rated
+        since the last time (``force`` asks now)."""
+        now = self.clock.now()
+        with self.store.read_unit() as uow:
+            unsettled = list(uow.follow_ups.unsettled(BAD_LEVELS))
+            known = uow.follow_ups.of_tickets(r.ticket_id for r in unsettled)
+        report = FollowUpReport(unsettled=len(unsettled))
+        last = self._follow_ups_asked
+        due = (
+            force
+            or last is None
+            or now - last >= self.config.follow_up_interval
+            or any(r.ticket_id not in known and r.rated_at >= last for r in unsettled)
+        )
+        if not unsettled or not due:
+            return report
+        self._follow_ups_asked = now
+        report.asked = True
+        wanted = {r.ticket_id for r in unsettled}
+        items = self._fetch_follow_ups(unsettled[0].day, unsettled[-1].day, report)
+        records = [
+            FollowUpRecord(
+                item.ticket_id,
+                item.stage,
+                item.state,
+                item.due,
+                self._local(item.closed_at) if item.closed_at else None,
+                now,
+            )
+            for item in items
+            if item.ticket_id in wanted
+        ]
+        with self.store.unit() as uow:
+            uow.follow_ups.put(records)
+        report.stored = len(records)
+        return report
+
+    def _fetch_follow_ups(
+        self, first: date, last: date, report: FollowUpReport
+    ) -> list[FollowUpOut]:
+        """The items rated from ``first`` to ``last``; a full answer may have left some out, so
+        the days are asked again in halves (a single day's full answer is what there is: its
+        open and overdue items come first, the closed ones are asked about next time)."""
+        items = self.central.follow_ups(first, last, FOLLOW_UP_LIST_MAX)
+        report.requests += 1
+        if len(items) < FOLLOW_UP_LIST_MAX or first == last:
+            return items
+        middle = first + (last - first) // 2
+        return self._fetch_follow_ups(first, middle, report) + self._fetch_follow_ups(
+            middle + timedelta(days=1), last, report
+        )
 
     # Writing the central store's bookings into the hall store ----------------------------------
 

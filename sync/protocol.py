@@ -34,6 +34,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    RootModel,
     StringConstraints,
     ValidationError,
     WithJsonSchema,
@@ -639,6 +640,14 @@ class FollowUpOut(_Wire):
     closed_at: WallTime | None
     closed_late: bool
     steps: list[FollowUpStepOut]
+
+
+#: The most items one ``GET …/follow-ups`` answers (``limit``'s ceiling and default).
+FOLLOW_UP_LIST_MAX = 500
+
+
+class FollowUpItems(RootModel[list[FollowUpOut]]):
+    """The answer of ``GET /halls/{hall}/follow-ups``, as the hall's sync reads it."""
 
 
 class RatingCounts(_Wire):

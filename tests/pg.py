@@ -23,7 +23,16 @@ from urllib.parse import quote
 import pytest
 
 PG_ENV = "KIOSK_TEST_POSTGRES_URL"
-TABLES = ("events", "ratings", "tickets", "bookings", "windows", "counters", "hall_clock")
+TABLES = (
+    "events",
+    "follow_up_states",
+    "ratings",
+    "tickets",
+    "bookings",
+    "windows",
+    "counters",
+    "hall_clock",
+)
 
 
 def postgres_url() -> str | None:

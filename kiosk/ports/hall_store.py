@@ -12,7 +12,7 @@ event log is the sync outbox, so a change and its event are never separated). Th
 explicit ``commit()``: every use case of the hall commits exactly at the end of its block, and a
 forgotten call would silently lose a ticket.
 
-Records are plain values (``TicketRecord``, ``WindowRecord``) or read-only views
+Records are plain values (``TicketRecord``, ``WindowRecord``, ``FollowUpRecord``) or read-only views
 (``BookingRow``, ``RatingRow``, ``EventRow``); a change is always a repository call
 (``tickets.update``, ``bookings.update``), never an attribute set on a loaded row, so both
 implementations see every write.
@@ -117,6 +117,20 @@ class BookingRow(Protocol):
     def updated_at(self) -> datetime: ...
     @property
     def checked_in_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpRecord:
+    """The central store's follow-up of one 差评 as the hall keeps it (a copy, replaced by each
+    pull): ``stage`` the step it waits for or ``closed``, ``state`` open/overdue/closed on the
+    centre's day when it was pulled (``synced_at``), ``due`` the last day of its term."""
+
+    ticket_id: int
+    stage: str
+    state: str
+    due: date
+    closed_at: datetime | None
+    synced_at: datetime
 
 
 class RatingRow(Protocol):
@@ -313,6 +327,24 @@ class RatingRepository(Protocol):
         ...
 
 
+class FollowUpRepository(Protocol):
+    """The hall's copies of the central store's 差评 follow-ups (``sync.client`` writes them,
+    ``kiosk report`` reads them)."""
+
+    def put(self, records: Iterable[FollowUpRecord]) -> None:
+        """Store each record, replacing the ticket's previous copy."""
+        ...
+
+    def of_tickets(self, ticket_ids: Iterable[int]) -> dict[int, FollowUpRecord]:
+        """The copies of those tickets that have one."""
+        ...
+
+    def unsettled(self, levels: Iterable[str]) -> Sequence[RatingRow]:
+        """The hall's ratings at ``levels`` (the 差评 levels) whose follow-up is not known
+        here or not closed: what the next pull asks the centre about. By day, then id."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction of one hall's store, with the repositories that work inside it."""
 
@@ -326,6 +358,8 @@ class UnitOfWork(Protocol):
     def events(self) -> EventLog: ...
     @property
     def ratings(self) -> RatingRepository: ...
+    @property
+    def follow_ups(self) -> FollowUpRepository: ...
 
     def lock(self, name: str) -> None:
         """Serialise units of work on ``name`` until this one ends."""

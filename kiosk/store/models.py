@@ -197,3 +197,21 @@ class Rating(Base):
         Index("ix_ratings_day", "hall_id", "day"),
         Index("ix_ratings_window", "hall_id", "window", "rated_at"),
     )
+
+
+class FollowUpCopy(Base):
+    """The central store's follow-up state of one 差评 of the hall, as last pulled by the sync
+    (``sync.client.HallSync.pull_follow_ups``): stage, open/overdue/closed on the centre's day,
+    the deadline. Read by ``kiosk report``; a 差评 without a row is not known here yet."""
+
+    __tablename__ = "follow_up_states"
+
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id"), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    due: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    synced_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_follow_up_states_hall", "hall_id", "stage"),)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -39,9 +40,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
+from kiosk.domain.follow_up import FollowUpStage
 from kiosk.domain.queue_policy import Candidate
 from kiosk.domain.statuses import sql_in
-from kiosk.ports.hall_store import TicketRecord, WindowRecord
+from kiosk.ports.hall_store import FollowUpRecord, TicketRecord, WindowRecord
 from kiosk.store.changes import notify_channel
 from kiosk.store.models import (
     OPEN_TICKET_STATUSES,
@@ -49,6 +51,7 @@ from kiosk.store.models import (
     BookingStatus,
     Counter,
     Event,
+    FollowUpCopy,
     HallClockState,
     Rating,
     Ticket,
@@ -759,6 +762,55 @@ def ratings_between(session: Session, hall_id: str, first: date, last: date) -> 
         select(Rating)
         .where(Rating.hall_id == hall_id, Rating.day >= first, Rating.day <= last)
         .order_by(Rating.id)
+    )
+    return session.execute(query).scalars().all()
+
+
+_FOLLOW_UP_FIELDS = ("ticket_id", "stage", "state", "due", "closed_at", "synced_at")
+
+
+def put_follow_ups(session: Session, hall_id: str, records: Iterable[FollowUpRecord]) -> None:
+    """Store the centre's follow-up states, each replacing its ticket's copy (one statement)."""
+    rows = [
+        {"hall_id": hall_id, **dict(zip(_FOLLOW_UP_FIELDS, astuple(r), strict=True))}
+        for r in records
+    ]
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(FollowUpCopy.__table__)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["ticket_id"],
+            set_={name: statement.excluded[name] for name in rows[0] if name != "ticket_id"},
+        ),
+        rows,
+    )
+
+
+def follow_ups_of(session: Session, ticket_ids: Iterable[int]) -> dict[int, FollowUpRecord]:
+    ids = list(ticket_ids)
+    found: dict[int, FollowUpRecord] = {}
+    for start in range(0, len(ids), 500):  # bounded IN lists (SQLite's bind limit)
+        query = select(FollowUpCopy).where(FollowUpCopy.ticket_id.in_(ids[start : start + 500]))
+        for row in session.execute(query).scalars():
+            found[row.ticket_id] = FollowUpRecord(
+                *(getattr(row, name) for name in _FOLLOW_UP_FIELDS)
+            )
+    return found
+
+
+def unsettled_ratings(session: Session, hall_id: str, levels: Iterable[str]) -> Sequence[Rating]:
+    """Ratings at ``levels`` whose follow-up copy is missing or not closed, by day and id."""
+    query = (
+        select(Rating)
+        .outerjoin(FollowUpCopy, FollowUpCopy.ticket_id == Rating.ticket_id)
+        .where(
+            Rating.hall_id == hall_id,
+            Rating.level.in_(list(levels)),
+            or_(FollowUpCopy.ticket_id.is_(None), FollowUpCopy.stage != FollowUpStage.CLOSED.value),
+        )
+        .order_by(Rating.day, Rating.id)
     )
     return session.execute(query).scalars().all()
 

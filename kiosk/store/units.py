@@ -22,6 +22,7 @@ from kiosk.ports.hall_store import (
     AlreadyStored,
     BookingRow,
     EventRow,
+    FollowUpRecord,
     RatingRow,
     TicketRecord,
     WindowRecord,
@@ -190,10 +191,32 @@ class SqlRatings(_Bound):
         return repo.ratings_between(self.session, self.hall_id, first, last)
 
 
+class SqlFollowUps(_Bound):
+    __slots__ = ()
+
+    def put(self, records: Iterable[FollowUpRecord]) -> None:
+        repo.put_follow_ups(self.session, self.hall_id, records)
+
+    def of_tickets(self, ticket_ids: Iterable[int]) -> dict[int, FollowUpRecord]:
+        return repo.follow_ups_of(self.session, ticket_ids)
+
+    def unsettled(self, levels: Iterable[str]) -> Sequence[RatingRow]:
+        return repo.unsettled_ratings(self.session, self.hall_id, levels)
+
+
 class SqlUnitOfWork:
     """The repositories of one hall over one transaction's session."""
 
-    __slots__ = ("bookings", "events", "hall_id", "ratings", "session", "tickets", "windows")
+    __slots__ = (
+        "bookings",
+        "events",
+        "follow_ups",
+        "hall_id",
+        "ratings",
+        "session",
+        "tickets",
+        "windows",
+    )
 
     def __init__(self, session: Session, hall_id: str) -> None:
         self.session = session
@@ -203,6 +226,7 @@ class SqlUnitOfWork:
         self.windows = SqlWindows(session, hall_id)
         self.events = SqlEvents(session, hall_id)
         self.ratings = SqlRatings(session, hall_id)
+        self.follow_ups = SqlFollowUps(session, hall_id)
 
     def lock(self, name: str) -> None:
         repo.lock(self.session, name)

@@ -44,6 +44,7 @@ from kiosk.domain.rating import RatingLevel, tally
 from kiosk.i18n import _
 from kiosk.messages import describe_step_refusal
 from sync.protocol import (
+    FOLLOW_UP_LIST_MAX,
     FollowUpOut,
     FollowUpStepOut,
     RatingCounts,
@@ -56,7 +57,7 @@ from sync.server.models import FollowUp, FollowUpEntry, Rating
 from sync.server.settings import ServerSettings
 
 #: How many items one list shows at most (the oldest open ones first).
-LIST_LIMIT = 500
+LIST_LIMIT = FOLLOW_UP_LIST_MAX
 #: The longest period one rating report covers.
 MAX_REPORT_DAYS = 366
 

@@ -3,13 +3,19 @@ takes it, the clerk who served, the report's per-window and per-clerk figures.""
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from kiosk.domain.rating import RatingLevel, scrub_comment, tally
+from kiosk.i18n import use_language
+from kiosk.ports.hall_store import FollowUpRecord
 from kiosk.reports import build_report, format_csv, format_table
 from kiosk.services import call_next, complete_service, start_service, take_ticket, transfer
 from kiosk.services.ratings import RatingRefused, previous_rating, rate, rating_for
@@ -214,6 +220,72 @@ def test_report_counts_ratings_per_window_and_clerk(hall: HallStore) -> None:
     assert "clerk_rating,0317,李娜,4,3,75.0%,66.7%,1,1" in format_csv(report)
     document = report.as_dict()["ratings"]
     assert document["clerks"][0]["unrated"] == 1  # type: ignore[index]
+
+
+def test_report_shows_each_bad_ratings_follow_up_state(hall: HallStore, tmp_path: Path) -> None:
+    """差评 per window and clerk with where their follow-up stands, as the sync last pulled it
+    (tests/sync/test_follow_ups.py pulls it from a real central store): overdue by the centre's
+    word or by the report's day, 未同步 for one not pulled yet; text, CSV, JSON, English, chart."""
+    sign_in(hall, 3, "0317", PIN, MONDAY)
+    tickets = []
+    for minute in range(4):
+        ticket = served(hall, window=3, minute=minute * 10)
+        rate(
+            hall,
+            ticket,
+            "dissatisfied",
+            MONDAY + timedelta(minutes=minute * 10 + 6),
+            channel="phone",
+        )
+        tickets.append(ticket)
+    due = date(2026, 12, 14)
+    pulled = MONDAY + timedelta(hours=1)
+    with hall.unit() as uow:
+        uow.follow_ups.put(
+            [
+                FollowUpRecord(tickets[0], "visit", "open", due, None, pulled),
+                FollowUpRecord(tickets[1], "rectify", "overdue", due, None, pulled),
+                FollowUpRecord(tickets[2], "closed", "closed", due, pulled, pulled),
+            ]
+        )
+    report = build_report(hall, MONDAY.date(), MONDAY.date(), as_of=due)
+    three = next(row for row in report.window_ratings if row.key == "3")
+    assert three.bad == 4
+    assert {k: v for k, v in three.follow_ups.items() if v} == {
+        "visit": 1,
+        "rectify": 1,
+        "closed": 1,
+        "overdue": 1,
+        "unsynced": 1,
+    }
+    assert report.clerk_ratings[0].follow_ups == three.follow_ups
+    with use_language("zh_CN"):
+        table = format_table(report)
+    summary = "待回访 1 · 待整改 1 · 已办结 1 · ⚠ 已逾期 1 · 未同步 1"
+    assert "差评跟进 follow-ups" in table and table.count(summary) == 2
+    with use_language("en"):
+        english = format_table(report)
+    assert "To call back 1 · To put right 1 · Done 1 · ⚠ Overdue 1 · Not synced 1" in english
+    rows = list(csv.reader(io.StringIO(format_csv(report))))
+    header = next(r for r in rows if r[0] == "table" and "follow_ups_unsynced" in r)
+    line = next(r for r in rows if r[:2] == ["window_rating", "3"])
+    window = dict(zip(header[1:], line[1:], strict=True))
+    assert (window["follow_ups_overdue"], window["follow_ups_unsynced"]) == ("1", "1")
+    document = report.as_dict()["ratings"]
+    by_window = {row["key"]: row for row in document["windows"]}  # type: ignore[index]
+    assert by_window["3"]["follow_ups"]["rectify"] == 1
+
+    # The deadline passing since the last pull flags the open one too; none is flagged before.
+    later = build_report(hall, MONDAY.date(), MONDAY.date(), as_of=due + timedelta(days=1))
+    assert later.window_ratings[2].follow_ups["overdue"] == 2
+    earlier = build_report(hall, MONDAY.date(), MONDAY.date(), as_of=MONDAY.date())
+    assert earlier.window_ratings[2].follow_ups["overdue"] == 1  # the centre's word stands
+
+    from kiosk.report_chart import write_chart
+
+    chart = tmp_path / "ratings.png"
+    write_chart(report, chart)
+    assert Image.open(chart).size[0] > 1000
 
 
 def test_rating_domain_rules() -> None:

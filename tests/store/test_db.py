@@ -22,6 +22,7 @@ TABLES = [
     "bookings",
     "counters",
     "events",
+    "follow_up_states",
     "hall_clock",
     "ratings",
     "sync_bookings",

@@ -24,6 +24,8 @@ from kiosk.ports.hall_store import (
     AlreadyStored,
     BookingRepository,
     EventLog,
+    FollowUpRecord,
+    FollowUpRepository,
     RatingRepository,
     Store,
     TicketRecord,
@@ -36,6 +38,7 @@ from kiosk.store.hallstore import HallStore
 from kiosk.store.units import (
     SqlBookings,
     SqlEvents,
+    SqlFollowUps,
     SqlRatings,
     SqlTickets,
     SqlUnitOfWork,
@@ -46,6 +49,7 @@ from tests.pg import _empty
 from tests.services.fast.fakes import (
     FakeBookings,
     FakeEvents,
+    FakeFollowUps,
     FakeRatings,
     FakeStore,
     FakeTickets,
@@ -424,6 +428,55 @@ def test_one_rating_per_ticket(any_store: Store) -> None:
         assert uow.ratings.last_before(4, done_at) is None
 
 
+def test_follow_up_copies_replace_by_ticket_and_closed_ones_are_settled(any_store: Store) -> None:
+    """The sync asks the centre about the 差评 not known or not closed here; a pull replaces a
+    ticket's copy; a closed one is settled and not asked about again."""
+    done = [
+        ticket_values(any_store, f"B00{n}", status="done", window=3, finished_at=NINE)
+        for n in (1, 2, 3, 4)
+    ]
+    tickets = add(any_store, *done)
+    levels = ["dissatisfied", "very_dissatisfied", "satisfied", "dissatisfied"]
+    with any_store.unit() as uow:
+        for ticket, level in zip(tickets, levels, strict=True):
+            uow.ratings.add(
+                {
+                    "hall_id": any_store.hall.id,
+                    "ticket_id": ticket.id,
+                    "day": DAY if ticket.number != "B001" else DAY + timedelta(days=1),
+                    "number": ticket.number,
+                    "service_id": "social-insurance",
+                    "window": 3,
+                    "clerk": None,
+                    "level": level,
+                    "reasons": [],
+                    "comment": None,
+                    "channel": "pad",
+                    "rated_at": NINE,
+                }
+            )
+    bad = ("dissatisfied", "very_dissatisfied")
+    b1, b2, _b3, b4 = (t.id for t in tickets)
+    with any_store.read_unit() as uow:
+        assert [r.ticket_id for r in uow.follow_ups.unsettled(bad)] == [b2, b4, b1]
+        assert uow.follow_ups.of_tickets([b1, b2]) == {}
+
+    def copy(ticket_id: int, stage: str, state: str) -> FollowUpRecord:
+        return FollowUpRecord(ticket_id, stage, state, date(2026, 12, 9), None, NINE)
+
+    with any_store.unit() as uow:
+        uow.follow_ups.put([copy(b1, "visit", "open"), copy(b2, "rectify", "overdue")])
+    with any_store.unit() as uow:
+        closed = FollowUpRecord(b2, "closed", "closed", date(2026, 12, 9), NINE, NINE)
+        uow.follow_ups.put([closed])
+    with any_store.read_unit() as uow:
+        assert uow.follow_ups.of_tickets([b1, b2, b4]) == {
+            b1: copy(b1, "visit", "open"),
+            b2: closed,
+        }
+        assert [r.ticket_id for r in uow.follow_ups.unsettled(bad)] == [b4, b1]
+
+
 def test_a_write_behind_the_halls_latest_time_is_refused(any_store: Store) -> None:
     with any_store.unit(at=NINE) as uow:
         uow.events.add("ticket_issued", NINE, {}, "kiosk-1")
@@ -454,6 +507,7 @@ def test_a_taken_serial_or_central_id_is_already_stored(any_store: Store) -> Non
         (WindowRepository, SqlWindows, FakeWindows),
         (EventLog, SqlEvents, FakeEvents),
         (RatingRepository, SqlRatings, FakeRatings),
+        (FollowUpRepository, SqlFollowUps, FakeFollowUps),
         (UnitOfWork, SqlUnitOfWork, FakeUnitOfWork),
     ],
     ids=lambda item: item.__name__,

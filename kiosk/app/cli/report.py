@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_report(args: argparse.Namespace) -> int:
     from kiosk.app.cli.store import store_for
+    from kiosk.clock import HallClock
     from kiosk.reports import build_report, format_csv, format_table
 
     if args.json and args.format not in (None, "json"):
@@ -36,7 +37,8 @@ def run_report(args: argparse.Namespace) -> int:
         raise CliError("--to must not be before --date")
     store = store_for(args)
     try:
-        report = build_report(store, args.date, end)
+        today = HallClock(store.hall.timezone).now().date()
+        report = build_report(store, args.date, end, as_of=today)
     finally:
         store.close()
     if form == "json":

@@ -23,6 +23,7 @@ from typing import Any
 
 from kiosk.domain.booking_rules import PLACE_HOLDING_STATUSES
 from kiosk.domain.calendar import HolidayCalendar
+from kiosk.domain.follow_up import FollowUpStage
 from kiosk.domain.hall import HallProfile
 from kiosk.domain.identity import id_hash
 from kiosk.domain.links import link_key
@@ -40,6 +41,8 @@ from kiosk.ports.hall_store import (
     BookingRow,
     EventLog,
     EventRow,
+    FollowUpRecord,
+    FollowUpRepository,
     RatingRepository,
     RatingRow,
     Store,
@@ -111,6 +114,7 @@ class HallData:
     windows: dict[tuple[str, int], WindowRecord] = field(default_factory=dict)
     events: list[FakeEvent] = field(default_factory=list)
     ratings: dict[int, FakeRating] = field(default_factory=dict)
+    follow_ups: dict[int, tuple[str, FollowUpRecord]] = field(default_factory=dict)
     latest_seen: dict[str, datetime] = field(default_factory=dict)
     last_id: int = 0
 
@@ -437,6 +441,33 @@ class FakeRatings(_Part):
         )
 
 
+class FakeFollowUps(_Part):
+    def put(self, records: Iterable[FollowUpRecord]) -> None:
+        for record in records:
+            self.data.follow_ups[record.ticket_id] = (self.hall_id, record)
+
+    def of_tickets(self, ticket_ids: Iterable[int]) -> dict[int, FollowUpRecord]:
+        kept = self.data.follow_ups
+        return {t: kept[t][1] for t in ticket_ids if t in kept}
+
+    def unsettled(self, levels: Iterable[str]) -> Sequence[RatingRow]:
+        wanted = set(levels)
+        kept = self.data.follow_ups
+        return sorted(
+            (
+                r
+                for r in self.data.ratings.values()
+                if r.hall_id == self.hall_id
+                and r.level in wanted
+                and (
+                    r.ticket_id not in kept
+                    or kept[r.ticket_id][1].stage != FollowUpStage.CLOSED.value
+                )
+            ),
+            key=lambda r: (r.day, r.id),
+        )
+
+
 class FakeUnitOfWork:
     def __init__(self, data: HallData, hall_id: str) -> None:
         self.tickets = FakeTickets(data, hall_id)
@@ -444,6 +475,7 @@ class FakeUnitOfWork:
         self.windows = FakeWindows(data, hall_id)
         self.events = FakeEvents(data, hall_id)
         self.ratings = FakeRatings(data, hall_id)
+        self.follow_ups = FakeFollowUps(data, hall_id)
         self.locks: list[str] = []
 
     def lock(self, name: str) -> None:
@@ -511,3 +543,4 @@ def _conforms(store: FakeStore, uow: FakeUnitOfWork) -> None:
     _windows: WindowRepository = uow.windows
     _events: EventLog = uow.events
     _ratings: RatingRepository = uow.ratings
+    _follow_ups: FollowUpRepository = uow.follow_ups
