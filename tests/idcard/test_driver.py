@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import select
 from collections.abc import Callable
 
 import pytest
@@ -284,3 +286,30 @@ def test_a_port_that_echoes_commands_is_never_taken_for_a_reader(
     wait_until(lambda: reader.stats.reopens >= 3)
     assert not reader.online
     assert all(not e.ok for e in events.pending())
+
+
+def test_replug_is_found_when_another_program_took_the_old_pty(
+    cards: Cards, events: Events, make_reader: MakeReader
+) -> None:
+    """Pty numbers are recycled machine-wide. A simulator without ``link=`` still hands out a
+    path that vanishes on unplug, so the driver never reopens the old ``/dev/pts/N`` (by then
+    another program's pty, whose replies it would steal) and finds the replugged reader."""
+    with ReaderSimulator() as sim:
+        assert not sim.url.startswith("/dev/pts/")
+        reader = make_reader(sim.url, events)
+        wait_until(lambda: reader.online)
+        old_pty = os.path.realpath(sim.url)
+        sim.unplug()
+        assert isinstance(events.next().error, ReaderOffline)
+        master, slave = os.openpty()  # someone else's pty, quite possibly with the old number
+        try:
+            sim.plug()
+            wait_until(lambda: reader.online)
+            sim.place_card(cards["resident-zhang-wei"])
+            assert events.next().identity == cards["resident-zhang-wei"].identity
+            assert not select.select([master], [], [], 0)[0]  # nothing was written to it
+            assert os.path.realpath(sim.url) != old_pty or os.ttyname(slave) != old_pty
+        finally:
+            os.close(master)
+            os.close(slave)
+    assert not os.path.exists(sim.link.parent)  # the private folder goes with the simulator
