@@ -136,6 +136,7 @@ class IdCardReader:
         self._stop = threading.Event()
         self._online: bool | None = None  # None: not known yet
         self._silent_polls = 0
+        self._failed_reads = 0  # port reads in a row that failed (readable, yet no data)
         self._absent_answers = 0
         self._card_done = False  # the card on the reader now has been reported
         self._error_reported = False  # ... or its failure has
@@ -203,11 +204,15 @@ class IdCardReader:
                 baudrate=settings.baudrate,
                 timeout=0.05,
                 write_timeout=1.0,
+                # one host per reader: a second opener (another kiosk process, ModemManager
+                # probing ttyUSB*, a stray driver on a recycled pty) would take half the replies
+                exclusive=True,
             )
         except (serial.SerialException, OSError, ValueError) as error:
             text = str(error)
             raise _LinkLost(text if settings.port in text else f"{settings.port}: {text}") from None
         self._parser.reset()
+        self._failed_reads = 0
         try:
             if settings.switch_baudrate and settings.switch_baudrate != settings.baudrate:
                 self._switch_baudrate(settings.switch_baudrate)
@@ -419,9 +424,11 @@ class IdCardReader:
                 port.timeout = min(deadline - now, 0.1)
                 chunk = port.read(port.in_waiting or 1)
             except (serial.SerialException, OSError, TypeError) as error:
-                raise _LinkLost(str(error)) from None
+                self._read_failed(error)
+                continue
             if not chunk:
                 continue
+            self._failed_reads = 0
             items = self._parser.feed(chunk)
             # inside a frame, silence longer than a byte gap means the rest will not come
             deadline = (
@@ -437,6 +444,20 @@ class IdCardReader:
                     continue
                 raise item
 
+    def _read_failed(self, error: Exception) -> None:
+        """One failed read is a transient; ``offline_after`` in a row mean the link is lost.
+
+        pyserial raises "device reports readiness to read but returned no data" when the port
+        wakes a reader with nothing to read: a USB-serial adapter can do that once and carry
+        on. An unplugged adapter or a hung-up pty fails every read at once, so it still goes
+        offline within a few milliseconds.
+        """
+        self._failed_reads += 1
+        if self._port is None or self._failed_reads >= self.settings.offline_after:
+            raise _LinkLost(str(error))
+        log.debug("ID-card reader read failed (%d in a row): %s", self._failed_reads, error)
+        self._stop.wait(_READ_RETRY_PAUSE)
+
     # -- callback -----------------------------------------------------------------------
     def _emit(self, event: CardEvent) -> None:
         callback = self._callback
@@ -446,6 +467,10 @@ class IdCardReader:
             callback(event)
         except Exception:  # a broken screen must not kill the reader thread
             log.exception("ID-card callback failed")
+
+
+#: Pause after a failed read before reading again (a transient gets a moment to pass).
+_READ_RETRY_PAUSE = 0.01
 
 
 def _silence(settings: ReaderSettings) -> str:

@@ -20,6 +20,7 @@ import os
 import random
 import select
 import socket
+import tempfile
 import threading
 import time
 import tty
@@ -220,14 +221,24 @@ class ReaderSimulator:
     ) -> None:
         """``link`` is a stable symlink path to the pty; ``tcp`` serves a socket instead.
 
+        Without either, the link goes into a private temporary folder: a host is never handed
+        the bare ``/dev/pts/N``. Pty numbers are recycled machine-wide as soon as one closes,
+        so a driver reopening a bare pty path after an unplug (or after this simulator stopped)
+        opens whichever program's pty got that number next, and two hosts on one pty steal each
+        other's replies (pyserial: "device reports readiness to read but returned no data").
+        A link, like udev's ``/dev/serial/by-id``, vanishes on unplug and follows the replug.
+
         ``reply_delay`` models the reader's own work before it answers (0: wire time only).
         ``halts_after_read=False`` models readers that keep answering "found" for a card that
         was read and still lies there.
         """
         self.initial_baudrate = baudrate
         self.baudrate = baudrate
-        self.link = Path(link) if link is not None else None
         self.tcp = tcp
+        self._private_link = link is None and tcp is None
+        if link is None and tcp is None:
+            link = Path(tempfile.mkdtemp(prefix="idcard-sim-")) / "reader"
+        self.link = Path(link) if link is not None else None
         self.reply_delay = reply_delay
         self.reply_at_new_rate = reply_at_new_rate
         self.halts_after_read = halts_after_read
@@ -255,7 +266,7 @@ class ReaderSimulator:
         self._thread = threading.Thread(target=self._serve, name="idcard-simulator", daemon=True)
         self._thread.start()
         if control:
-            if self.link is None:
+            if self.link is None or self._private_link:
                 raise ValueError("the control socket sits next to the link: give link=")
             self._control = ControlServer(self, control_path(self.link))
             self._control.start()
@@ -270,6 +281,9 @@ class ReaderSimulator:
             self._thread.join(timeout=2)
             self._thread = None
         self._close_link()
+        if self._private_link and self.link is not None:
+            with contextlib.suppress(OSError):
+                self.link.parent.rmdir()
 
     def __enter__(self) -> ReaderSimulator:
         return self.start()
@@ -291,6 +305,8 @@ class ReaderSimulator:
                 self._link = _SocketLink(*self.tcp)
                 self.tcp = (self._link.host, self._link.port)  # keep the port across re-plugs
             else:
+                if self._private_link and self.link is not None:
+                    self.link.parent.mkdir(exist_ok=True)  # removed by a previous stop()
                 self._link = _PtyLink(self.link)
             self._parser.reset()
             self.baudrate = self.initial_baudrate

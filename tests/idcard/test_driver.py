@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import select
 from collections.abc import Callable
 
 import pytest
+import serial
 
 from hardware.idcard.cardfile import SimulatedCard
 from hardware.idcard.codec import Command
@@ -18,7 +21,7 @@ from kiosk.ports.card_reader import (
     ReaderOffline,
 )
 
-from .conftest import CUT_SHORT, STALL_TIMEOUT, Events, wait_for_finds, wait_until
+from .conftest import CUT_SHORT, FAST, STALL_TIMEOUT, TODAY, Events, wait_for_finds, wait_until
 
 MakeReader = Callable[..., IdCardReader]
 Cards = dict[str, SimulatedCard]
@@ -284,3 +287,102 @@ def test_a_port_that_echoes_commands_is_never_taken_for_a_reader(
     wait_until(lambda: reader.stats.reopens >= 3)
     assert not reader.online
     assert all(not e.ok for e in events.pending())
+
+
+def test_replug_is_found_when_another_program_took_the_old_pty(
+    cards: Cards, events: Events, make_reader: MakeReader
+) -> None:
+    """Pty numbers are recycled machine-wide. A simulator without ``link=`` still hands out a
+    path that vanishes on unplug, so the driver never reopens the old ``/dev/pts/N`` (by then
+    another program's pty, whose replies it would steal) and finds the replugged reader."""
+    with ReaderSimulator() as sim:
+        assert not sim.url.startswith("/dev/pts/")
+        reader = make_reader(sim.url, events)
+        wait_until(lambda: reader.online)
+        old_pty = os.path.realpath(sim.url)
+        sim.unplug()
+        assert isinstance(events.next().error, ReaderOffline)
+        master, slave = os.openpty()  # someone else's pty, quite possibly with the old number
+        try:
+            sim.plug()
+            wait_until(lambda: reader.online)
+            sim.place_card(cards["resident-zhang-wei"])
+            assert events.next().identity == cards["resident-zhang-wei"].identity
+            assert not select.select([master], [], [], 0)[0]  # nothing was written to it
+            assert os.path.realpath(sim.url) != old_pty or os.ttyname(slave) != old_pty
+        finally:
+            os.close(master)
+            os.close(slave)
+    assert not os.path.exists(sim.link.parent)  # the private folder goes with the simulator
+
+
+class _WakesWithNoData:
+    """The real pyserial port on the simulator's pty, but the next ``failures`` reads fail as
+    a USB-serial adapter's spurious wake-up does (pyserial's own exception and words)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.port = serial.serial_for_url(*args, **kwargs)
+        self.failures = 0
+
+    def read(self, size: int = 1) -> bytes:
+        if self.failures:
+            self.failures -= 1
+            raise serial.SerialException(
+                "device reports readiness to read but returned no data "
+                "(device disconnected or multiple access on port?)"
+            )
+        data: bytes = self.port.read(size)
+        return data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.port, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("port", "failures"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.port, name, value)
+
+
+def test_one_read_with_no_data_is_a_transient_and_repeated_ones_go_offline(
+    cards: Cards, simulator: ReaderSimulator, events: Events
+) -> None:
+    ports: list[_WakesWithNoData] = []
+
+    def factory(*args: object, **kwargs: object) -> _WakesWithNoData:
+        ports.append(_WakesWithNoData(*args, **kwargs))
+        return ports[-1]
+
+    settings = ReaderSettings(simulator.url, **{**FAST, "offline_after": 3})  # type: ignore[arg-type]
+    with IdCardReader(settings, today=lambda: TODAY, serial_factory=factory) as reader:
+        reader.start(events)
+        wait_until(lambda: reader.online)
+        ports[-1].failures = 2  # fewer than offline_after in a row: the read carries on
+        wait_until(lambda: ports[-1].failures == 0)
+        simulator.place_card(cards["resident-zhang-wei"])
+        assert events.next().identity == cards["resident-zhang-wei"].identity
+        assert reader.online and len(ports) == 1  # never reopened
+        ports[-1].failures = 3  # offline_after in a row: the link is lost
+        event = events.next()
+        assert isinstance(event.error, ReaderOffline)
+        assert "returned no data" in str(event.error)
+        wait_until(lambda: reader.online)  # reopened, and the reader answers again
+        assert len(ports) == 2
+
+
+def test_a_second_host_on_the_same_reader_is_refused_and_the_first_reads_on(
+    cards: Cards, simulator: ReaderSimulator, events: Events, make_reader: MakeReader
+) -> None:
+    """Two hosts on one port steal each other's replies; the port is opened exclusively."""
+    first = make_reader(simulator.url, events)
+    wait_until(lambda: first.online)
+    second_events = Events()
+    make_reader(simulator.url, second_events)
+    refused = second_events.next().error
+    assert isinstance(refused, ReaderOffline) and "lock" in str(refused)
+    for stem in ("resident-zhang-wei", "hmt-chan-ka-yan"):
+        simulator.place_card(cards[stem])
+        assert events.next().identity == cards[stem].identity
+        simulator.remove_card()
+        wait_for_finds(simulator, 2)
+    assert first.online and events.pending() == []

@@ -332,7 +332,7 @@ def main() -> int:
 
         # 10. the reader is unplugged: after a grace the home screen and staff are told
         simulator.unplug()
-        driver.wait(lambda: not reader.online, "the reader to go offline", timeout=20)
+        driver.wait(lambda: not reader.online, "the reader to go offline")
         tick(4, online=False)
         driver.wait(lambda: app.pending == 0, "the reader watch")
         note("reader_grace", alerts=len(device_alerts(store).alerts), title=view().title)
@@ -369,7 +369,7 @@ def main() -> int:
         driver.frames(2)
         note("central_offline", "kiosk-central-offline", status=app.status_text)
         simulator.plug()
-        driver.wait(lambda: reader.online, "the reader to come back", timeout=20)
+        driver.wait(lambda: reader.online, "the reader to come back")
         tick(1)
         driver.wait(lambda: app.pending == 0, "the reader recovery")
         note(
