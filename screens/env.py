@@ -71,3 +71,18 @@ def parse_size(text: str) -> tuple[int, int]:
     if not (200 <= width <= 8000 and 200 <= height <= 8000):
         raise ValueError(f"window size out of range (200-8000 px each way): {text!r}")
     return width, height
+
+
+def say_crash() -> None:
+    """Write the exception being handled, and Kivy's first log lines, to the real stderr.
+
+    Kivy (KIVY_LOG_MODE=KIVY) sends ``sys.stderr`` to its own log, which may have no console:
+    a screen program's crash would otherwise leave nothing for whoever ran it."""
+    import traceback
+
+    real = sys.__stderr__ or sys.stderr
+    traceback.print_exc(file=real)
+    kivy_log = sys.modules.get("kivy.logger")
+    for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
+        print(f"kivy: {record.getMessage()}", file=real)
+    real.flush()

@@ -606,12 +606,8 @@ if __name__ == "__main__":
     try:
         status = main()
     except BaseException:  # Kivy sends stderr to its log, which may have no console: say it here
-        import traceback
+        from screens.env import say_crash
 
-        traceback.print_exc(file=sys.__stderr__)
-        kivy_log = sys.modules.get("kivy.logger")
-        for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
-            print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
-        (sys.__stderr__ or sys.stderr).flush()
+        say_crash()
         status = ExitCode.FAILED
     sys.exit(status)

@@ -225,17 +225,12 @@ def image_stats(path: str) -> dict[str, float]:
 def run_main(main: Callable[[], int]) -> None:
     """Run a driver's main; Kivy's excepthook would swallow a traceback when its console log
     is off, so print it to stderr for the test's failure message."""
-    import traceback
+    from screens.env import say_crash
 
     try:
         status = main()
     except BaseException:
-        # Kivy (KIVY_LOG_MODE=KIVY) sends sys.stderr to its log: write to the real one
-        traceback.print_exc(file=sys.__stderr__)
-        kivy_log = sys.modules.get("kivy.logger")
-        for record in kivy_log.LoggerHistory.history[:20] if kivy_log else ():
-            print(f"kivy: {record.getMessage()}", file=sys.__stderr__)
-        sys.__stderr__.flush()
+        say_crash()
         os._exit(1)
     sys.stdout.flush()
     os._exit(status)
