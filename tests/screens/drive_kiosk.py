@@ -29,7 +29,7 @@ from kiosk.services.devices import device_alerts  # noqa: E402
 from screens.flows.devices import STORE_CHECK_TICKS  # noqa: E402
 from screens.flows.effects import ReadCentral  # noqa: E402
 from screens.flows.events import Tick  # noqa: E402
-from tests.screens.harness import Driver, image_stats, open_store, report, run_main  # noqa: E402
+from tests.screens.harness import Driver, open_store, report, run_main  # noqa: E402
 from tests.services.people import person  # noqa: E402
 
 MONDAY = datetime(2026, 11, 23, 10, 0)
@@ -114,9 +114,7 @@ def main() -> int:
             entry["marks"] = list(frame.view.ticket.marks)
         entry.update(extra)
         if shot:
-            path = driver.screenshot(shot)
-            entry["shot"] = path
-            entry["stats"] = image_stats(path)
+            entry.update(driver.shot(shot))
         steps.append(entry)
 
     def tick(seconds: int = 1, online: bool | None = None) -> None:

@@ -25,7 +25,6 @@ from kiosk.clock import FixedClock  # noqa: E402
 from tests.faultfs import damage  # noqa: E402
 from tests.screens.harness import (  # noqa: E402
     Driver,
-    image_stats,
     open_store,
     report,
     run_main,
@@ -74,9 +73,7 @@ def main() -> int:
             "materials": list(app.current_materials),
         }
         if shot:
-            path = driver.screenshot(shot)
-            entry["shot"] = path
-            entry["stats"] = image_stats(path)
+            entry.update(driver.shot(shot))
         steps.append(entry)
 
     driver.start()

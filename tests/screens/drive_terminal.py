@@ -20,7 +20,7 @@ from screens import env
 env.prepare((1280, 800))
 
 from kiosk.clock import FixedClock  # noqa: E402
-from tests.screens.harness import Driver, image_stats, report, run_main  # noqa: E402
+from tests.screens.harness import Driver, report, run_main  # noqa: E402
 
 MONDAY = datetime(2026, 11, 23, 10, 0)
 
@@ -65,9 +65,7 @@ def main() -> int:
             "scale": app.scale,
         }
         if shot:
-            path = driver.screenshot(shot)
-            entry["shot"] = path
-            entry["stats"] = image_stats(path)
+            entry.update(driver.shot(shot))
         steps.append(entry)
 
     driver.start()

@@ -156,6 +156,11 @@ class Driver:
         self.shots.append(path)
         return path
 
+    def shot(self, name: str) -> dict[str, Any]:
+        """A step's screenshot and its image statistics, as the drivers report them."""
+        path = self.screenshot(name)
+        return {"shot": path, "stats": image_stats(path)}
+
 
 def label_fit(widget: Any) -> dict[str, Any]:
     """Whether a label's text fits its box: laid out again by Kivy's own text engine at the
